@@ -1,0 +1,80 @@
+"""Where the running services are: configured addresses first, else those of the running local stack.
+
+Every command that talks to Kafka, the registry or ClickHouse asks here, so an operator can point
+the same commands at production services by setting three environment variables.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ioc.settings import Settings
+from ioc.stack.errors import StackError
+
+STATE_FILE = "stack.json"
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """The three addresses every part of the platform needs."""
+
+    kafka: str
+    registry: str
+    clickhouse: str
+
+
+def read_state(stack_dir: Path) -> dict[str, dict[str, object]]:
+    """The local stack's record of its services (ports, pids, logs); empty when it never ran."""
+    path = stack_dir / STATE_FILE
+    if not path.exists():
+        return {}
+    data: dict[str, dict[str, object]] = json.loads(path.read_text())
+    return data
+
+
+def write_state(stack_dir: Path, state: dict[str, dict[str, object]]) -> None:
+    """Record the services atomically, so a reader never sees half a file."""
+    stack_dir.mkdir(parents=True, exist_ok=True)
+    tmp = stack_dir / (STATE_FILE + ".tmp")
+    tmp.write_text(json.dumps(state, indent=2, sort_keys=True))
+    tmp.replace(stack_dir / STATE_FILE)
+
+
+def local_urls(state: dict[str, dict[str, object]]) -> dict[str, str]:
+    """The addresses of the local services recorded in the state."""
+    urls: dict[str, str] = {}
+    if "kafka" in state:
+        urls["kafka"] = f"127.0.0.1:{state['kafka']['port']}"
+    if "registry" in state:
+        urls["registry"] = f"http://127.0.0.1:{state['registry']['port']}/apis/ccompat/v7"
+    if "warehouse" in state:
+        urls["clickhouse"] = f"http://127.0.0.1:{state['warehouse']['port']}"
+    return urls
+
+
+ALL_SERVICES = ("kafka", "registry", "clickhouse")
+
+
+def resolve(settings: Settings, need: tuple[str, ...] = ALL_SERVICES) -> Endpoints:
+    """Configured addresses win; the rest come from the local stack. Those in `need` must be known;
+    the others are empty strings when unknown."""
+    configured = {
+        "kafka": settings.kafka.bootstrap_servers,
+        "registry": settings.registry.url,
+        "clickhouse": settings.clickhouse.url,
+    }
+    local = local_urls(read_state(settings.stack.dir))
+    missing = [name for name in need if not configured[name] and name not in local]
+    if missing:
+        raise StackError(
+            f"no address for {', '.join(missing)}: the local stack is not running in {settings.stack.dir}",
+            "start it with `ioc stack up`, or set KAFKA_BOOTSTRAP_SERVERS / SCHEMA_REGISTRY_URL / CLICKHOUSE_URL",
+        )
+    return Endpoints(**{name: url or local.get(name, "") for name, url in configured.items()})
+
+
+def describe(endpoints: Endpoints) -> dict[str, str]:
+    """The endpoints as a plain dict, for status output and logs."""
+    return asdict(endpoints)

@@ -1,0 +1,167 @@
+"""How each local service is laid out on disk, started and probed.
+
+A service knows its own files and command line; the manager decides order, ports and state.
+"""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import sys
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from ioc.stack import artifacts
+from ioc.stack.artifacts import Progress
+from ioc.stack.errors import StackError
+from ioc.stack.ports import is_listening
+
+LOG4J2_PROPERTIES = """\
+status = warn
+rootLogger.level = INFO
+rootLogger.appenderRef.stdout.ref = STDOUT
+appender.stdout.type = Console
+appender.stdout.name = STDOUT
+appender.stdout.layout.type = PatternLayout
+appender.stdout.layout.pattern = [%d] %p %m (%c)%n
+logger.kafka.name = kafka
+logger.kafka.level = WARN
+logger.apache.name = org.apache.kafka
+logger.apache.level = WARN
+"""
+
+
+@dataclass(frozen=True)
+class Launch:
+    """What the manager needs to start a service: its command line, folder and environment."""
+
+    argv: list[str]
+    cwd: Path | None = None
+    env: dict[str, str] | None = None
+
+
+def kafka_launch(
+    java: Path,
+    cache_dir: Path,
+    version: str,
+    home: Path,
+    port: int,
+    controller_port: int,
+    heap: str,
+    progress: Progress,
+) -> Launch:
+    """A single-node KRaft broker+controller on loopback; formats its storage on first start."""
+    libs = artifacts.kafka_libs(cache_dir, version, progress)
+    home.mkdir(parents=True, exist_ok=True)
+    data = home / "data"
+    props = home / "server.properties"
+    props.write_text(
+        "\n".join(
+            [
+                "process.roles=broker,controller",
+                "node.id=1",
+                f"controller.quorum.voters=1@127.0.0.1:{controller_port}",
+                f"listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
+                f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}",
+                "controller.listener.names=CONTROLLER",
+                "inter.broker.listener.name=PLAINTEXT",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                f"log.dirs={data}",
+                "num.partitions=1",
+                "offsets.topic.replication.factor=1",
+                "transaction.state.log.replication.factor=1",
+                "transaction.state.log.min.isr=1",
+                "share.coordinator.state.topic.replication.factor=1",
+                "group.initial.rebalance.delay.ms=0",
+                # Topics are code (topics/); a typo must not create a topic silently.
+                "auto.create.topics.enable=false",
+                "",
+            ]
+        )
+    )
+    log4j = home / "log4j2.properties"
+    log4j.write_text(LOG4J2_PROPERTIES)
+    classpath = f"{libs}/*"
+    jvm = [str(java), f"-Xmx{heap}", f"-Dlog4j2.configurationFile={log4j}", "-cp", classpath]
+    if not (data / "meta.properties").exists():
+        progress("Formatting Kafka storage…")
+        result = subprocess.run(
+            [*jvm, "kafka.tools.StorageTool", "format", "-t", _kafka_cluster_id(), "-c", str(props)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise StackError(
+                "Kafka could not format its storage",
+                f"delete {data} and try again",
+                log_tail=(result.stdout + result.stderr)[-2000:],
+            )
+    return Launch(argv=[*jvm, "kafka.Kafka", str(props)])
+
+
+def _kafka_cluster_id() -> str:
+    """A KRaft cluster id: 16 random bytes in URL-safe base64 without padding (what `random-uuid` prints)."""
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+
+
+def registry_launch(
+    java: Path,
+    cache_dir: Path,
+    version: str,
+    port: int,
+    management_port: int,
+    kafka: str,
+    heap: str,
+    progress: Progress,
+) -> Launch:
+    """Apicurio Registry with KafkaSQL storage, so schemas live in a Kafka topic and survive restarts."""
+    app = artifacts.apicurio_app(cache_dir, version, progress)
+    env = {
+        "QUARKUS_HTTP_HOST": "127.0.0.1",
+        "QUARKUS_HTTP_PORT": str(port),
+        "QUARKUS_MANAGEMENT_HOST": "127.0.0.1",
+        "QUARKUS_MANAGEMENT_PORT": str(management_port),
+        "APICURIO_STORAGE_KIND": "kafkasql",
+        "APICURIO_KAFKASQL_BOOTSTRAP_SERVERS": kafka,
+    }
+    return Launch(argv=[str(java), f"-Xmx{heap}", "-jar", "quarkus-run.jar"], cwd=app, env=env)
+
+
+def warehouse_launch(stack_dir: Path, port: int) -> Launch:
+    """The platform's own process that owns the embedded chDB engine (one process per data folder).
+    It finds Kafka and the registry through the stack's state file, hence the absolute stack folder."""
+    return Launch(
+        argv=[
+            sys.executable,
+            "-m",
+            "warehouse",
+            "--data",
+            str(stack_dir / "warehouse" / "chdb"),
+            "--port",
+            str(port),
+        ],
+        env={"IOC_STACK_DIR": str(stack_dir)},
+    )
+
+
+def http_ok(url: str, expect: bytes | None = None) -> bool:
+    """Whether the URL answers 200 (and, if given, with that body): the readiness probe for HTTP services."""
+    with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback URLs we built
+        return bool(response.status == 200 and (expect is None or response.read() == expect))
+
+
+def kafka_ok(bootstrap: str) -> bool:
+    """Whether the broker answers a metadata request. The port is checked first so that the Kafka
+    client does not flood the terminal with connection-refused lines while the broker starts."""
+    from confluent_kafka.admin import AdminClient
+
+    host, _, port = bootstrap.split(",")[0].rpartition(":")
+    if not is_listening(int(port), host):
+        return False
+
+    admin = AdminClient({"bootstrap.servers": bootstrap, "socket.timeout.ms": 2000})
+    admin.list_topics(timeout=2)
+    return True
