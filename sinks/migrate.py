@@ -1,0 +1,69 @@
+"""`ioc db migrate | status`: ordered, idempotent DDL migrations.
+
+Files `migrations/NNN_name.sql` run in order, once each; the applied ones are recorded in
+`schema_migrations`. Every statement is written to be safe to run again (IF NOT EXISTS), so a
+crash half-way through a file is mended by running migrate again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from clickhouse_connect.driver.client import Client
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+LEDGER_DDL = """
+CREATE TABLE IF NOT EXISTS schema_migrations
+(
+    version UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplacingMergeTree ORDER BY version
+"""
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One migration file."""
+
+    version: int
+    name: str
+    path: Path
+
+    def statements(self) -> list[str]:
+        """The file's statements, split on semicolons at line ends (comments dropped)."""
+        lines = [line for line in self.path.read_text().splitlines() if not line.strip().startswith("--")]
+        return [stmt.strip() for stmt in "\n".join(lines).split(";\n") if stmt.strip().rstrip(";")]
+
+
+def available() -> list[Migration]:
+    """Every migration shipped with the platform, in order."""
+    found = []
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        version, _, name = path.stem.partition("_")
+        found.append(Migration(int(version), name, path))
+    return found
+
+
+def applied(client: Client) -> set[int]:
+    """Versions already applied to this database."""
+    client.command(LEDGER_DDL)
+    return {int(row[0]) for row in client.query("SELECT version FROM schema_migrations FINAL").result_rows}
+
+
+def migrate(client: Client, database: str) -> list[Migration]:
+    """Create the database if needed and apply what is missing; returns what was applied now."""
+    client.command(f"CREATE DATABASE IF NOT EXISTS `{database}`")
+    client.database = database
+    done = applied(client)
+    ran = []
+    for migration in available():
+        if migration.version in done:
+            continue
+        for statement in migration.statements():
+            client.command(statement.rstrip(";"))
+        client.insert(
+            "schema_migrations", [[migration.version, migration.name]], column_names=["version", "name"]
+        )
+        ran.append(migration)
+    return ran

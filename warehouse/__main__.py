@@ -1,0 +1,58 @@
+"""`python -m warehouse --data DIR --port N`: the embedded warehouse process (started by `ioc stack up`).
+
+Applies the migrations, serves ClickHouse's HTTP interface on loopback, runs the sinks, and on
+SIGTERM stops the sinks (flushing their last batch) before the engine goes away.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+from pathlib import Path
+
+import clickhouse_connect
+
+from ioc.endpoints import resolve
+from ioc.settings import Settings
+from sinks.migrate import migrate
+from sinks.runner import start_sinks
+from warehouse.http_front import EngineConnections, serve
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--data", type=Path, required=True, help="chDB data folder (owned by this process only)"
+    )
+    parser.add_argument(
+        "--port", type=int, required=True, help="loopback port for ClickHouse's HTTP interface"
+    )
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings()
+    path = str(args.data.resolve())
+    args.data.mkdir(parents=True, exist_ok=True)
+
+    def client_factory() -> clickhouse_connect.driver.client.Client:
+        return clickhouse_connect.get_client(dsn=f"chdb://{path}", database=settings.clickhouse.database)
+
+    admin = clickhouse_connect.get_client(dsn=f"chdb://{path}")
+    for migration in migrate(admin, settings.clickhouse.database):
+        logging.info("applied migration %03d %s", migration.version, migration.name)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    server = serve(EngineConnections(path), args.port)
+    logging.info("ClickHouse HTTP interface on http://127.0.0.1:%d", args.port)
+    sinks = start_sinks(settings, resolve(settings, need=("kafka", "registry")), client_factory, stop)
+    stop.wait()
+    for _, thread in sinks:
+        thread.join(timeout=30)
+    server.shutdown()
+    logging.info("warehouse stopped")
+
+
+if __name__ == "__main__":
+    main()
