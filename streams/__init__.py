@@ -1,0 +1,1 @@
+"""The Faust stream processors: indicators and alerts computed from the input topics."""
