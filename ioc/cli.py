@@ -1,0 +1,216 @@
+"""`ioc`: the platform's one command line. Help in Vietnamese first, then English.
+
+Known failures (a port in use, a missing tool, a service that did not come up, an unregistered or
+incompatible schema) are printed as one line of cause and one of fix, never as a stack trace.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ioc.endpoints import resolve
+from ioc.settings import Settings
+from ioc.stack.errors import StackError
+
+console = Console(stderr=True)
+app = typer.Typer(
+    help="Nền tảng dữ liệu IOC — IOC stream platform: stack, contracts, stream workers, warehouse, simulator.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+stack_app = typer.Typer(
+    help="Quản lý stack cục bộ — the local Kafka, registry and warehouse.", no_args_is_help=True
+)
+topics_app = typer.Typer(help="Topic Kafka theo mã nguồn — topics as code.", no_args_is_help=True)
+schemas_app = typer.Typer(help="Quản trị lược đồ Avro — schema governance.", no_args_is_help=True)
+sinks_app = typer.Typer(help="Ghi dữ liệu vào ClickHouse — ClickHouse sinks.", no_args_is_help=True)
+app.add_typer(stack_app, name="stack")
+app.add_typer(topics_app, name="topics")
+app.add_typer(schemas_app, name="schemas")
+app.add_typer(sinks_app, name="sinks")
+
+
+def progress(message: str) -> None:
+    """Progress lines go to stderr so that command output stays clean for pipes."""
+    console.print(f"[dim]•[/dim] {message}")
+
+
+@stack_app.command("up")
+def stack_up() -> None:
+    """Khởi động Kafka, registry, kho dữ liệu — start Kafka, the registry and the warehouse, and apply the contracts."""
+    from ioc.contracts import apply_contracts
+    from ioc.stack.manager import LocalStack
+
+    settings = Settings()
+    endpoints = LocalStack(settings, progress).up(
+        prepare=lambda ep: apply_contracts(ep, settings.topic_prefix, progress)
+    )
+    for name, address in vars(endpoints).items():
+        console.print(f"[green]✓[/green] {name}: {address}")
+
+
+@stack_app.command("down")
+def stack_down() -> None:
+    """Dừng mọi dịch vụ cục bộ — stop every local service (data is kept)."""
+    from ioc.stack.manager import LocalStack
+
+    LocalStack(Settings(), progress).down()
+
+
+@stack_app.command("status")
+def stack_status() -> None:
+    """Trạng thái từng dịch vụ — each service, its address and whether it answers."""
+    from rich.table import Table
+
+    from ioc.stack.manager import LocalStack
+
+    table = Table("Dịch vụ / service", "Địa chỉ / address", "Trạng thái / state", "Log")
+    for row in LocalStack(Settings(), progress).status():
+        colour = {"running": "green", "external": "cyan"}.get(row.state, "red")
+        table.add_row(row.name, row.address, f"[{colour}]{row.state}[/{colour}]", row.log)
+    Console().print(table)
+
+
+@stack_app.command("logs")
+def stack_logs(
+    service: Annotated[str, typer.Argument(help="kafka | registry | warehouse | worker")],
+    lines: Annotated[int, typer.Option("--lines", "-n", help="Số dòng cuối — how many last lines")] = 50,
+) -> None:
+    """Xem log của một dịch vụ — print the last lines of a service's log."""
+    from ioc.stack.manager import LocalStack
+    from ioc.stack.process import tail
+
+    log = LocalStack(Settings(), progress).log_path(service)
+    if not log.exists():
+        raise StackError(
+            f"no log for {service!r} at {log}", "has the stack been started with `ioc stack up`?"
+        )
+    print(tail(log, lines))
+
+
+@topics_app.command("apply")
+def topics_apply() -> None:
+    """Tạo/điều chỉnh topic theo mã — create or align every topic; reports drift."""
+    from topics.apply import apply_topics
+
+    settings = Settings()
+    for change in apply_topics(resolve(settings, need=("kafka",)).kafka, settings.topic_prefix):
+        print(f"{change.action:10} {change.topic} {change.detail}".rstrip())
+
+
+@schemas_app.command("register")
+def schemas_register() -> None:
+    """Đăng ký lược đồ — register every topic's schema (refused if incompatible)."""
+    from ioc.schemas import register_all
+    from ioc.serde import registry_client
+
+    settings = Settings()
+    client = registry_client(resolve(settings, need=("registry",)).registry)
+    for registration in register_all(client, settings.topic_prefix):
+        print(f"{registration.subject}: id {registration.schema_id}")
+
+
+@schemas_app.command("check")
+def schemas_check() -> None:
+    """Kiểm tra tương thích — test the working tree's schemas against the registry."""
+    from ioc.schemas import check_all
+    from ioc.serde import registry_client
+
+    settings = Settings()
+    problems = check_all(
+        registry_client(resolve(settings, need=("registry",)).registry), settings.topic_prefix
+    )
+    for problem in problems:
+        console.print(f"[red]✗[/red] {problem}")
+    if problems:
+        raise typer.Exit(1)
+    console.print("[green]✓[/green] every schema is compatible with its registered versions")
+
+
+@app.command("worker")
+def worker() -> None:
+    """Chạy bộ xử lý luồng Faust — run the Faust stream worker (indicators and alerts)."""
+    from streams.worker import run_worker
+
+    run_worker(Settings())
+
+
+@sinks_app.command("run")
+def sinks_run() -> None:
+    """Chạy các sink ghi vào ClickHouse (CLICKHOUSE_URL) — run the sinks against a ClickHouse server."""
+    from sinks.service import run_sinks
+
+    run_sinks(Settings())
+
+
+@app.command("simulate")
+def simulate(
+    rate: Annotated[float, typer.Option(help="Bản ghi/giây — records per second")] = 200.0,
+    cameras: Annotated[int, typer.Option(help="Số camera — number of cameras")] = 50,
+    seed: Annotated[int, typer.Option(help="Hạt giống ngẫu nhiên — random seed")] = 42,
+    duration: Annotated[
+        float, typer.Option(help="Thời gian chạy, giây (0 = đến khi Ctrl-C) — seconds")
+    ] = 0.0,
+) -> None:
+    """Giả lập camera của tỉnh gửi thẳng vào Kafka — simulate the province's cameras, straight to Kafka."""
+    from load_tests.live import run_simulator
+
+    run_simulator(Settings(), rate=rate, cameras=cameras, seed=seed, duration_s=duration)
+
+
+@app.command("sql")
+def sql(
+    query: Annotated[str, typer.Argument(help="Câu lệnh SQL — the SQL query")],
+    output: Annotated[str, typer.Option("--format", "-f", help="table | csv | json")] = "table",
+) -> None:
+    """Truy vấn kho dữ liệu — run SQL on the warehouse (embedded or CLICKHOUSE_URL)."""
+    from warehouse.query import FORMATS, run_query
+
+    if output not in FORMATS:
+        raise typer.BadParameter(f"choose one of {', '.join(FORMATS)}", param_hint="--format")
+    settings = Settings()
+    sys.stdout.write(run_query(resolve(settings, need=("clickhouse",)).clickhouse, settings, query, output))
+
+
+@app.command("run")
+def run(
+    rate: Annotated[
+        float, typer.Option(help="Bản ghi/giây của trình giả lập — simulator records per second")
+    ] = 300.0,
+    cameras: Annotated[int, typer.Option(help="Số camera giả lập — simulated cameras")] = 60,
+) -> None:
+    """Chạy toàn bộ nền tảng cục bộ kèm trình giả lập — run everything locally with a simulated province, until Ctrl-C."""
+    from ioc.embedded import run_embedded
+
+    run_embedded(Settings(), rate=rate, cameras=cameras, progress=progress)
+
+
+def main() -> None:
+    """Entry point: run the app, turning known failures into a cause and a hint."""
+    from ioc.schemas import IncompatibleSchemaError
+    from ioc.serde import SerdeError
+
+    try:
+        app()
+    except StackError as exc:
+        console.print(f"[red]error:[/red] {exc.cause}")
+        if exc.hint:
+            console.print(f"[yellow]hint:[/yellow] {exc.hint}")
+        if exc.log_tail:
+            console.print("[dim]last lines of the log:[/dim]")
+            console.print(exc.log_tail, markup=False, highlight=False)
+        sys.exit(1)
+    except (IncompatibleSchemaError, SerdeError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        console.print("stopped")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

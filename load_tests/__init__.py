@@ -1,0 +1,1 @@
+"""The province simulator, load tests and the benchmark."""
