@@ -16,7 +16,7 @@ from ioc.endpoints import resolve
 from ioc.settings import Settings
 from ioc.stack.errors import StackError
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 app = typer.Typer(
     help="Nền tảng dữ liệu IOC — IOC stream platform: stack, contracts, stream workers, warehouse, simulator.",
     no_args_is_help=True,
@@ -28,10 +28,12 @@ stack_app = typer.Typer(
 topics_app = typer.Typer(help="Topic Kafka theo mã nguồn — topics as code.", no_args_is_help=True)
 schemas_app = typer.Typer(help="Quản trị lược đồ Avro — schema governance.", no_args_is_help=True)
 sinks_app = typer.Typer(help="Ghi dữ liệu vào ClickHouse — ClickHouse sinks.", no_args_is_help=True)
+db_app = typer.Typer(help="Lược đồ kho dữ liệu — warehouse DDL migrations.", no_args_is_help=True)
 app.add_typer(stack_app, name="stack")
 app.add_typer(topics_app, name="topics")
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(sinks_app, name="sinks")
+app.add_typer(db_app, name="db")
 
 
 def progress(message: str) -> None:
@@ -145,6 +147,35 @@ def sinks_run() -> None:
     from sinks.service import run_sinks
 
     run_sinks(Settings())
+
+
+@db_app.command("migrate")
+def db_migrate() -> None:
+    """Áp dụng migration DDL — apply the DDL migrations that are missing (idempotent)."""
+    import clickhouse_connect
+
+    from sinks.migrate import migrate
+
+    settings = Settings()
+    client = clickhouse_connect.get_client(dsn=resolve(settings, need=("clickhouse",)).clickhouse)
+    ran = migrate(client, settings.clickhouse.database)
+    for migration in ran:
+        print(f"applied {migration.version:03d} {migration.name}")
+    if not ran:
+        print("nothing to apply: the database is up to date")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Migration nào đã áp dụng — which migrations the database has."""
+    import clickhouse_connect
+
+    from sinks.migrate import status
+
+    settings = Settings()
+    client = clickhouse_connect.get_client(dsn=resolve(settings, need=("clickhouse",)).clickhouse)
+    for migration, done in status(client, settings.clickhouse.database):
+        print(f"{'applied' if done else 'pending':8} {migration.version:03d} {migration.name}")
 
 
 @app.command("simulate")

@@ -51,6 +51,13 @@ def applied(client: Client) -> set[int]:
     return {int(row[0]) for row in client.query("SELECT version FROM schema_migrations FINAL").result_rows}
 
 
+def status(client: Client, database: str) -> list[tuple[Migration, bool]]:
+    """Every shipped migration and whether this database has it."""
+    client.database = database
+    done = applied(client)
+    return [(migration, migration.version in done) for migration in available()]
+
+
 def migrate(client: Client, database: str) -> list[Migration]:
     """Create the database if needed and apply what is missing; returns what was applied now."""
     client.command(f"CREATE DATABASE IF NOT EXISTS `{database}`")

@@ -112,8 +112,7 @@ class TrafficWindows:
         for key, window_records in traffic.group_records(on_time, WINDOW_MS).items():
             acc = self.table.data.get(key) or traffic.empty() | {"partition": partition}
             for record in window_records:
-                acc_record_time = to_millis(record["observed_at"])
-                watermark = max(watermark, acc_record_time)
+                watermark = max(watermark, to_millis(record["observed_at"]))
                 traffic.add_record(acc, record)
             acc["revision"] += 1
             state.put(self.table, partition, key, acc)
@@ -122,20 +121,32 @@ class TrafficWindows:
         return outputs
 
     def _close(self, partition: int | None, now: int) -> list[Output]:
-        """Emit as final and forget every due window (of one partition, or of all when None)."""
+        """Emit as final and forget every due window (of one partition, or of all when None).
+
+        Closing a window moves its partition's watermark to at least the window's end plus grace,
+        so a record for it that arrives later is late even when the window closed on the wall clock.
+        """
         outputs: list[Output] = []
         watermarks = {
             int(k.partition("|")[2]): int(v) for k, v in state.items(self.table) if k.startswith(WATERMARK)
         }
+        advanced: set[int] = set()
         for key, acc in state.items(self.table):
             if key.startswith(WATERMARK) or (partition is not None and acc["partition"] != partition):
                 continue
             _, start = traffic.parse_key(key)
-            watermark = watermarks.get(acc["partition"], 0)
+            owner = acc["partition"]
+            watermark = watermarks.get(owner, 0)
             if is_closed(start, WINDOW_MS, watermark, self.grace_ms, now, self.idle_ms):
                 acc["revision"] += 1
                 outputs += self._encode(key, acc, final=True, now=now)
-                state.delete(self.table, acc["partition"], key)
+                state.delete(self.table, owner, key)
+                closed_through = start + WINDOW_MS + self.grace_ms
+                if closed_through > watermark:
+                    watermarks[owner] = closed_through
+                    advanced.add(owner)
+        for owner in advanced:
+            state.put(self.table, owner, f"{WATERMARK}|{owner}", watermarks[owner])
         return outputs
 
     def close_idle(self, now: int) -> list[Output]:

@@ -74,6 +74,15 @@ def make_handler(engine: EngineConnections) -> type[BaseHTTPRequestHandler]:
 
         def _run(self, query_string: dict[str, list[str]], body: bytes) -> None:
             args = {k: v[-1] for k, v in query_string.items()}
+            if args.get("query") and body:
+                # ClickHouse reads such a body as the INSERT's data. chDB cannot take it that way, and
+                # gluing it to the query text would store nothing while answering 200: refuse clearly.
+                message = (
+                    "Code: 48. DB::Exception: the embedded warehouse does not take INSERT data in the "
+                    "request body; send INSERT ... VALUES in the query text. (NOT_IMPLEMENTED)\n"
+                )
+                self._reply(501, message.encode(), {"X-ClickHouse-Exception-Code": "48"})
+                return
             sql = " ".join(
                 part for part in (args.get("query", ""), body.decode("utf-8", "replace")) if part
             ).strip()

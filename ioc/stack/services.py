@@ -84,7 +84,7 @@ def kafka_launch(
     log4j = home / "log4j2.properties"
     log4j.write_text(LOG4J2_PROPERTIES)
     classpath = f"{libs}/*"
-    jvm = [str(java), f"-Xmx{heap}", f"-Dlog4j2.configurationFile={log4j}", "-cp", classpath]
+    jvm = [str(java), f"-Dlog4j2.configurationFile={log4j}", "-cp", classpath]
     if not (data / "meta.properties").exists():
         progress("Formatting Kafka storage…")
         result = subprocess.run(
@@ -99,7 +99,7 @@ def kafka_launch(
                 f"delete {data} and try again",
                 log_tail=(result.stdout + result.stderr)[-2000:],
             )
-    return Launch(argv=[*jvm, "kafka.Kafka", str(props)])
+    return Launch(argv=[jvm[0], f"-Xmx{heap}", *jvm[1:], "kafka.Kafka", str(props)])
 
 
 def _kafka_cluster_id() -> str:
