@@ -1,0 +1,217 @@
+"""Keeps docker-compose.yml valid and keeps the properties production relies on.
+
+Docker cannot run on these machines, so nothing else would notice a broken stack file until the
+day it is deployed. The `compose-spec` package (the Rust `compose_spec` crate) parses the file
+against the Compose specification and refuses an invalid one, naming the path and line.
+
+It does not interpolate `${VAR}`, so the test does that itself with the values from .env.example,
+the way `docker compose` would with a filled-in .env. It also accepts a few things Compose itself
+would refuse or that would hurt in production (a `depends_on` naming no service, an undeclared
+named volume, a service with no image); the checks below cover those.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from compose_spec import PyCompose
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+ENV_EXAMPLE = ROOT / ".env.example"
+
+# `$$` (a literal `$`), `${NAME}`, `${NAME:-default}`, `${NAME-default}`, `${NAME:?message}`,
+# `${NAME?message}` and bare `$NAME`: the interpolation forms Compose understands. Applied to the
+# whole text, comments too (Compose skips them), so line numbers stay right: keep `$` out of comments.
+VARIABLE = re.compile(
+    r"\$\$|\$\{(?P<name>[A-Za-z_]\w*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}|\$(?P<bare>[A-Za-z_]\w*)"
+)
+SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|KEY", re.IGNORECASE)
+GATING_CONDITIONS = {"service_healthy", "service_completed_successfully"}
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """`KEY=value` lines of an env file; comments and blank lines are skipped."""
+    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+    return {key.strip(): value.strip() for key, value in pairs if not key.lstrip().startswith("#")}
+
+
+def interpolate(text: str, env: dict[str, str]) -> str:
+    """Substitute variables as `docker compose` does; a missing `:?` variable is an error."""
+
+    def substitute(match: re.Match[str]) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        name = match.group("name") or match.group("bare")
+        op, arg, value = match.group("op"), match.group("arg"), env.get(name)
+        if op in (":?", "?") and (value is None or (op == ":?" and value == "")):
+            raise ValueError(f"required variable {name} is missing a value: {arg}")
+        if op in (":-", "-") and (value is None or (op == ":-" and value == "")):
+            return arg
+        return value or ""
+
+    return VARIABLE.sub(substitute, text)
+
+
+def validate(text: str) -> PyCompose:
+    """Parse and check references; raises ValueError (with path and line) on an invalid file."""
+    compose = PyCompose.from_yaml(text)
+    compose.validate()
+    return compose
+
+
+@pytest.fixture(scope="module")
+def raw() -> str:
+    return COMPOSE_FILE.read_text()
+
+
+@pytest.fixture(scope="module")
+def rendered(raw: str) -> str:
+    return interpolate(raw, read_env_file(ENV_EXAMPLE))
+
+
+@pytest.fixture(scope="module")
+def spec(rendered: str) -> dict[str, Any]:
+    return yaml.safe_load(rendered)
+
+
+@pytest.fixture(scope="module")
+def services(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return spec["services"]
+
+
+def test_compose_file_is_valid(rendered: str) -> None:
+    compose = validate(rendered)
+    expected = {"kafka-1", "kafka-2", "kafka-3", "registry", "clickhouse", "grafana"}
+    expected |= {"ioc-init", "ioc-schemas", "ioc-db", "ioc-worker", "ioc-sinks"}
+    assert expected <= set(compose.service_names())
+
+
+def test_missing_secret_stops_compose_with_its_name(raw: str) -> None:
+    env = read_env_file(ENV_EXAMPLE)
+    del env["CLICKHOUSE_WRITER_PASSWORD"]
+    with pytest.raises(ValueError, match="CLICKHOUSE_WRITER_PASSWORD.*\\.env"):
+        interpolate(raw, env)
+
+
+def test_no_version_key(spec: dict[str, Any]) -> None:
+    """`version` is obsolete in the Compose specification; Compose only warns about it."""
+    assert "version" not in spec
+
+
+def test_ports_are_bound_to_loopback(services: dict[str, dict[str, Any]]) -> None:
+    for name, service in services.items():
+        for port in service.get("ports", []):
+            host_ip = port.get("host_ip") if isinstance(port, dict) else str(port).split(":")[0]
+            assert host_ip == "127.0.0.1", f"{name}: port {port!r} is not bound to 127.0.0.1"
+
+
+def test_depends_on_waits_for_health_or_completion(services: dict[str, dict[str, Any]]) -> None:
+    """A bare `depends_on` only orders container starts; it does not wait for readiness."""
+    for name, service in services.items():
+        depends_on = service.get("depends_on", {})
+        assert isinstance(depends_on, dict), f"{name}: depends_on must name a condition"
+        for target, rule in depends_on.items():
+            assert target in services, f"{name} depends on unknown service {target}"
+            condition = (rule or {}).get("condition")
+            assert condition in GATING_CONDITIONS, f"{name} -> {target}: condition {condition!r}"
+            if condition == "service_healthy":
+                assert "healthcheck" in services[target], f"{target} has no healthcheck"
+            else:
+                assert services[target].get("restart") == "no", f"{target} is not a one-shot"
+
+
+def test_long_running_services_are_health_gated(services: dict[str, dict[str, Any]]) -> None:
+    for name, service in services.items():
+        if service.get("restart") == "no":
+            continue
+        waits = [r for r in service.get("depends_on", {}).values() if r["condition"] == "service_healthy"]
+        assert "healthcheck" in service or waits, f"{name}: no healthcheck and no healthy dependency"
+
+
+def test_images_are_pinned(services: dict[str, dict[str, Any]]) -> None:
+    for name, service in services.items():
+        image = service.get("image")
+        assert image, f"{name} has no image"
+        if "@sha256:" in image:
+            continue
+        last_part = image.rsplit("/", 1)[-1]
+        assert ":" in last_part, f"{name}: image {image} has no tag"
+        assert last_part.rsplit(":", 1)[1] not in ("", "latest"), f"{name}: image {image} is not pinned"
+
+
+def test_secrets_fail_loudly_and_are_documented(raw: str) -> None:
+    """Every secret must be `${NAME:?message}`: an empty password would otherwise start silently."""
+    documented = read_env_file(ENV_EXAMPLE)
+    for match in VARIABLE.finditer(raw):
+        name = match.group("name") or match.group("bare")
+        if name is None:
+            continue
+        assert name in documented, f"${{{name}}} is not listed in .env.example"
+        if SECRET_NAME.search(name):
+            assert match.group("op") == ":?" and match.group("arg").strip(), (
+                f"{match.group(0)} needs :?message"
+            )
+
+
+def test_volumes_are_declared_and_bind_sources_exist(
+    spec: dict[str, Any], services: dict[str, dict[str, Any]]
+) -> None:
+    """The validator accepts undeclared named volumes; a typo'd bind source would mount an empty folder."""
+    declared = set(spec.get("volumes") or {})
+    for name, service in services.items():
+        for volume in service.get("volumes", []):
+            source = volume["source"] if isinstance(volume, dict) else volume.split(":")[0]
+            if source.startswith((".", "/")):
+                assert (ROOT / source).exists(), f"{name}: bind source {source} does not exist"
+            else:
+                assert source in declared, f"{name}: volume {source} is not declared"
+
+
+def test_services_get_the_secrets_their_config_files_read(services: dict[str, dict[str, Any]]) -> None:
+    """ClickHouse users read passwords `from_env`, Grafana provisioning reads `$__env{...}`."""
+    users = (ROOT / "sinks/clickhouse/users.d/ioc-users.xml").read_text()
+    for variable in re.findall(r'from_env="(\w+)"', users):
+        assert variable in services["clickhouse"]["environment"], f"clickhouse lacks {variable}"
+    datasource = (ROOT / "grafana/provisioning/datasources/clickhouse.yaml").read_text()
+    for variable in re.findall(r"\$__env\{(\w+)\}", datasource):
+        assert variable in services["grafana"]["environment"], f"grafana lacks {variable}"
+
+
+def test_platform_services_share_one_image_and_environment(spec: dict[str, Any]) -> None:
+    platform = {name: s for name, s in spec["services"].items() if name.startswith("ioc-")}
+    assert {s["image"] for s in platform.values()} == {"ioc-platform:0.1.0"}
+    assert all(s["environment"] == spec["x-ioc-env"] for s in platform.values())
+    assert platform["ioc-worker"]["deploy"]["replicas"] == 2
+
+
+def _broken_port(spec: dict[str, Any]) -> None:
+    spec["services"]["grafana"]["ports"] = ["notaport"]
+
+
+def _unknown_service_key(spec: dict[str, Any]) -> None:
+    spec["services"]["grafana"]["healthcheck_typo"] = {"test": ["CMD", "true"]}
+
+
+def _unknown_condition(spec: dict[str, Any]) -> None:
+    spec["services"]["grafana"]["depends_on"]["clickhouse"]["condition"] = "service_ready"
+
+
+@pytest.mark.parametrize(
+    ("breakage", "expected"),
+    [
+        (_broken_port, r"services\.grafana\.ports\[0\].*notaport.*line \d+"),
+        (_unknown_service_key, r"services\.grafana.*healthcheck_typo.*line \d+"),
+        (_unknown_condition, r"services\.grafana\.depends_on\.clickhouse\.condition.*service_ready"),
+    ],
+)
+def test_validator_refuses_a_broken_copy(spec: dict[str, Any], breakage: Any, expected: str) -> None:
+    """Proves the validity test can fail, and that the error points at the broken spot."""
+    broken = yaml.safe_load(yaml.safe_dump(spec))
+    breakage(broken)
+    with pytest.raises(ValueError, match=expected):
+        validate(yaml.safe_dump(broken, sort_keys=False))
