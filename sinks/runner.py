@@ -35,7 +35,7 @@ def start_sinks(
             settings.sinks.batch_max_records,
             settings.sinks.batch_max_seconds,
         )
-        thread = threading.Thread(target=sink.run, args=(stop,), name=f"sink-{mapping.table}", daemon=True)
+        thread = threading.Thread(target=sink.run, args=(stop,), name=f"sink-{topic}", daemon=True)
         thread.start()
         running.append((sink, thread))
     return running

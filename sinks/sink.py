@@ -54,8 +54,8 @@ class TopicSink:
         self.decode_errors = 0
 
     def _stored_offsets(self) -> dict[int, int]:
-        sql = f"SELECT kafka_partition, max(kafka_offset) FROM {self.mapping.table} GROUP BY 1"  # noqa: S608 - table name from code
-        result = self.client.query(sql)
+        sql = f"SELECT kafka_partition, max(kafka_offset) FROM {self.mapping.table} WHERE kafka_topic = {{t:String}} GROUP BY 1"  # noqa: S608 - table name from code
+        result = self.client.query(sql, parameters={"t": self.topic})
         return {int(p): int(o) for p, o in result.result_rows}
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
@@ -109,7 +109,7 @@ class TopicSink:
             self.decode_errors += 1
             log.error("%s[%d]@%d undecodable: %s", self.topic, partition, offset, exc)
             return 0
-        rows = [[*row, partition, offset] for row in self.mapping.rows(record)]
+        rows = [[*row, self.topic, partition, offset] for row in self.mapping.rows(record)]
         pending[partition].extend(rows)
         return len(rows) or 1
 

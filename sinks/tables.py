@@ -1,7 +1,8 @@
 """Which topic lands in which table, and how a decoded message becomes rows.
 
-Every table ends with `kafka_partition, kafka_offset`: the sink reads their maximum back on start
-to resume exactly after what ClickHouse already holds (see `sink.py`).
+Every table ends with `kafka_topic, kafka_partition, kafka_offset`: the sink reads the highest
+offset per partition of its topic back on assignment to resume exactly after what ClickHouse
+already holds (see `sink.py`). Several topics may share a table (the dead letters of each family).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from topics.catalog import CAMERA_VEHICLE_COUNTS, DLQ_CAMERA, INDICATORS, TopicSpec
+from topics.catalog import CAMERA_VEHICLE_COUNTS, DEAD_LETTER_TOPICS, INDICATORS, TopicSpec
 
 Row = list[Any]
 Rows = Callable[[dict[str, Any]], Iterable[Row]]
@@ -26,7 +27,7 @@ class TableMapping:
     rows: Rows
 
     def all_columns(self) -> list[str]:
-        return [*self.columns, "kafka_partition", "kafka_offset"]
+        return [*self.columns, "kafka_topic", "kafka_partition", "kafka_offset"]
 
 
 def _vehicle_count_rows(batch: dict[str, Any]) -> Iterable[Row]:
@@ -111,10 +112,22 @@ MAPPINGS: tuple[TableMapping, ...] = (
         ),
         _indicator_rows,
     ),
-    TableMapping(
-        DLQ_CAMERA,
-        "dead_letters",
-        ("source_topic", "source_id", "record_ref", "field_path", "rule", "reason", "payload", "rejected_at"),
-        _dead_letter_rows,
+    *(
+        TableMapping(
+            dlq,
+            "dead_letters",
+            (
+                "source_topic",
+                "source_id",
+                "record_ref",
+                "field_path",
+                "rule",
+                "reason",
+                "payload",
+                "rejected_at",
+            ),
+            _dead_letter_rows,
+        )
+        for dlq in DEAD_LETTER_TOPICS
     ),
 )

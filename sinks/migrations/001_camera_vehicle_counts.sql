@@ -12,6 +12,7 @@ CREATE TABLE IF NOT EXISTS camera_vehicle_counts
     vehicle_class     LowCardinality(String)  COMMENT 'Loại phương tiện | Vehicle class',
     vehicle_count     UInt32                  COMMENT 'Số phương tiện, chiếc | Vehicles',
     average_speed_kmh Nullable(Float64)       COMMENT 'Tốc độ trung bình, km/h | Average speed, km/h',
+    kafka_topic       LowCardinality(String)  COMMENT 'Topic Kafka | Kafka topic',
     kafka_partition   UInt16                  COMMENT 'Partition Kafka | Kafka partition',
     kafka_offset      UInt64                  COMMENT 'Offset Kafka | Kafka offset',
     ingested_at       DateTime64(3, 'UTC') DEFAULT now64(3) COMMENT 'Lúc ghi vào kho | When stored'

@@ -15,6 +15,7 @@ CREATE TABLE IF NOT EXISTS indicators
     revision        UInt32                  COMMENT 'Lần sửa đổi | Revision',
     is_final        UInt8                   COMMENT '1 khi cửa sổ đã đóng | 1 once the window closed',
     computed_at     DateTime64(3, 'UTC')    COMMENT 'Lúc tính, UTC | Computed at, UTC',
+    kafka_topic     LowCardinality(String)  COMMENT 'Topic Kafka | Kafka topic',
     kafka_partition UInt16                  COMMENT 'Partition Kafka | Kafka partition',
     kafka_offset    UInt64                  COMMENT 'Offset Kafka | Kafka offset'
 )
@@ -25,4 +26,4 @@ TTL toDateTime(window_start) + INTERVAL 800 DAY
 SETTINGS non_replicated_deduplication_window = 1000;
 
 CREATE VIEW IF NOT EXISTS indicators_current AS
-SELECT * EXCEPT (kafka_partition, kafka_offset) FROM indicators FINAL;
+SELECT * EXCEPT (kafka_topic, kafka_partition, kafka_offset) FROM indicators FINAL;

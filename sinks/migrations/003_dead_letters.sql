@@ -9,6 +9,7 @@ CREATE TABLE IF NOT EXISTS dead_letters
     reason          String                  COMMENT 'Lý do | Reason',
     payload         String                  COMMENT 'Nội dung gốc | Original content',
     rejected_at     DateTime64(3, 'UTC')    COMMENT 'Lúc từ chối, UTC | Rejected at, UTC',
+    kafka_topic     LowCardinality(String)  COMMENT 'Topic Kafka | Kafka topic',
     kafka_partition UInt16                  COMMENT 'Partition Kafka | Kafka partition',
     kafka_offset    UInt64                  COMMENT 'Offset Kafka | Kafka offset'
 )
