@@ -117,20 +117,35 @@ def schemas_register() -> None:
 
 
 @schemas_app.command("check")
-def schemas_check() -> None:
-    """Kiểm tra tương thích — test the working tree's schemas against the registry."""
-    from ioc.schemas import check_all
-    from ioc.serde import registry_client
+def schemas_check(
+    registry: Annotated[
+        bool,
+        typer.Option(
+            "--registry", help="Hỏi registry thay vì lịch sử git — ask the registry, not git history"
+        ),
+    ] = False,
+) -> None:
+    """Kiểm tra tương thích — check the working tree's schemas against every earlier version.
 
-    settings = Settings()
-    problems = check_all(
-        registry_client(resolve(settings, need=("registry",)).registry), settings.topic_prefix
-    )
+    Without a server by default (each schema file's git history, BACKWARD_TRANSITIVE); with
+    --registry against the versions the registry holds.
+    """
+    if registry:
+        from ioc.schemas import check_all
+        from ioc.serde import registry_client
+
+        settings = Settings()
+        client = registry_client(resolve(settings, need=("registry",)).registry)
+        problems = check_all(client, settings.topic_prefix)
+    else:
+        from avro_schemas.compatibility import check_working_tree
+
+        problems = [str(problem) for problem in check_working_tree()]
     for problem in problems:
-        console.print(f"[red]✗[/red] {problem}")
+        console.print(f"[red]✗[/red] {problem}", markup=True, highlight=False)
     if problems:
         raise typer.Exit(1)
-    console.print("[green]✓[/green] every schema is compatible with its registered versions")
+    console.print("[green]✓[/green] every schema can read all its earlier versions")
 
 
 @app.command("worker")

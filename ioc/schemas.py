@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.error import SchemaRegistryError
@@ -35,20 +36,31 @@ def _schema(spec: TopicSpec) -> Schema:
     return Schema(json.dumps(load_schema(spec.schema)), "AVRO")
 
 
+def register_subject(
+    client: SchemaRegistryClient,
+    subject: str,
+    schema: dict[str, Any],
+    compatibility: str = DEFAULT_COMPATIBILITY,
+) -> int:
+    """Register one schema under a subject with its compatibility level; the registry's refusal
+    (which names the field and its location) becomes IncompatibleSchemaError."""
+    client.set_compatibility(subject, compatibility)
+    try:
+        return client.register_schema(subject, Schema(json.dumps(schema), "AVRO"))
+    except SchemaRegistryError as exc:
+        raise IncompatibleSchemaError(f"{subject}: {exc.error_message}") from exc
+
+
 def register_all(
     client: SchemaRegistryClient, prefix: str = "", specs: tuple[TopicSpec, ...] = ALL_TOPICS
 ) -> list[Registration]:
     """Register every topic's schema under its subject; registering the same schema again is a no-op."""
-    done = []
-    for spec in specs:
-        subject = spec.subject(prefix)
-        client.set_compatibility(subject, DEFAULT_COMPATIBILITY)
-        try:
-            schema_id = client.register_schema(subject, _schema(spec))
-        except SchemaRegistryError as exc:
-            raise IncompatibleSchemaError(f"{subject}: {exc.error_message}") from exc
-        done.append(Registration(subject, schema_id))
-    return done
+    return [
+        Registration(
+            spec.subject(prefix), register_subject(client, spec.subject(prefix), load_schema(spec.schema))
+        )
+        for spec in specs
+    ]
 
 
 def check_all(
