@@ -195,8 +195,9 @@ def db_status() -> None:
 
 @app.command("simulate")
 def simulate(
-    rate: Annotated[float, typer.Option(help="Bản ghi/giây — records per second")] = 200.0,
-    cameras: Annotated[int, typer.Option(help="Số camera — number of cameras")] = 50,
+    cameras: Annotated[
+        int, typer.Option(help="Số camera, mỗi làn một bản ghi/phút — cameras, one record per lane a minute")
+    ] = 300,
     seed: Annotated[int, typer.Option(help="Hạt giống ngẫu nhiên — random seed")] = 42,
     duration: Annotated[
         float, typer.Option(help="Thời gian chạy, giây (0 = đến khi Ctrl-C) — seconds")
@@ -205,7 +206,8 @@ def simulate(
     """Giả lập camera của tỉnh gửi thẳng vào Kafka — simulate the province's cameras, straight to Kafka."""
     from load_tests.live import run_simulator
 
-    run_simulator(Settings(), rate=rate, cameras=cameras, seed=seed, duration_s=duration)
+    sender = run_simulator(Settings(), cameras=cameras, seed=seed, duration_s=duration)
+    console.print(f"sent {sender.records_sent} records")
 
 
 @app.command("sql")
@@ -232,7 +234,7 @@ def run(
     """Chạy toàn bộ nền tảng cục bộ kèm trình giả lập — run everything locally with a simulated province, until Ctrl-C."""
     from ioc.embedded import run_embedded
 
-    run_embedded(Settings(), rate=rate, cameras=cameras, progress=progress)
+    run_embedded(Settings(), cameras=cameras, progress=progress)
 
 
 def main() -> None:

@@ -77,7 +77,7 @@ def _summary(stack: LocalStack, endpoints: Endpoints, settings: Settings, sent: 
     return Group(services, totals, cameras)
 
 
-def run_embedded(settings: Settings, *, rate: float, cameras: int, progress: Progress) -> None:
+def run_embedded(settings: Settings, *, cameras: int, progress: Progress) -> None:
     """Run until Ctrl-C, then stop what was started."""
     stack = LocalStack(settings, progress)
     stop = threading.Event()
@@ -94,9 +94,9 @@ def run_embedded(settings: Settings, *, rate: float, cameras: int, progress: Pro
         sender = kafka_sender(settings)
         simulator = CameraSimulator(province_cameras(cameras, SEED), SEED)
         threading.Thread(
-            target=run_live, args=(simulator, sender, rate, BATCH_SIZE, stop), name="simulator", daemon=True
+            target=run_live, args=(simulator, sender, BATCH_SIZE, stop), name="simulator", daemon=True
         ).start()
-        progress(f"Simulating {cameras} cameras at {rate:.0f} records/s; Ctrl-C stops everything.")
+        progress(f"Simulating {cameras} cameras, one record per lane a minute; Ctrl-C stops everything.")
         with Live(refresh_per_second=1, screen=False) as live:
             while True:
                 try:

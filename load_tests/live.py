@@ -24,23 +24,17 @@ def kafka_sender(settings: Settings) -> KafkaSender:
     return KafkaSender(endpoints.kafka, spec.full_name(settings.topic_prefix), encoder)
 
 
-def run_simulator(
-    settings: Settings,
-    *,
-    rate: float,
-    cameras: int,
-    seed: int,
-    duration_s: float,
-    stop: threading.Event | None = None,
-) -> KafkaSender:
-    """Send live records until `duration_s` passes (0: until `stop` is set or Ctrl-C)."""
-    stop = stop or threading.Event()
+def run_simulator(settings: Settings, *, cameras: int, seed: int, duration_s: float) -> KafkaSender:
+    """Send live records until `duration_s` passes (0: until Ctrl-C)."""
+    stop = threading.Event()
     sender = kafka_sender(settings)
     simulator = CameraSimulator(province_cameras(cameras, seed), seed)
     if duration_s > 0:
-        threading.Timer(duration_s, stop.set).start()
+        timer = threading.Timer(duration_s, stop.set)
+        timer.daemon = True
+        timer.start()
     try:
-        run_live(simulator, sender, rate, BATCH_SIZE, stop)
+        run_live(simulator, sender, BATCH_SIZE, stop)
     except KeyboardInterrupt:
         sender.flush()
     return sender

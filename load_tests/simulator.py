@@ -1,9 +1,8 @@
 """A seeded, rate-controlled simulator of a province's cameras (the walking-skeleton part of it).
 
-Cameras sit at intersections in areas; each reports every lane's vehicle count per minute, with a
-daily curve that peaks in the morning and evening rush hours. Sending is open loop: batches go out
-on a fixed schedule whatever the broker does, so a slow consumer shows up as lag, not as a slower
-simulator.
+Cameras sit at intersections in areas; each reports every lane's vehicle count once a minute, with a
+daily curve that peaks in the morning and evening rush hours. The load therefore follows the size
+of the province: about 2.5 records per camera per minute.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from __future__ import annotations
 import math
 import random
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -129,24 +127,22 @@ class KafkaSender:
         return int(self.producer.flush(timeout_s))
 
 
-def run_live(
-    simulator: CameraSimulator,
-    sender: KafkaSender,
-    records_per_s: float,
-    batch_size: int,
-    stop: threading.Event,
-) -> None:
-    """Send current-minute records at a steady rate until stopped (open loop)."""
-    interval = batch_size / records_per_s
-    next_at = time.monotonic()
-    pending: Iterator[list[dict[str, Any]]] = iter(())
+def run_live(simulator: CameraSimulator, sender: KafkaSender, batch_size: int, stop: threading.Event) -> None:
+    """Send each wall-clock minute's records once, spread evenly over that minute, until stopped.
+
+    Open loop: batches go out on schedule whatever the broker does, so a slow pipeline shows up as
+    consumer lag, not as a slower simulator. Records carry the minute's end as their event time.
+    """
     while not stop.is_set():
-        chunk = next(pending, None)
-        if chunk is None:
-            minute = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
-            pending = chunks(simulator.records(minute - timedelta(milliseconds=1)), batch_size)
-            continue
-        sender.send(simulator.batch(chunk, datetime.now(UTC)))
-        next_at += interval
-        stop.wait(max(0.0, next_at - time.monotonic()))
+        minute_start = datetime.now(UTC).replace(second=0, microsecond=0)
+        minute_end = minute_start + timedelta(minutes=1)
+        batches = list(chunks(simulator.records(minute_end - timedelta(milliseconds=1)), batch_size))
+        remaining = max(0.001, (minute_end - datetime.now(UTC)).total_seconds())
+        interval = remaining / max(1, len(batches))
+        for batch in batches:
+            if stop.is_set():
+                break
+            sender.send(simulator.batch(batch, datetime.now(UTC)))
+            stop.wait(interval)
+        stop.wait(max(0.0, (minute_end - datetime.now(UTC)).total_seconds()))
     sender.flush()

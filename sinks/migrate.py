@@ -1,7 +1,7 @@
 """`ioc db migrate | status`: ordered, idempotent DDL migrations.
 
 Files `migrations/NNN_name.sql` run in order, once each; the applied ones are recorded in
-`schema_migrations`. Every statement is written to be safe to run again (IF NOT EXISTS), so a
+`schema_migrations`. A migration that has been released is never edited: a change is a new file. Every statement is written to be safe to run again (IF NOT EXISTS), so a
 crash half-way through a file is mended by running migrate again.
 """
 

@@ -22,11 +22,17 @@ def put(table: TableT, partition: int, key: str, value: Any) -> None:
 
 
 def delete(table: TableT, partition: int, key: str) -> None:
-    """Remove a key; the changelog gets a tombstone so recovery forgets it too."""
+    """Remove a key. The changelog records None for it (the JSON codec writes `null`, not a Kafka
+    tombstone), so after recovery the key is present with the value None: readers treat None as absent."""
     table.data.pop(key, None)
     table.send_changelog(partition, key, None)
 
 
 def items(table: TableT) -> Iterator[tuple[str, Any]]:
-    """A snapshot of the table's items, safe to iterate while writing."""
-    yield from list(table.data.items())
+    """A snapshot of the table's live items, safe to iterate while writing; keys deleted before a
+    restart (recovered as None) are dropped from the store here."""
+    for key, value in list(table.data.items()):
+        if value is None:
+            table.data.pop(key, None)
+            continue
+        yield key, value

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+import sys
 import threading
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from ioc.endpoints import resolve
 from ioc.settings import Settings
 from sinks.migrate import migrate
 from sinks.runner import start_sinks
+from sinks.sink import TopicSink
 from warehouse.http_front import EngineConnections, serve
 
 
@@ -47,11 +49,26 @@ def main() -> None:
     server = serve(EngineConnections(path), args.port)
     logging.info("ClickHouse HTTP interface on http://127.0.0.1:%d", args.port)
     sinks = start_sinks(settings, resolve(settings, need=("kafka", "registry")), client_factory, stop)
-    stop.wait()
+    failed = wait_while_healthy(sinks, stop)
+    stop.set()
     for _, thread in sinks:
         thread.join(timeout=30)
     server.shutdown()
+    if failed:
+        # A sink that died must not leave a warehouse that answers queries but stores nothing:
+        # exit non-zero, so `ioc stack status` and `ioc run` show it stopped.
+        logging.critical("sink for %s failed; stopping the warehouse", ", ".join(failed))
+        sys.exit(1)
     logging.info("warehouse stopped")
+
+
+def wait_while_healthy(sinks: list[tuple[TopicSink, threading.Thread]], stop: threading.Event) -> list[str]:
+    """Block until stopped or until a sink thread has died; returns the topics of dead sinks."""
+    while not stop.wait(1.0):
+        failed = [sink.topic for sink, thread in sinks if not thread.is_alive()]
+        if failed:
+            return failed
+    return []
 
 
 if __name__ == "__main__":

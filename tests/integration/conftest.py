@@ -4,6 +4,8 @@ and stopped at the end whatever happened."""
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -17,6 +19,16 @@ from ioc.endpoints import Endpoints
 from ioc.settings import Settings, StackSettings
 from ioc.stack import process
 from ioc.stack.manager import LocalStack
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A SIGTERM (CI stopping a run, `kill`) becomes a KeyboardInterrupt, so the session fixtures'
+    teardown still stops the broker, registry, warehouse and worker instead of leaking them."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def progress(message: str) -> None:
@@ -44,24 +56,46 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSta
         stack.down()
 
 
-@pytest.fixture(scope="session")
-def worker(local_stack: RunningStack) -> Iterator[Path]:
-    """The Faust worker as its own process, as `ioc worker` runs it; yields its log."""
-    log = local_stack.dir / "logs" / "worker.log"
-    env = {
-        "IOC_STACK_DIR": str(local_stack.dir),
-        "IOC_STREAMS_DATA_DIR": str(local_stack.dir / "streams"),
-        "IOC_STREAMS_CLOSE_CHECK_INTERVAL_S": "1",
-    }
-    progress("Starting the Faust worker…")
-    pid = process.start("worker", [sys.executable, "-m", "ioc.cli", "worker"], log, env=env)
-    try:
+class WorkerProcess:
+    """The Faust worker as its own process, as `ioc worker` runs it; restartable like a crashed one."""
+
+    def __init__(self, stack: RunningStack) -> None:
+        self.log = stack.dir / "logs" / "worker.log"
+        self.env = {
+            "IOC_STACK_DIR": str(stack.dir),
+            "IOC_STREAMS_DATA_DIR": str(stack.dir / "streams"),
+            "IOC_STREAMS_CLOSE_CHECK_INTERVAL_S": "1",
+        }
+        self.pid = 0
+
+    def start(self) -> None:
+        progress("Starting the Faust worker…")
+        ready_before = self.log.read_text(errors="replace").count("Worker ready") if self.log.exists() else 0
+        self.pid = process.start(
+            "worker", [sys.executable, "-m", "ioc.cli", "worker"], self.log, env=self.env
+        )
         deadline = time.monotonic() + 120
-        while "Worker ready" not in log.read_text(errors="replace"):
-            assert process.is_alive(pid), f"worker exited:\n{process.tail(log, 40)}"
-            assert time.monotonic() < deadline, f"worker not ready:\n{process.tail(log, 40)}"
+        while self.log.read_text(errors="replace").count("Worker ready") <= ready_before:
+            assert process.is_alive(self.pid), f"worker exited:\n{process.tail(self.log, 40)}"
+            assert time.monotonic() < deadline, f"worker not ready:\n{process.tail(self.log, 40)}"
             time.sleep(0.5)
         progress("worker: ready")
-        yield log
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would: no graceful shutdown, no final commit."""
+        os.killpg(self.pid, signal.SIGKILL)
+        while process.is_alive(self.pid):
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        process.stop(self.pid)
+
+
+@pytest.fixture(scope="session")
+def worker(local_stack: RunningStack) -> Iterator[WorkerProcess]:
+    running = WorkerProcess(local_stack)
+    running.start()
+    try:
+        yield running
     finally:
-        process.stop(pid)
+        running.stop()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from confluent_kafka import Consumer
@@ -15,7 +14,7 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 
 from ioc.serde import registry_client
 from load_tests.live import kafka_sender
-from tests.integration.conftest import RunningStack
+from tests.integration.conftest import RunningStack, WorkerProcess
 from tests.integration.helpers import wait_for, warehouse_client
 from topics.catalog import CAMERA_VEHICLE_COUNTS, INDICATORS
 
@@ -51,7 +50,9 @@ def final_indicators(
     return {(ind, cam, start.replace(tzinfo=UTC)): (value, n) for ind, cam, start, value, n in rows}
 
 
-def test_vehicle_counts_become_exact_one_minute_indicators(local_stack: RunningStack, worker: Path) -> None:
+def test_vehicle_counts_become_exact_one_minute_indicators(
+    local_stack: RunningStack, worker: WorkerProcess
+) -> None:
     run = uuid.uuid4().hex[:6]
     cam_a, cam_b = f"CAM-A-{run}", f"CAM-B-{run}"
     records = [
@@ -93,7 +94,7 @@ def test_vehicle_counts_become_exact_one_minute_indicators(local_stack: RunningS
     assert raw == [(5, 67)]
 
 
-def test_late_record_does_not_change_a_final_window(local_stack: RunningStack, worker: Path) -> None:
+def test_late_record_does_not_change_a_final_window(local_stack: RunningStack, worker: WorkerProcess) -> None:
     run = uuid.uuid4().hex[:6]
     camera = f"CAM-L-{run}"
     sender = kafka_sender(local_stack.settings)
@@ -131,11 +132,11 @@ def test_late_record_does_not_change_a_final_window(local_stack: RunningStack, w
     )
     assert raw_count == 2
     assert final_indicators(local_stack, [camera])[key] == (4.0, 1)
-    assert "late record" in worker.read_text()
+    assert "late record" in worker.log.read_text()
 
 
 def test_standard_kafka_client_decodes_what_the_platform_writes(
-    local_stack: RunningStack, worker: Path
+    local_stack: RunningStack, worker: WorkerProcess
 ) -> None:
     """confluent-kafka's own AvroDeserializer, knowing only the registry URL, reads both the input and
     the indicator topics: no private framing anywhere.
@@ -158,3 +159,43 @@ def test_standard_kafka_client_decodes_what_the_platform_writes(
         assert message is not None and message.error() is None
         value = deserializer(message.value(), SerializationContext(spec.full_name(), MessageField.VALUE))
         assert required in value
+
+
+def test_worker_killed_and_restarted_continues_from_its_changelog(
+    local_stack: RunningStack, worker: WorkerProcess
+) -> None:
+    """SIGKILL the worker after windows were closed and forgotten, restart it: it recovers its table
+    from the changelog (closed windows included) and goes on producing exact windows."""
+    run = uuid.uuid4().hex[:6]
+    camera = f"CAM-R-{run}"
+    sender = kafka_sender(local_stack.settings)
+    sender.send(
+        {
+            "source_id": f"SRC-{run}",
+            "sent_at": datetime.now(UTC),
+            "records": [record(f"{run}-1", camera, T0, 3, 50.0)],
+        }
+    )
+    assert sender.flush() == 0
+    key0 = ("traffic.volume", camera, T0)
+    assert wait_for(lambda: final_indicators(local_stack, [camera]), lambda rows: key0 in rows)[key0] == (
+        3.0,
+        1,
+    )
+
+    worker.kill()
+    worker.start()
+
+    later = T0 + timedelta(minutes=5)
+    sender.send(
+        {
+            "source_id": f"SRC-{run}",
+            "sent_at": datetime.now(UTC),
+            "records": [record(f"{run}-2", camera, later, 8, 40.0)],
+        }
+    )
+    assert sender.flush() == 0
+    key1 = ("traffic.volume", camera, later)
+    rows = wait_for(lambda: final_indicators(local_stack, [camera]), lambda found: key1 in found)
+    assert rows[key1] == (8.0, 1)
+    assert rows[key0] == (3.0, 1)
