@@ -17,7 +17,7 @@ from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from fastavro.types import Schema as ParsedSchema
 
 MAGIC_BYTE = 0
-HEADER = struct.Struct(">bI")
+HEADER = struct.Struct(">BI")
 
 
 class SerdeError(Exception):

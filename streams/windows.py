@@ -8,12 +8,15 @@ plus grace plus the idle timeout (Faust's own window-close callbacks fire late o
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def to_millis(moment: datetime) -> int:
-    """Epoch milliseconds of an aware datetime (Avro timestamp-millis decodes to one)."""
-    return int(moment.timestamp() * 1000)
+    """Epoch milliseconds of an aware datetime (Avro timestamp-millis decodes to one). Integer
+    arithmetic: `timestamp() * 1000` is a float and comes out 1 ms low for some instants."""
+    return (moment - EPOCH) // timedelta(milliseconds=1)
 
 
 def window_start(event_ms: int, size_ms: int) -> int:
