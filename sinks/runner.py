@@ -9,10 +9,12 @@ from clickhouse_connect.driver.client import Client
 
 from avro_schemas import load_schema
 from ioc.endpoints import Endpoints
-from ioc.serde import AvroDecoder, registry_client
+from ioc.serde import AvroDecoder, AvroEncoder, registry_client
 from ioc.settings import Settings
+from sinks.dead_letters import DeadLetterSender
 from sinks.sink import TopicSink
 from sinks.tables import MAPPINGS
+from topics.catalog import dead_letter_topic
 
 
 def start_sinks(
@@ -20,9 +22,21 @@ def start_sinks(
 ) -> list[tuple[TopicSink, threading.Thread]]:
     """Create and start every sink; each thread runs until `stop` is set."""
     registry = registry_client(endpoints.registry)
+    prefix = settings.topic_prefix
+    dead_letter_schema = load_schema("derived/dead_letters")
     running = []
     for mapping in MAPPINGS:
-        topic = mapping.topic.full_name(settings.topic_prefix)
+        topic = mapping.topic.full_name(prefix)
+        dlq = dead_letter_topic(mapping.topic)
+        dead_letters = (
+            DeadLetterSender(
+                endpoints.kafka,
+                dlq.full_name(prefix),
+                AvroEncoder.for_subject(registry, dlq.subject(prefix), dead_letter_schema),
+            )
+            if dlq is not None
+            else None
+        )
         sink = TopicSink(
             mapping,
             topic,
@@ -32,6 +46,7 @@ def start_sinks(
             },
             AvroDecoder(registry, load_schema(mapping.topic.schema)),
             client_factory,
+            dead_letters,
             settings.sinks.batch_max_records,
             settings.sinks.batch_max_seconds,
         )

@@ -1,12 +1,12 @@
 """A Kafka → ClickHouse sink for one topic: batches, inserts, and only then commits.
 
-Nothing accepted is lost: offsets are committed only after ClickHouse has the rows, and while
-ClickHouse refuses inserts the sink pauses its partitions and retries with backoff. Nothing is
-stored twice: every row carries its Kafka partition and offset, and on each partition assignment
-the sink seeks past the highest offset the table already holds. A crash between insert and commit
-therefore resumes after the inserted rows instead of inserting them again. The insert's
-deduplication token (topic, partition and offset range) also drops a retried insert that reached
-ClickHouse before an error was reported.
+Nothing accepted is lost: offsets are committed only after ClickHouse has the rows (or, for rows
+ClickHouse refuses, after their dead letters are acknowledged), and while ClickHouse is unavailable
+the sink pauses its partitions and retries with backoff. Nothing is stored twice: every row carries
+its Kafka topic, partition and offset, and on each partition assignment the sink seeks past the
+highest offset the table already holds, so a crash between insert and commit resumes after the
+inserted rows instead of inserting them again. The insert's deduplication token (topic, partition
+and offset range) also drops a retried insert that reached ClickHouse before an error was reported.
 """
 
 from __future__ import annotations
@@ -19,13 +19,26 @@ from collections.abc import Callable
 from typing import Any
 
 from clickhouse_connect.driver.client import Client
+from clickhouse_connect.driver.exceptions import DatabaseError, DataError, ProgrammingError
 from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
 
 from ioc.serde import AvroDecoder, SerdeError
+from sinks.dead_letters import DeadLetterSender
 from sinks.tables import Row, TableMapping
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_S = 30.0
+# Errors about the rows themselves (a constraint, a value the column type cannot hold), as opposed to
+# ClickHouse being unreachable or overloaded: retrying those rows can never succeed.
+REJECTED_ROW_CODES = {6, 27, 32, 38, 41, 53, 69, 70, 72, 321, 469}
+Messages = list[tuple[int, list[Row]]]  # (offset, rows of that message), per partition
+
+
+def is_row_rejection(exc: Exception) -> bool:
+    """Whether ClickHouse (or the client encoding for it) refused the data rather than the request."""
+    if isinstance(exc, DataError | ProgrammingError | ValueError | TypeError | OverflowError):
+        return True
+    return isinstance(exc, DatabaseError) and getattr(exc, "code", None) in REJECTED_ROW_CODES
 
 
 class TopicSink:
@@ -38,6 +51,7 @@ class TopicSink:
         consumer_config: dict[str, Any],
         decoder: AvroDecoder,
         client_factory: Callable[[], Client],
+        dead_letters: DeadLetterSender | None,
         batch_max_records: int,
         batch_max_seconds: float,
     ) -> None:
@@ -45,13 +59,15 @@ class TopicSink:
         self.topic = topic
         self.decoder = decoder
         self.client = client_factory()
+        self.dead_letters = dead_letters
         self.batch_max_records = batch_max_records
         self.batch_max_seconds = batch_max_seconds
         self.consumer = Consumer(
             consumer_config | {"enable.auto.commit": False, "auto.offset.reset": "earliest"}
         )
         self.rows_written = 0
-        self.decode_errors = 0
+        self.rejected_messages = 0
+        self.assigned: list[int] = []  # partitions held now; readable from other threads (the consumer is not)
 
     def _stored_offsets(self) -> dict[int, int]:
         sql = f"SELECT kafka_partition, max(kafka_offset) FROM {self.mapping.table} WHERE kafka_topic = {{t:String}} GROUP BY 1"  # noqa: S608 - table name from code
@@ -65,86 +81,113 @@ class TopicSink:
             if tp.partition in stored and committed.get(tp.partition, -1) <= stored[tp.partition]:
                 tp.offset = stored[tp.partition] + 1
         consumer.assign(partitions)
+        self.assigned = sorted(tp.partition for tp in partitions)
 
     def run(self, stop: threading.Event) -> None:
         """Consume, batch and flush until stopped; the last batch is flushed before returning."""
         self.consumer.subscribe([self.topic], on_assign=self._on_assign)
-        pending: dict[int, list[Row]] = defaultdict(list)
-        last_offsets: dict[int, tuple[int, int]] = {}
+        pending: dict[int, Messages] = defaultdict(list)
         started = time.monotonic()
         count = 0
         try:
             while not stop.is_set():
                 for message in self.consumer.consume(num_messages=1000, timeout=0.2):
-                    count += self._take(message, pending, last_offsets)
+                    count += self._take(message, pending)
                 if count and (
                     count >= self.batch_max_records or time.monotonic() - started >= self.batch_max_seconds
                 ):
-                    self._flush(pending, last_offsets, stop)
+                    self.flush(pending, stop)
                     count = 0
                 if not count:
                     started = time.monotonic()
             if count:
-                self._flush(pending, last_offsets, stop)
+                self.flush(pending, stop)
         finally:
             self.consumer.close()
             self.client.close()
 
-    def _take(
-        self, message: Message, pending: dict[int, list[Row]], offsets: dict[int, tuple[int, int]]
-    ) -> int:
+    def _take(self, message: Message, pending: dict[int, Messages]) -> int:
         error = message.error()
         if error is not None:
             if error.code() != KafkaError._PARTITION_EOF:
                 log.warning("%s: %s", self.topic, error)
             return 0
         partition, offset = message.partition(), message.offset()
-        first = offsets.get(partition, (offset, offset))[0]
-        offsets[partition] = (first, offset)
         try:
             record = self.decoder.decode(message.value())
         except SerdeError as exc:
-            # The platform's own producers validate before producing; a bad message here is counted
-            # and skipped, never allowed to stop the sink.
-            self.decode_errors += 1
-            log.error("%s[%d]@%d undecodable: %s", self.topic, partition, offset, exc)
-            return 0
+            self._reject(partition, offset, message.value() or b"", "avro-confluent-framing", str(exc))
+            pending[partition].append((offset, []))
+            return 1
         rows = [[*row, self.topic, partition, offset] for row in self.mapping.rows(record)]
-        pending[partition].extend(rows)
+        pending[partition].append((offset, rows))
         return len(rows) or 1
 
-    def _flush(
-        self, pending: dict[int, list[Row]], offsets: dict[int, tuple[int, int]], stop: threading.Event
-    ) -> None:
+    def flush(self, pending: dict[int, Messages], stop: threading.Event) -> None:
+        """Insert every pending partition (retrying while ClickHouse is unavailable), then commit."""
         backoff = 0.5
-        while True:
-            try:
-                self._insert(pending, offsets)
-                break
-            except Exception as exc:
-                if stop.is_set():
-                    raise
-                log.warning("%s: insert failed (%s); pausing for %.1f s", self.mapping.table, exc, backoff)
-                assignment = self.consumer.assignment()
-                self.consumer.pause(assignment)
-                time.sleep(backoff)
-                self.consumer.resume(assignment)
-                backoff = min(backoff * 2, MAX_BACKOFF_S)
-        commits = [TopicPartition(self.topic, p, last + 1) for p, (_, last) in offsets.items()]
-        self.consumer.commit(offsets=commits, asynchronous=False)
+        for partition in list(pending):
+            while True:
+                try:
+                    self._insert_partition(partition, pending[partition])
+                    break
+                except Exception as exc:
+                    if stop.is_set():
+                        raise
+                    log.warning(
+                        "%s: insert failed (%s); pausing for %.1f s", self.mapping.table, exc, backoff
+                    )
+                    assignment = self.consumer.assignment()
+                    self.consumer.pause(assignment)
+                    stop.wait(backoff)
+                    self.consumer.resume(assignment)
+                    backoff = min(backoff * 2, MAX_BACKOFF_S)
+        if self.dead_letters is not None:
+            self.dead_letters.flush()
+        self.commit({p: messages[-1][0] for p, messages in pending.items() if messages})
         pending.clear()
-        offsets.clear()
 
-    def _insert(self, pending: dict[int, list[Row]], offsets: dict[int, tuple[int, int]]) -> None:
-        for partition, rows in pending.items():
-            if not rows:
-                continue
-            first, last = offsets[partition]
-            self.client.insert(
-                self.mapping.table,
-                rows,
-                column_names=self.mapping.all_columns(),
-                settings={"insert_deduplication_token": f"{self.topic}:{partition}:{first}-{last}"},
-            )
-            self.rows_written += len(rows)
-            rows.clear()
+    def commit(self, last_offsets: dict[int, int]) -> None:
+        """Commit the offsets after the last message of each partition (synchronously)."""
+        if last_offsets:
+            commits = [TopicPartition(self.topic, p, last + 1) for p, last in last_offsets.items()]
+            self.consumer.commit(offsets=commits, asynchronous=False)
+
+    def _insert_partition(self, partition: int, messages: Messages) -> None:
+        rows = [row for _, message_rows in messages for row in message_rows]
+        if not rows:
+            return
+        try:
+            self._insert(rows, f"{self.topic}:{partition}:{messages[0][0]}-{messages[-1][0]}")
+        except Exception as exc:
+            if not is_row_rejection(exc):
+                raise
+            # Find the refused messages one by one; the others are stored, the refused ones go to
+            # the dead-letter topic with ClickHouse's own reason.
+            for offset, message_rows in messages:
+                if not message_rows:
+                    continue
+                try:
+                    self._insert(message_rows, f"{self.topic}:{partition}:{offset}-{offset}")
+                except Exception as single:
+                    if not is_row_rejection(single):
+                        raise
+                    self._reject(
+                        partition, offset, repr(message_rows[0]).encode(), "clickhouse-rejected", str(single)
+                    )
+
+    def _insert(self, rows: list[Row], token: str) -> None:
+        self.client.insert(
+            self.mapping.table,
+            rows,
+            column_names=self.mapping.all_columns(),
+            settings={"insert_deduplication_token": token},
+        )
+        self.rows_written += len(rows)
+
+    def _reject(self, partition: int, offset: int, payload: bytes, rule: str, reason: str) -> None:
+        self.rejected_messages += 1
+        ref = f"{self.topic}[{partition}]@{offset}"
+        log.error("%s rejected (%s): %s", ref, rule, reason)
+        if self.dead_letters is not None:
+            self.dead_letters.send(self.topic, ref, rule, f"{ref}: {reason}", payload)

@@ -118,6 +118,8 @@ def _dead_letters(family: str) -> TopicSpec:
 DLQ_CAMERA = _dead_letters("camera")
 DLQ_SENSOR = _dead_letters("sensor")
 DLQ_DEPARTMENT = _dead_letters("department")
+# Derived records the warehouse refuses (an indicator or alert ClickHouse will not store).
+DLQ_DERIVED = _dead_letters("derived")
 
 INPUT_TOPICS: tuple[TopicSpec, ...] = (
     CAMERA_VEHICLE_COUNTS,
@@ -138,7 +140,7 @@ INPUT_TOPICS: tuple[TopicSpec, ...] = (
     DEPARTMENT_HOTLINE_REPORTS,
 )
 DERIVED_TOPICS: tuple[TopicSpec, ...] = (INDICATORS, ALERTS, LATE_EVENTS)
-DEAD_LETTER_TOPICS: tuple[TopicSpec, ...] = (DLQ_CAMERA, DLQ_SENSOR, DLQ_DEPARTMENT)
+DEAD_LETTER_TOPICS: tuple[TopicSpec, ...] = (DLQ_CAMERA, DLQ_SENSOR, DLQ_DEPARTMENT, DLQ_DERIVED)
 ALL_TOPICS: tuple[TopicSpec, ...] = INPUT_TOPICS + DERIVED_TOPICS + DEAD_LETTER_TOPICS
 
 
@@ -147,9 +149,16 @@ def family(spec: TopicSpec) -> str:
     return spec.name.split(".")[1]
 
 
-def dead_letter_topic(spec: TopicSpec) -> TopicSpec:
-    """Where an input topic's rejected records go: its family's dead-letter topic."""
-    return {"camera": DLQ_CAMERA, "sensor": DLQ_SENSOR, "department": DLQ_DEPARTMENT}[family(spec)]
+def dead_letter_topic(spec: TopicSpec) -> TopicSpec | None:
+    """Where a topic's rejected records go: its family's dead-letter topic; None for the dead-letter
+    topics themselves (a refused dead letter is logged, it cannot be moved any further)."""
+    families = {
+        "camera": DLQ_CAMERA,
+        "sensor": DLQ_SENSOR,
+        "department": DLQ_DEPARTMENT,
+        "derived": DLQ_DERIVED,
+    }
+    return families.get(family(spec))
 
 
 def by_name(name: str) -> TopicSpec:

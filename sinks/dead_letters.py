@@ -1,0 +1,42 @@
+"""Dead letters from the sinks: records ClickHouse refused, sent with the server's reason.
+
+A dead letter must be acknowledged by Kafka before the sink commits past its record, so the
+sender is flushed before every commit: a refused record is moved, never dropped.
+"""
+
+from __future__ import annotations
+
+import time
+
+from confluent_kafka import Producer
+
+from ioc.serde import AvroEncoder
+
+
+class DeadLetterSender:
+    """Produces DeadLetter records (avro_schemas/derived/dead_letters.avsc) to one topic."""
+
+    def __init__(self, bootstrap: str, topic: str, encoder: AvroEncoder) -> None:
+        self.topic = topic
+        self.encoder = encoder
+        self.producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all"})
+
+    def send(self, source_topic: str, record_ref: str, rule: str, reason: str, payload: bytes) -> None:
+        value = {
+            "source_topic": source_topic,
+            "source_id": "",
+            "record_ref": record_ref,
+            "field_path": "",
+            "rule": rule,
+            "reason": reason,
+            "payload": payload,
+            "rejected_at": int(time.time() * 1000),
+        }
+        self.producer.produce(self.topic, key=record_ref.encode(), value=self.encoder.encode(value))
+        self.producer.poll(0)
+
+    def flush(self, timeout_s: float = 30.0) -> None:
+        """Wait until Kafka has every dead letter; raises if some are still unacknowledged."""
+        left = self.producer.flush(timeout_s)
+        if left:
+            raise RuntimeError(f"{left} dead letters to {self.topic} not acknowledged within {timeout_s} s")
