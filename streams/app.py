@@ -11,7 +11,7 @@ import faust
 from ioc.endpoints import Endpoints
 from ioc.serde import registry_client
 from ioc.settings import Settings
-from streams import traffic_agent
+from streams import alerts_agent, traffic_agent
 
 
 def create_app(settings: Settings, endpoints: Endpoints) -> faust.App:
@@ -30,5 +30,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> faust.App:
         broker_commit_every=500,
         broker_commit_interval=1.0,
     )
-    traffic_agent.register(app, settings, registry_client(endpoints.registry))
+    registry = registry_client(endpoints.registry)
+    traffic_agent.register(app, settings, registry)
+    alerts_agent.register(app, settings, registry)
     return app

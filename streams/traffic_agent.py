@@ -156,7 +156,7 @@ class TrafficWindows:
     def _encode(self, key: str, acc: dict[str, Any], *, final: bool, now: int) -> list[Output]:
         camera, start = traffic.parse_key(key)
         return [
-            (f"{ind['indicator']}|{camera}|{start}".encode(), self.indicator_encoder.encode(ind))
+            (f"camera|{camera}".encode(), self.indicator_encoder.encode(ind))
             for ind in traffic.indicators(camera, start, WINDOW_MS, acc, final=final, now_ms=now)
         ]
 
