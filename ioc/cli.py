@@ -148,6 +148,15 @@ def schemas_check(
     console.print("[green]✓[/green] every schema can read all its earlier versions")
 
 
+@schemas_app.command("catalog")
+def schemas_catalog() -> None:
+    """Tạo lại danh mục dữ liệu cho bên tích hợp — regenerate the integrators' catalog in docs/catalog/."""
+    from avro_schemas.catalog import DEFAULT_DIR, write_catalog
+
+    for path in write_catalog(DEFAULT_DIR):
+        print(path)
+
+
 @app.command("worker")
 def worker() -> None:
     """Chạy bộ xử lý luồng Faust — run the Faust stream worker (indicators and alerts)."""
@@ -170,9 +179,12 @@ def db_migrate() -> None:
     import clickhouse_connect
 
     from sinks.migrate import migrate
+    from warehouse.users import WRITER, client_auth
 
     settings = Settings()
-    client = clickhouse_connect.get_client(dsn=resolve(settings, need=("clickhouse",)).clickhouse)
+    client = clickhouse_connect.get_client(
+        dsn=resolve(settings, need=("clickhouse",)).clickhouse, **client_auth(settings, WRITER)
+    )
     ran = migrate(client, settings.clickhouse.database)
     for migration in ran:
         print(f"applied {migration.version:03d} {migration.name}")
@@ -186,9 +198,12 @@ def db_status() -> None:
     import clickhouse_connect
 
     from sinks.migrate import status
+    from warehouse.users import WRITER, client_auth
 
     settings = Settings()
-    client = clickhouse_connect.get_client(dsn=resolve(settings, need=("clickhouse",)).clickhouse)
+    client = clickhouse_connect.get_client(
+        dsn=resolve(settings, need=("clickhouse",)).clickhouse, **client_auth(settings, WRITER)
+    )
     for migration, done in status(client, settings.clickhouse.database):
         print(f"{'applied' if done else 'pending':8} {migration.version:03d} {migration.name}")
 
@@ -214,6 +229,10 @@ def simulate(
 def sql(
     query: Annotated[str, typer.Argument(help="Câu lệnh SQL — the SQL query")],
     output: Annotated[str, typer.Option("--format", "-f", help="table | csv | json")] = "table",
+    user: Annotated[
+        str | None,
+        typer.Option("--user", "-u", help="Người dùng kho — warehouse user (analyst, grafana, ioc_writer)"),
+    ] = None,
 ) -> None:
     """Truy vấn kho dữ liệu — run SQL on the warehouse (embedded or CLICKHOUSE_URL)."""
     from warehouse.query import FORMATS, run_query
@@ -221,7 +240,8 @@ def sql(
     if output not in FORMATS:
         raise typer.BadParameter(f"choose one of {', '.join(FORMATS)}", param_hint="--format")
     settings = Settings()
-    sys.stdout.write(run_query(resolve(settings, need=("clickhouse",)).clickhouse, settings, query, output))
+    url = resolve(settings, need=("clickhouse",)).clickhouse
+    sys.stdout.write(run_query(url, settings, query, output, user=user))
 
 
 @app.command("run")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -75,6 +75,9 @@ class StreamSettings(BaseSettings):
     close_check_interval_s: float = 5.0
     web_port: int = 0
     data_dir: Path = Path(".stack") / "streams"
+    alert_rules: Path = Path(__file__).resolve().parent.parent / "config" / "alert_rules.yaml"
+    # CAP `sender`: who issues the alerts, as other emergency systems will see it.
+    alert_sender: str = "ioc@localhost"
 
 
 class SinkSettings(BaseSettings):
@@ -85,6 +88,30 @@ class SinkSettings(BaseSettings):
     group_id: str = "ioc-sinks"
     batch_max_records: int = 20_000
     batch_max_seconds: float = 1.0
+
+
+class WarehouseSettings(BaseSettings):
+    """The embedded warehouse's users and the limits of its read-only sessions.
+
+    `ioc_writer` reads and writes (the sinks, migrations); `grafana` and `analyst` only read, with
+    limits that a query cannot lift. An empty password is generated once and kept in
+    `<stack dir>/warehouse/credentials.json` (mode 0600), where `ioc sql` and the tests find it.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="IOC_WAREHOUSE_")
+
+    ioc_writer_password: SecretStr = SecretStr("")
+    grafana_password: SecretStr = SecretStr("")
+    analyst_password: SecretStr = SecretStr("")
+    # Dashboards must stay light: a panel that needs more is a query to fix, not a limit to raise.
+    grafana_max_execution_time_s: float = 30.0
+    grafana_max_memory_usage: int = 2_000_000_000
+    grafana_max_result_rows: int = 1_000_000
+    grafana_max_result_bytes: int = 1_000_000_000
+    analyst_max_execution_time_s: float = 300.0
+    analyst_max_memory_usage: int = 8_000_000_000
+    analyst_max_result_rows: int = 10_000_000
+    analyst_max_result_bytes: int = 4_000_000_000
 
 
 class Settings(BaseSettings):
@@ -98,4 +125,5 @@ class Settings(BaseSettings):
     stack: StackSettings = Field(default_factory=StackSettings)
     streams: StreamSettings = Field(default_factory=StreamSettings)
     sinks: SinkSettings = Field(default_factory=SinkSettings)
+    warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
     topic_prefix: str = ""

@@ -1,7 +1,8 @@
 """`python -m warehouse --data DIR --port N`: the embedded warehouse process (started by `ioc stack up`).
 
-Applies the migrations, serves ClickHouse's HTTP interface on loopback, runs the sinks, and on
-SIGTERM stops the sinks (flushing their last batch) before the engine goes away.
+Applies the migrations, serves ClickHouse's HTTP interface on loopback to the users of
+warehouse.users (creating their passwords first, so that they exist once `/ping` answers), runs
+the sinks, and on SIGTERM stops the sinks (flushing their last batch) before the engine goes away.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from ioc.settings import Settings
 from sinks.migrate import migrate
 from sinks.runner import start_sinks
 from sinks.sink import TopicSink
-from warehouse.http_front import EngineConnections, serve
+from warehouse.engine import Engine
+from warehouse.http_front import Front, serve
+from warehouse.users import load_users
 
 
 def main() -> None:
@@ -46,7 +49,8 @@ def main() -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    server = serve(EngineConnections(path), args.port)
+    front = Front(Engine(path), load_users(settings), settings.clickhouse.database)
+    server = serve(front, args.port)
     logging.info("ClickHouse HTTP interface on http://127.0.0.1:%d", args.port)
     sinks = start_sinks(settings, resolve(settings, need=("kafka", "registry")), client_factory, stop)
     failed = wait_while_healthy(sinks, stop)

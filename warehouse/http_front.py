@@ -1,122 +1,198 @@
-"""ClickHouse's HTTP interface in front of the embedded chDB engine.
+"""ClickHouse's HTTP interface in front of the embedded chDB engine, on loopback.
 
-The part clients use: `/ping`; queries by GET (`?query=`) or POST (body, after any `query`
-parameter, as ClickHouse concatenates them); `default_format`; `database`; `param_<name>` query
-parameters; errors as HTTP 500 with ClickHouse's `Code: N. DB::Exception: …` text and the
-`X-ClickHouse-Exception-Code` header. Each server thread has its own chDB connection on the same
-path, which chDB runs on one shared engine.
+The part clients use, so that clickhouse-connect's HTTP client, Grafana's ClickHouse data source
+(the Go driver) and tools like DBeaver connect to the embedded warehouse as to a server: `/ping`;
+queries by GET (`?query=`) or POST (body, after any `query` parameter, as ClickHouse reads them);
+INSERT with its data in the body (any input format, Native included); `FORMAT` and
+`default_format`; `database`; `param_<name>` query parameters; settings as URL parameters;
+`query_id` (echoed) and `session_id` (accepted; each request is its own session, so `SET` and
+temporary tables do not carry over); gzip/deflate/lz4 compression of the request body and, with
+`enable_http_compression=1`, of the response; Native blocks of the revision given by
+`client_protocol_version`; errors with ClickHouse's codes, texts and HTTP statuses.
+
+Every request but `/ping` and a bare `GET /` is authenticated (warehouse.auth); read-only users
+get a read-only session with their limits (warehouse.limits) and a check of their statement
+(warehouse.guard). Not served: ClickHouse's own block compression (`compress=1`/`decompress=1`,
+set `compress=false` in the JDBC driver), external data (multipart bodies), sessions that keep
+state: each is refused with a ClickHouse error, never answered with a 200 that did nothing.
 """
 
 from __future__ import annotations
 
-import re
+import json
+import logging
 import threading
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-import chdb
+from warehouse import native
+from warehouse.auth import authenticate, request_credentials
+from warehouse.engine import Engine, Result
+from warehouse.errors import SYNTAX_ERROR, ClickHouseError, access_denied, not_implemented, readonly
+from warehouse.guard import METADATA_DATABASES
+from warehouse.limits import session_settings
+from warehouse.protocol import (
+    content_type,
+    decode_body,
+    encode_body,
+    output_format,
+    response_encoding,
+    statement,
+)
+from warehouse.users import User
 
-ERROR_CODE = re.compile(r"Code: (\d+)\.")
 DEFAULT_FORMAT = "TabSeparated"
+log = logging.getLogger(__name__)
 
 
-class EngineConnections:
-    """One chDB connection per thread, all on the warehouse's data folder."""
+@dataclass(frozen=True)
+class Front:
+    """What every request needs: the engine, the users, and the platform's database (the default
+    database, and the only one besides the metadata databases that read-only users may read)."""
 
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self._local = threading.local()
-
-    def get(self) -> Any:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = chdb.connect(self.path)
-            self._local.conn = conn
-            self._local.database = ""
-        return conn
-
-    def query(self, sql: str, fmt: str, params: dict[str, str], database: str) -> bytes:
-        conn = self.get()
-        if database and database != self._local.database:
-            conn.query(f"USE {quote_identifier(database)}")
-            self._local.database = database
-        result = conn.query(sql, fmt, params=params) if params else conn.query(sql, fmt)
-        return bytes(result.bytes())
+    engine: Engine
+    users: Mapping[str, User]
+    database: str
 
 
-def quote_identifier(name: str) -> str:
-    """A backquoted identifier, so a database name from a URL cannot inject SQL."""
-    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
+def answer(
+    front: Front, user: User, args: Mapping[str, str], body: bytes, is_get: bool
+) -> tuple[Result, str]:
+    """Run one authenticated request; its result (Native still in chDB's revision) and format."""
+    request = statement(args.get("query", ""), body)
+    fmt = output_format(request.sql, args.get("default_format") or DEFAULT_FORMAT)
+    if not request.sql.strip():
+        raise ClickHouseError(SYNTAX_ERROR, "SYNTAX_ERROR", "Empty query")
+    database = args.get("database") or front.database
+    if user.readonly and database != front.database and database.lower() not in METADATA_DATABASES:
+        raise access_denied(user.name, f"{user.name} reads only the databases {front.database} and system")
+    if user.readonly and request.data is not None:
+        raise readonly(user.name)
+    settings = session_settings(user, args, front.engine.known_settings)
+    if is_get and not user.readonly:
+        settings["readonly"] = "2"  # as a ClickHouse server does: GET never writes
+    params = {name[6:]: value for name, value in args.items() if name.startswith("param_")}
+    with front.engine.session(user, settings, database) as session:
+        if request.data is not None:
+            return session.insert(request.sql, request.data_format, request.data), fmt
+        if user.readonly:
+            session.check(request.sql, params)
+        return session.query(request.sql, fmt, params), fmt
 
 
-def make_handler(engine: EngineConnections) -> type[BaseHTTPRequestHandler]:
-    """A request handler class bound to the engine."""
+def make_handler(front: Front) -> type[BaseHTTPRequestHandler]:
+    """A request handler class bound to the front."""
 
     class ClickHouseHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "ioc-warehouse"
+        timeout = 600  # an idle keep-alive connection gives its thread back after this
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
             """Quiet: per-request lines would drown the warehouse log."""
 
         def do_GET(self) -> None:  # noqa: N802 - stdlib naming
-            url = urlparse(self.path)
-            if url.path in ("/ping", "/ping/"):
-                self._reply(200, b"Ok.\n")
-                return
-            self._run(parse_qs(url.query), b"")
+            self._handle(is_get=True)
 
         def do_POST(self) -> None:  # noqa: N802 - stdlib naming
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            self._run(parse_qs(urlparse(self.path).query), body)
+            self._handle(is_get=False)
 
-        def _run(self, query_string: dict[str, list[str]], body: bytes) -> None:
-            args = {k: v[-1] for k, v in query_string.items()}
-            if args.get("query") and body:
-                # ClickHouse reads such a body as the INSERT's data. chDB cannot take it that way, and
-                # gluing it to the query text would store nothing while answering 200: refuse clearly.
-                message = (
-                    "Code: 48. DB::Exception: the embedded warehouse does not take INSERT data in the "
-                    "request body; send INSERT ... VALUES in the query text. (NOT_IMPLEMENTED)\n"
-                )
-                self._reply(501, message.encode(), {"X-ClickHouse-Exception-Code": "48"})
+        def _handle(self, is_get: bool) -> None:
+            url = urlparse(self.path)
+            args = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+            if url.path.rstrip("/") == "/ping" or (is_get and "query" not in args):
+                self._reply(200, b"Ok.\n", "text/html; charset=UTF-8")
                 return
-            sql = " ".join(
-                part for part in (args.get("query", ""), body.decode("utf-8", "replace")) if part
-            ).strip()
-            if not sql:
-                self._reply(200, b"Ok.\n")
-                return
-            params = {k.removeprefix("param_"): v for k, v in args.items() if k.startswith("param_")}
             try:
-                out = engine.query(
-                    sql, args.get("default_format", DEFAULT_FORMAT), params, args.get("database", "")
-                )
-            except Exception as exc:
-                message = str(exc)
-                match = ERROR_CODE.search(message)
-                code = match.group(1) if match else "1000"
-                self._reply(500, (message.rstrip() + "\n").encode(), {"X-ClickHouse-Exception-Code": code})
+                user = authenticate(front.users, request_credentials(self.headers, args))
+            except ClickHouseError as error:
+                log.warning("refused %s from %s: %s", error.name, self.client_address[0], error.message)
+                self.close_connection = True  # its body, if any, is left unread
+                self._error(error, "")
                 return
-            self._reply(200, out)
+            query_id = args.get("query_id") or str(uuid.uuid4())
+            try:
+                self._answer(user, args, is_get, query_id)
+            except ClickHouseError as error:
+                self._error(error, query_id)
+            except Exception as exc:  # a bug must still answer as ClickHouse would, and be logged
+                log.exception("request failed")
+                self._error(ClickHouseError(1001, "STD_EXCEPTION", str(exc)), query_id)
 
-        def _reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        def _answer(self, user: User, args: dict[str, str], is_get: bool, query_id: str) -> None:
+            raw = self._read_body()  # first, so that a refusal leaves the connection usable
+            if args.get("compress") == "1" or args.get("decompress") == "1":
+                raise not_implemented("ClickHouse's block compression (compress=1, decompress=1)")
+            if self.headers.get("Content-Type", "").startswith("multipart/"):
+                raise not_implemented("external data (multipart/form-data)")
+            body = decode_body(raw, self.headers.get("Content-Encoding", ""))
+            for param, header in (
+                ("database", "X-ClickHouse-Database"),
+                ("default_format", "X-ClickHouse-Format"),
+            ):
+                if not args.get(param) and self.headers.get(header):
+                    args[param] = self.headers[header]
+            result, fmt = answer(front, user, args, body, is_get)
+            data = result.data
+            revision = args.get("client_protocol_version", "0")
+            if fmt == "Native" and revision.isdigit():
+                data = native.rewrite(data, int(revision))
+            headers = {
+                "X-ClickHouse-Format": fmt,
+                "X-ClickHouse-Query-Id": query_id,
+                "X-ClickHouse-Timezone": front.engine.timezone,
+                "X-ClickHouse-Summary": json.dumps(result.summary),
+            }
+            encoding = response_encoding(self.headers.get("Accept-Encoding", ""))
+            if args.get("enable_http_compression") == "1" and encoding and data:
+                data = encode_body(data, encoding)
+                headers["Content-Encoding"] = encoding
+            self._reply(200, data, content_type(fmt), headers)
+
+        def _read_body(self) -> bytes:
+            """The body by Content-Length, or chunk by chunk (clickhouse-connect streams inserts)."""
+            if self.headers.get("Transfer-Encoding", "").lower() != "chunked":
+                length = int(self.headers.get("Content-Length") or 0)
+                return self.rfile.read(length) if length else b""
+            chunks = []
+            while size := int(self.rfile.readline(65537).split(b";")[0], 16):
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                pass  # trailers
+            return b"".join(chunks)
+
+        def _error(self, error: ClickHouseError, query_id: str) -> None:
+            headers = {"X-ClickHouse-Exception-Code": str(error.code)}
+            if query_id:
+                headers["X-ClickHouse-Query-Id"] = query_id
+            if error.status == 401:
+                headers["WWW-Authenticate"] = 'Basic realm="ClickHouse"'
+            self._reply(error.status, error.body(), "text/plain; charset=UTF-8", headers)
+
+        def _reply(
+            self, status: int, body: bytes, media_type: str, headers: dict[str, str] | None = None
+        ) -> None:
             self.send_response(status)
-            self.send_header("Content-Type", "text/plain; charset=UTF-8")
+            self.send_header("Content-Type", media_type)
             self.send_header("Content-Length", str(len(body)))
             for key, value in (headers or {}).items():
                 self.send_header(key, value)
+            if self.close_connection:
+                self.send_header("Connection", "close")
             self.end_headers()
             self.wfile.write(body)
 
     return ClickHouseHandler
 
 
-def serve(engine: EngineConnections, port: int) -> ThreadingHTTPServer:
+def serve(front: Front, port: int) -> ThreadingHTTPServer:
     """Start serving on 127.0.0.1:port in a background thread; call `shutdown()` to stop."""
-    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(engine))
+    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(front))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="clickhouse-http", daemon=True).start()
     return server

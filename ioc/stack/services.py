@@ -13,6 +13,9 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import SecretStr
+
+from ioc.settings import WarehouseSettings
 from ioc.stack import artifacts
 from ioc.stack.artifacts import Progress
 from ioc.stack.errors import StackError
@@ -130,9 +133,16 @@ def registry_launch(
     return Launch(argv=[str(java), f"-Xmx{heap}", "-jar", "quarkus-run.jar"], cwd=app, env=env)
 
 
-def warehouse_launch(stack_dir: Path, port: int) -> Launch:
+def warehouse_launch(stack_dir: Path, port: int, warehouse: WarehouseSettings) -> Launch:
     """The platform's own process that owns the embedded chDB engine (one process per data folder).
-    It finds Kafka and the registry through the stack's state file, hence the absolute stack folder."""
+    It finds Kafka and the registry through the stack's state file, hence the absolute stack folder;
+    its users' passwords and limits are passed as this stack's settings have them, so that settings
+    built in code (tests) reach it as well as those from the environment."""
+    env = {"IOC_STACK_DIR": str(stack_dir)}
+    for name, value in warehouse.model_dump().items():
+        text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        if text:
+            env[f"IOC_WAREHOUSE_{name.upper()}"] = text
     return Launch(
         argv=[
             sys.executable,
@@ -143,7 +153,7 @@ def warehouse_launch(stack_dir: Path, port: int) -> Launch:
             "--port",
             str(port),
         ],
-        env={"IOC_STACK_DIR": str(stack_dir)},
+        env=env,
     )
 
 

@@ -10,13 +10,17 @@ import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 
 from ioc.endpoints import Endpoints
+from ioc.settings import Settings
+from warehouse.users import WRITER, client_auth
 
 T = TypeVar("T")
 
 
-def warehouse_client(endpoints: Endpoints) -> Client:
-    """clickhouse-connect's ordinary HTTP client on the embedded warehouse (as an analyst would connect)."""
-    return clickhouse_connect.get_client(dsn=endpoints.clickhouse, database="ioc")
+def warehouse_client(endpoints: Endpoints, settings: Settings, user: str = WRITER) -> Client:
+    """clickhouse-connect's ordinary HTTP client on the embedded warehouse, logged in as `user`."""
+    return clickhouse_connect.get_client(
+        dsn=endpoints.clickhouse, database="ioc", **client_auth(settings, user)
+    )
 
 
 def wait_for(

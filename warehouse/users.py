@@ -1,0 +1,133 @@
+"""The warehouse's three users, their passwords and the limits of the read-only ones.
+
+chDB has no users or grants (`system.users` is unavailable), so on the embedded default the
+process that owns the engine is the one that tells users apart. A password set in the
+configuration (`IOC_WAREHOUSE_<USER>_PASSWORD`) wins; the others are generated once and kept in
+`<stack dir>/warehouse/credentials.json`, readable by its owner only, so that `ioc sql`, Grafana's
+provisioning and the tests can find them without anyone choosing a weak one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from ioc.settings import Settings, WarehouseSettings
+from ioc.stack.errors import StackError
+
+WRITER = "ioc_writer"
+GRAFANA = "grafana"
+ANALYST = "analyst"
+USERS = (WRITER, GRAFANA, ANALYST)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one query of a read-only user may take. Applied to its session before the session
+    becomes read-only, after which the engine refuses any change to them."""
+
+    max_execution_time_s: float
+    max_memory_usage: int
+    max_result_rows: int
+    max_result_bytes: int
+
+    def as_settings(self) -> dict[str, str]:
+        """ClickHouse settings; an overflow throws rather than silently returning part of a result."""
+        return {
+            "max_execution_time": f"{self.max_execution_time_s:g}",
+            "max_memory_usage": str(self.max_memory_usage),
+            "max_result_rows": str(self.max_result_rows),
+            "max_result_bytes": str(self.max_result_bytes),
+            "result_overflow_mode": "throw",
+            "timeout_overflow_mode": "throw",
+        }
+
+
+@dataclass(frozen=True)
+class User:
+    """A user of the HTTP interface; `limits` is None for the writer, which is not read-only."""
+
+    name: str
+    password: str
+    limits: Limits | None
+
+    @property
+    def readonly(self) -> bool:
+        return self.limits is not None
+
+
+def credentials_path(settings: Settings) -> Path:
+    """Where the generated passwords live, next to the engine's data folder."""
+    return settings.stack.dir.resolve() / "warehouse" / "credentials.json"
+
+
+def _configured(warehouse: WarehouseSettings, user: str) -> str:
+    return str(getattr(warehouse, f"{user}_password").get_secret_value())
+
+
+def _limits(warehouse: WarehouseSettings, user: str) -> Limits:
+    return Limits(
+        max_execution_time_s=getattr(warehouse, f"{user}_max_execution_time_s"),
+        max_memory_usage=getattr(warehouse, f"{user}_max_memory_usage"),
+        max_result_rows=getattr(warehouse, f"{user}_max_result_rows"),
+        max_result_bytes=getattr(warehouse, f"{user}_max_result_bytes"),
+    )
+
+
+def stored_passwords(path: Path, *, create: bool) -> dict[str, str]:
+    """The generated passwords; with `create`, missing ones are generated and the file is written
+    (atomically, mode 0600 from its creation, so no other user can ever read it)."""
+    stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    missing = [user for user in USERS if not stored.get(user)]
+    if missing and create:
+        stored |= {user: secrets.token_urlsafe(24) for user in missing}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.unlink(missing_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            json.dump(stored, out, indent=2, sort_keys=True)
+        tmp.replace(path)
+    return stored
+
+
+def load_users(settings: Settings) -> dict[str, User]:
+    """Every user with its password and limits, generating the passwords that are not configured.
+    Called by the warehouse process at start-up, before it answers `/ping`."""
+    warehouse = settings.warehouse
+    stored = stored_passwords(credentials_path(settings), create=True)
+    return {
+        user: User(
+            user,
+            _configured(warehouse, user) or stored[user],
+            None if user == WRITER else _limits(warehouse, user),
+        )
+        for user in USERS
+    }
+
+
+def password_for(settings: Settings, user: str) -> str:
+    """A user's password for clients of the embedded default (`ioc sql`, `ioc db`, tests)."""
+    if user not in USERS:
+        raise StackError(f"unknown warehouse user {user!r}", f"choose one of {', '.join(USERS)}")
+    configured = _configured(settings.warehouse, user)
+    if configured:
+        return configured
+    path = credentials_path(settings)
+    stored = stored_passwords(path, create=False)
+    if user not in stored:
+        raise StackError(
+            f"no password for {user} in {path}", "start the warehouse with `ioc stack up` (it creates them)"
+        )
+    return stored[user]
+
+
+def client_auth(settings: Settings, user: str) -> dict[str, str]:
+    """clickhouse-connect's `username`/`password` for a user of the embedded default; nothing for
+    a ClickHouse server, whose `CLICKHOUSE_URL` carries its own credentials."""
+    if settings.clickhouse.url:
+        return {}
+    return {"username": user, "password": password_for(settings, user)}
