@@ -40,9 +40,10 @@ def start_sinks(
         sink = TopicSink(
             mapping,
             topic,
+            # One consumer group per topic: a sink joining or leaving rebalances only its own topic.
             {
                 "bootstrap.servers": endpoints.kafka,
-                "group.id": f"{settings.topic_prefix}{settings.sinks.group_id}",
+                "group.id": f"{prefix}{settings.sinks.group_id}.{mapping.topic.name}",
             },
             AvroDecoder(registry, load_schema(mapping.topic.schema)),
             client_factory,

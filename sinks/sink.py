@@ -67,7 +67,8 @@ class TopicSink:
         )
         self.rows_written = 0
         self.rejected_messages = 0
-        self.assigned: list[int] = []  # partitions held now; readable from other threads (the consumer is not)
+        # Partitions held now; readable from other threads, which the consumer itself is not.
+        self.assigned: list[int] = []
 
     def _stored_offsets(self) -> dict[int, int]:
         sql = f"SELECT kafka_partition, max(kafka_offset) FROM {self.mapping.table} WHERE kafka_topic = {{t:String}} GROUP BY 1"  # noqa: S608 - table name from code

@@ -3,15 +3,43 @@
 Every table ends with `kafka_topic, kafka_partition, kafka_offset`: the sink reads the highest
 offset per partition of its topic back on assignment to resume exactly after what ClickHouse
 already holds (see `sink.py`). Several topics may share a table (the dead letters of each family).
+
+Input topics carry batch envelopes (`source_id`, `sent_at`, `records`): each record becomes one row
+holding the envelope's `source_id`, and the record's fields keep their contract names as column
+names, so a mapping is only the list of fields. The DDL is in `migrations/`; `tests/unit/test_tables.py`
+checks that every mapped column exists there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
-from topics.catalog import CAMERA_VEHICLE_COUNTS, DEAD_LETTER_TOPICS, INDICATORS, TopicSpec
+from topics.catalog import (
+    ALERTS,
+    CAMERA_CROWD_DENSITY,
+    CAMERA_HEARTBEATS,
+    CAMERA_INCIDENTS,
+    CAMERA_PLATE_READS,
+    CAMERA_SPEEDS,
+    CAMERA_VEHICLE_COUNTS,
+    CAMERA_VIOLATIONS,
+    DEAD_LETTER_TOPICS,
+    DEPARTMENT_DOSSIER_EVENTS,
+    DEPARTMENT_HOTLINE_REPORTS,
+    DEPARTMENT_REPORT_VALUES,
+    INDICATORS,
+    LATE_EVENTS,
+    SENSOR_AIR_QUALITY,
+    SENSOR_DEVICES,
+    SENSOR_RAINFALL,
+    SENSOR_TRAFFIC_COUNTERS,
+    SENSOR_WATER_LEVEL,
+    SENSOR_WEATHER,
+    TopicSpec,
+)
 
 Row = list[Any]
 Rows = Callable[[dict[str, Any]], Iterable[Row]]
@@ -19,7 +47,7 @@ Rows = Callable[[dict[str, Any]], Iterable[Row]]
 
 @dataclass(frozen=True)
 class TableMapping:
-    """One topic's table, its columns (without the two Kafka columns) and the row extractor."""
+    """One topic's table, its columns (without the Kafka columns) and the row extractor."""
 
     topic: TopicSpec
     table: str
@@ -30,20 +58,28 @@ class TableMapping:
         return [*self.columns, "kafka_topic", "kafka_partition", "kafka_offset"]
 
 
-def _vehicle_count_rows(batch: dict[str, Any]) -> Iterable[Row]:
-    source = batch["source_id"]
-    for r in batch["records"]:
-        yield [
-            r["event_id"],
-            source,
-            r["camera_id"],
-            r["observed_at"],
-            r["interval_seconds"],
-            r["lane"],
-            r["vehicle_class"],
-            r["vehicle_count"],
-            r["average_speed_kmh"],
-        ]
+def batch_mapping(topic: TopicSpec, table: str, fields: tuple[str, ...]) -> TableMapping:
+    """A batch envelope exploded to one row per record: `source_id`, then the named record fields.
+
+    `itemgetter` reads the fields in C, which matters at a province's peak of thousands of records
+    per second through one Python thread per topic."""
+    pick = itemgetter(*fields)
+
+    def rows(batch: dict[str, Any]) -> Iterable[Row]:
+        source = batch["source_id"]
+        return ([source, *pick(record)] for record in batch["records"])
+
+    return TableMapping(topic, table, ("source_id", *fields), rows)
+
+
+def record_mapping(topic: TopicSpec, table: str, fields: tuple[str, ...]) -> TableMapping:
+    """A topic whose every message is one record, stored as one row of the named fields."""
+    pick = itemgetter(*fields)
+
+    def rows(record: dict[str, Any]) -> Iterable[Row]:
+        return ([*pick(record)],)
+
+    return TableMapping(topic, table, fields, rows)
 
 
 def _indicator_rows(ind: dict[str, Any]) -> Iterable[Row]:
@@ -76,13 +112,67 @@ def _dead_letter_rows(dl: dict[str, Any]) -> Iterable[Row]:
     ]
 
 
+def _late_event_rows(late: dict[str, Any]) -> Iterable[Row]:
+    # `partition`/`offset` of the late record become source_partition/source_offset, so they cannot
+    # be mistaken for the position of the late-event message itself (kafka_partition/kafka_offset).
+    yield [
+        late["source_topic"],
+        late["partition"],
+        late["offset"],
+        late["source_id"],
+        late["record_ref"],
+        late["processor"],
+        late["event_time"],
+        late["window_end"],
+        late["grace_ms"],
+        late["lateness_ms"],
+        late["payload"].decode("utf-8", "replace"),
+        late["detected_at"],
+    ]
+
+
+ALERT_FIELDS = (
+    "alert_id",
+    "identifier",
+    "sender",
+    "sent",
+    "status",
+    "msg_type",
+    "scope",
+    "references",
+    "cap_category",
+    "event",
+    "urgency",
+    "severity",
+    "certainty",
+    "area_desc",
+    "area_code",
+    "latitude",
+    "longitude",
+    "category",
+    "rule_id",
+    "state",
+    "revision",
+    "opened_at",
+    "updated_at",
+    "acknowledged_at",
+    "acknowledged_by",
+    "resolved_at",
+    "entity_type",
+    "entity_id",
+    "values",
+    "headline_vi",
+    "description_vi",
+    "instruction_vi",
+    "dedup_key",
+)
+
 MAPPINGS: tuple[TableMapping, ...] = (
-    TableMapping(
+    batch_mapping(
         CAMERA_VEHICLE_COUNTS,
         "camera_vehicle_counts",
         (
             "event_id",
-            "source_id",
             "camera_id",
             "observed_at",
             "interval_seconds",
@@ -91,7 +181,242 @@ MAPPINGS: tuple[TableMapping, ...] = (
             "vehicle_count",
             "average_speed_kmh",
         ),
-        _vehicle_count_rows,
+    ),
+    batch_mapping(
+        CAMERA_SPEEDS,
+        "camera_speeds",
+        (
+            "event_id",
+            "camera_id",
+            "observed_at",
+            "interval_seconds",
+            "lane",
+            "vehicle_class",
+            "vehicle_count",
+            "average_speed_kmh",
+            "p85_speed_kmh",
+            "max_speed_kmh",
+            "speed_limit_kmh",
+        ),
+    ),
+    batch_mapping(
+        CAMERA_PLATE_READS,
+        "restricted_camera_plate_reads",
+        (
+            "event_id",
+            "camera_id",
+            "observed_at",
+            "lane",
+            "plate_number",
+            "vehicle_class",
+            "direction",
+            "confidence",
+            "image_ref",
+        ),
+    ),
+    batch_mapping(
+        CAMERA_VIOLATIONS,
+        "restricted_camera_violations",
+        (
+            "event_id",
+            "camera_id",
+            "observed_at",
+            "lane",
+            "violation_type",
+            "vehicle_class",
+            "plate_number",
+            "speed_kmh",
+            "speed_limit_kmh",
+            "confidence",
+            "evidence_ref",
+        ),
+    ),
+    batch_mapping(
+        CAMERA_CROWD_DENSITY,
+        "camera_crowd_density",
+        (
+            "event_id",
+            "camera_id",
+            "observed_at",
+            "zone_id",
+            "person_count",
+            "density_persons_per_m2",
+            "zone_area_m2",
+        ),
+    ),
+    batch_mapping(
+        CAMERA_INCIDENTS,
+        "camera_incidents",
+        (
+            "event_id",
+            "camera_id",
+            "observed_at",
+            "incident_type",
+            "confidence",
+            "severity_hint",
+            "description",
+            "latitude",
+            "longitude",
+            "evidence_ref",
+        ),
+    ),
+    batch_mapping(
+        CAMERA_HEARTBEATS,
+        "camera_heartbeats",
+        (
+            "event_id",
+            "camera_id",
+            "observed_at",
+            "status",
+            "status_reason",
+            "uptime_seconds",
+            "firmware_version",
+            "stream_fps",
+        ),
+    ),
+    batch_mapping(
+        SENSOR_AIR_QUALITY,
+        "sensor_air_quality",
+        (
+            "event_id",
+            "device_id",
+            "observed_at",
+            "station_id",
+            "interval_seconds",
+            "pm25_ugm3",
+            "pm10_ugm3",
+            "o3_ugm3",
+            "no2_ugm3",
+            "so2_ugm3",
+            "co_ugm3",
+            "temperature_c",
+            "relative_humidity_pct",
+        ),
+    ),
+    batch_mapping(
+        SENSOR_WATER_LEVEL,
+        "sensor_water_level",
+        ("event_id", "station_id", "observed_at", "device_id", "water_level_cm", "flow_m3s"),
+    ),
+    batch_mapping(
+        SENSOR_RAINFALL,
+        "sensor_rainfall",
+        ("event_id", "device_id", "observed_at", "station_id", "interval_seconds", "rainfall_mm"),
+    ),
+    batch_mapping(
+        SENSOR_WEATHER,
+        "sensor_weather",
+        (
+            "event_id",
+            "device_id",
+            "observed_at",
+            "station_id",
+            "interval_seconds",
+            "temperature_c",
+            "relative_humidity_pct",
+            "wind_speed_ms",
+            "wind_direction_deg",
+            "atmospheric_pressure_hpa",
+            "precipitation_mm",
+        ),
+    ),
+    batch_mapping(
+        SENSOR_TRAFFIC_COUNTERS,
+        "sensor_traffic_counters",
+        (
+            "event_id",
+            "device_id",
+            "observed_at",
+            "interval_seconds",
+            "lane",
+            "lane_direction",
+            "vehicle_class",
+            "intensity_vehicles",
+            "average_vehicle_speed_kmh",
+            "occupancy_pct",
+            "congested",
+        ),
+    ),
+    batch_mapping(
+        SENSOR_DEVICES,
+        "sensor_devices",
+        (
+            "event_id",
+            "device_id",
+            "observed_at",
+            "event_type",
+            "name",
+            "device_category",
+            "controlled_property",
+            "station_id",
+            "latitude",
+            "longitude",
+            "area_code",
+            "owner",
+            "manufacturer",
+            "model",
+            "serial_number",
+            "firmware_version",
+            "battery_level_pct",
+            "reporting_interval_seconds",
+            "installed_at",
+        ),
+    ),
+    batch_mapping(
+        DEPARTMENT_DOSSIER_EVENTS,
+        "department_dossier_events",
+        (
+            "event_id",
+            "dossier_id",
+            "observed_at",
+            "event_type",
+            "department_code",
+            "procedure_code",
+            "received_at",
+            "due_at",
+            "resolved_at",
+            "channel",
+            "area_code",
+        ),
+    ),
+    batch_mapping(
+        DEPARTMENT_REPORT_VALUES,
+        "department_report_values",
+        (
+            "event_id",
+            "reporting_unit_code",
+            "observed_at",
+            "report_code",
+            "indicator_code",
+            "period_type",
+            "period_start",
+            "period_end",
+            "value",
+            "unit_of_measure",
+            "area_code",
+            "revision",
+            "note",
+        ),
+    ),
+    batch_mapping(
+        DEPARTMENT_HOTLINE_REPORTS,
+        "department_hotline_reports",
+        (
+            "event_id",
+            "ticket_id",
+            "observed_at",
+            "reported_at",
+            "ticket_status",
+            "channel",
+            "category",
+            "priority",
+            "description",
+            "area_code",
+            "address",
+            "latitude",
+            "longitude",
+            "assigned_unit_code",
+        ),
     ),
     TableMapping(
         INDICATORS,
@@ -111,6 +436,26 @@ MAPPINGS: tuple[TableMapping, ...] = (
             "computed_at",
         ),
         _indicator_rows,
+    ),
+    record_mapping(ALERTS, "alerts", ALERT_FIELDS),
+    TableMapping(
+        LATE_EVENTS,
+        "late_events",
+        (
+            "source_topic",
+            "source_partition",
+            "source_offset",
+            "source_id",
+            "record_ref",
+            "processor",
+            "event_time",
+            "window_end",
+            "grace_ms",
+            "lateness_ms",
+            "payload",
+            "detected_at",
+        ),
+        _late_event_rows,
     ),
     *(
         TableMapping(

@@ -1,0 +1,190 @@
+"""The warehouse schema as code: topic → table mappings against the DDL, the conventions every table
+follows, the personal-data rule, the production grants, and the documentation staying complete.
+
+The migrations are parsed here from their text (no ClickHouse needed); the integration test
+`tests/integration/test_warehouse_tables.py` proves the same DDL on the real warehouse."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from avro_schemas import SCHEMA_DIR, load_schema
+from avro_schemas.json_records import JsonRecordConverter
+from sinks.migrate import available
+from sinks.tables import MAPPINGS, TableMapping
+from topics.catalog import ALL_TOPICS, DEAD_LETTER_TOPICS, INPUT_TOPICS
+
+ROOT = Path(__file__).resolve().parents[2]
+USERS_XML = ROOT / "sinks" / "clickhouse" / "users.d" / "ioc-users.xml"
+DOC = ROOT / "docs" / "warehouse.md"
+KAFKA_COLUMNS = ["kafka_topic", "kafka_partition", "kafka_offset"]
+# Migrations 001-003 are released and predate the conventions checked below; they are not edited.
+FIRST_CONVENTION_VERSION = 4
+
+CREATE_TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+)\s*\((.*)\)\s*ENGINE\s*=\s*(\w+)(.*)", re.DOTALL)
+CREATE_VIEW = re.compile(r"CREATE (MATERIALIZED )?VIEW IF NOT EXISTS (\w+)")
+COLUMN = re.compile(r"^\s*`?(\w+)`?\s+(.+?)(?:\s+DEFAULT\s+\S+)?\s+COMMENT\s+'(.*)',?\s*$")
+MASKED_PLATE = re.compile(r"REPLACE \((.*?)\s+AS plate_number\s*\)", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One CREATE TABLE of a migration: its columns (name → type, comment) and the clauses after ENGINE."""
+
+    name: str
+    version: int
+    engine: str
+    columns: dict[str, tuple[str, str]]
+    clauses: str
+
+
+def _statements() -> list[tuple[int, str]]:
+    return [(m.version, s) for m in available() for s in m.statements()]
+
+
+def _tables() -> dict[str, Table]:
+    found = {}
+    for version, statement in _statements():
+        match = CREATE_TABLE.match(statement)
+        if match:
+            name, body, engine, clauses = match.groups()
+            columns = {}
+            for line in body.splitlines():
+                if line.strip():
+                    column = COLUMN.match(line)
+                    assert column, f"{name}: cannot read column line {line!r}"
+                    columns[column.group(1)] = (column.group(2), column.group(3))
+            found[name] = Table(name, version, engine, columns, clauses)
+    return found
+
+
+def _views() -> dict[str, bool]:
+    """Every view by name, True for a materialized one."""
+    return {
+        match.group(2): bool(match.group(1))
+        for _, statement in _statements()
+        if (match := CREATE_VIEW.match(statement))
+    }
+
+
+TABLES = _tables()
+SINK_TABLES = {m.table for m in MAPPINGS}
+
+
+def test_every_topic_is_mapped_exactly_once_and_dead_letters_share_one_table() -> None:
+    mapped = [m.topic.name for m in MAPPINGS]
+    assert sorted(mapped) == sorted(spec.name for spec in ALL_TOPICS)
+    assert {m.table for m in MAPPINGS if m.topic in DEAD_LETTER_TOPICS} == {"dead_letters"}
+    others = [m.table for m in MAPPINGS if m.topic not in DEAD_LETTER_TOPICS]
+    assert len(others) == len(set(others)), "two topics write one table"
+
+
+@pytest.mark.parametrize("mapping", MAPPINGS, ids=lambda m: m.topic.name)
+def test_mapped_columns_are_those_of_the_create_table_with_kafka_columns_last(mapping: TableMapping) -> None:
+    table = TABLES[mapping.table]
+    # 001 (released, not edited) stores its insert time after the Kafka columns, with a DEFAULT.
+    columns = [name for name in table.columns if name != "ingested_at"]
+    assert columns[-len(KAFKA_COLUMNS) :] == KAFKA_COLUMNS
+    assert sorted(mapping.all_columns()) == sorted(columns), "a column no sink writes would stay empty"
+
+
+@pytest.mark.parametrize("mapping", MAPPINGS, ids=lambda m: m.topic.name)
+def test_the_example_of_each_topic_becomes_rows_of_the_mapped_columns(mapping: TableMapping) -> None:
+    example = json.loads((SCHEMA_DIR / "examples" / f"{mapping.topic.schema}.json").read_text())
+    datum = JsonRecordConverter(load_schema(mapping.topic.schema)).convert(example)
+    rows = list(mapping.rows(datum))
+    assert len(rows) == len(datum.get("records", [datum]))
+    assert all(len(row) == len(mapping.columns) for row in rows)
+    if mapping.topic in INPUT_TOPICS:
+        assert mapping.columns[0] == "source_id"
+        assert {row[0] for row in rows} == {datum["source_id"]}
+
+
+def test_plate_numbers_are_stored_only_in_restricted_tables() -> None:
+    with_plates = {name for name, table in TABLES.items() if "plate_number" in table.columns}
+    assert with_plates == {"restricted_camera_plate_reads", "restricted_camera_violations"}
+
+
+@pytest.mark.parametrize(
+    "table",
+    [t for t in TABLES.values() if t.version >= FIRST_CONVENTION_VERSION],
+    ids=lambda t: t.name,
+)
+def test_tables_follow_the_warehouse_conventions(table: Table) -> None:
+    for name, (column_type, comment) in table.columns.items():
+        vietnamese, _, english = comment.partition(" | ")
+        assert vietnamese.strip() and english.strip(), f"{name}: COMMENT 'Vietnamese | English'"
+        assert "DateTime(" not in column_type, f"{name}: instants are DateTime64(3, 'UTC')"
+        if "DateTime64" in column_type:
+            assert "DateTime64(3, 'UTC')" in column_type, name
+    assert re.search(r"PARTITION BY toYYYYMM\(\w+\)", table.clauses)
+    assert re.search(r"\nTTL \S.* \+ INTERVAL \d+ DAY\n", table.clauses)
+    assert "SETTINGS non_replicated_deduplication_window = 1000" in table.clauses
+    assert re.search(r"\nCOMMENT '.+ \| .+'", table.clauses)
+    if table.name in SINK_TABLES:
+        assert list(table.columns)[-3:] == KAFKA_COLUMNS
+
+
+@pytest.mark.parametrize("mapping", [m for m in MAPPINGS if m.topic in INPUT_TOPICS], ids=lambda m: m.table)
+def test_raw_input_tables_collapse_a_resend_by_event_id(mapping: TableMapping) -> None:
+    table = TABLES[mapping.table]
+    assert table.engine == "ReplacingMergeTree"
+    order_by = re.search(r"ORDER BY \((.*?)\)", table.clauses)
+    assert order_by and "event_id" in order_by.group(1).split(", ")
+
+
+def test_retention_of_personal_data_is_bounded() -> None:
+    assert "INTERVAL 30 DAY" in TABLES["restricted_camera_plate_reads"].clauses
+    assert "INTERVAL 365 DAY" in TABLES["restricted_camera_violations"].clauses
+
+
+def test_both_masked_views_use_the_one_masking_expression_the_doc_shows() -> None:
+    masks = [
+        " ".join(match.group(1).split())
+        for _, statement in _statements()
+        if statement.startswith("CREATE VIEW IF NOT EXISTS camera_")
+        and (match := MASKED_PLATE.search(statement))
+    ]
+    assert len(masks) == 2 and masks[0] == masks[1]
+    assert masks[0] in " ".join(DOC.read_text().split())
+
+
+def test_every_table_view_and_column_for_analysts_is_documented() -> None:
+    doc = DOC.read_text()
+    internal = re.compile(r"_(agg|mv)$")
+    names = [n for n in [*TABLES, *_views()] if not internal.search(n) and n != "schema_migrations"]
+    assert [n for n in names if f"`{n}`" not in doc] == []
+    undocumented = {
+        f"{table}.{column}"
+        for table in SINK_TABLES
+        for column in TABLES[table].columns
+        if f"`{column}`" not in doc
+    }
+    assert undocumented == set()
+
+
+def test_users_xml_parses_and_keeps_readers_from_restricted_tables() -> None:
+    root = ET.parse(USERS_XML).getroot()  # noqa: S314 - the repository's own file, not untrusted input
+    quotas = {quota.tag for quota in root.findall("quotas/*")}
+    for reader in ("grafana", "analyst"):
+        user = root.find(f"users/{reader}")
+        assert user is not None
+        grants = [query.text for query in user.findall("grants/query")]
+        assert grants == ["GRANT SELECT ON ioc.*", "REVOKE SELECT ON ioc.restricted_*"]
+        assert user.findtext("quota") in quotas
+        profile = root.find(f"profiles/{user.findtext('profile')}")
+        assert profile is not None and profile.findtext("readonly") == "1"
+    writer = root.find("users/ioc_writer")
+    assert writer is not None
+    assert [query.text for query in writer.findall("grants/query")] == ["GRANT ALL ON ioc.*"]
+    for quota in root.findall("quotas/*"):
+        assert quota.findall("interval"), quota.tag
+        for interval in quota.findall("interval"):
+            assert int(interval.findtext("duration") or 0) > 0
+            assert int(interval.findtext("queries") or 0) > 0
