@@ -4,7 +4,8 @@ Thin by design: the agent loops over batches (`take_events`, so Faust's per-mess
 once per batch message, each carrying many records), and `TrafficWindows` does the work with the
 pure functions of `streams.traffic` and `streams.windows`. Every touched window is emitted as a
 provisional result with a rising revision; a closed window once more as final, then forgotten.
-Records later than their window's grace are counted and logged, never folded into a closed window.
+Records later than their window's grace (judged against the camera's own watermark) are counted and
+logged, never folded into a closed window.
 """
 
 from __future__ import annotations
@@ -96,57 +97,61 @@ class TrafficWindows:
         }
         return message.key or b"", self.dead_letter_encoder.encode(value)
 
+    def _watermark(self, camera: str) -> int:
+        entry = self.table.data.get(f"{WATERMARK}|{camera}")
+        return int(entry["ms"]) if entry else 0
+
+    def _set_watermark(self, partition: int, camera: str, watermark_ms: int) -> None:
+        state.put(
+            self.table, partition, f"{WATERMARK}|{camera}", {"partition": partition, "ms": watermark_ms}
+        )
+
     def _fold(self, partition: int, records: list[dict[str, Any]], now: int) -> list[Output]:
-        watermark = int(self.table.data.get(f"{WATERMARK}|{partition}", 0))
+        watermarks: dict[str, int] = {}
         on_time = []
         for record in records:
-            event_ms = to_millis(record["observed_at"])
+            camera, event_ms = record["camera_id"], to_millis(record["observed_at"])
+            watermark = watermarks.setdefault(camera, self._watermark(camera))
             if is_late(event_ms, WINDOW_MS, watermark, self.grace_ms):
                 self.late_records += 1
-                log.warning(
-                    "late record %s for camera %s at %s", record["event_id"], record["camera_id"], event_ms
-                )
+                log.warning("late record %s for camera %s at %s", record["event_id"], camera, event_ms)
                 continue
             on_time.append(record)
         outputs: list[Output] = []
         for key, window_records in traffic.group_records(on_time, WINDOW_MS).items():
             acc = self.table.data.get(key) or traffic.empty() | {"partition": partition}
             for record in window_records:
-                watermark = max(watermark, to_millis(record["observed_at"]))
+                camera = record["camera_id"]
+                watermarks[camera] = max(watermarks[camera], to_millis(record["observed_at"]))
                 traffic.add_record(acc, record)
             acc["revision"] += 1
             state.put(self.table, partition, key, acc)
             outputs += self._encode(key, acc, final=False, now=now)
-        state.put(self.table, partition, f"{WATERMARK}|{partition}", watermark)
+        for camera, watermark in watermarks.items():
+            if watermark > self._watermark(camera):
+                self._set_watermark(partition, camera, watermark)
         return outputs
 
     def _close(self, partition: int | None, now: int) -> list[Output]:
         """Emit as final and forget every due window (of one partition, or of all when None).
 
-        Closing a window moves its partition's watermark to at least the window's end plus grace,
-        so a record for it that arrives later is late even when the window closed on the wall clock.
+        Watermarks are per camera: another source's newer (or older) data never makes this camera's
+        records late. Closing a window moves the camera's watermark to at least the window's end plus
+        grace, so a record for it that arrives later is late even when it closed on the wall clock.
         """
         outputs: list[Output] = []
-        watermarks = {
-            int(k.partition("|")[2]): int(v) for k, v in state.items(self.table) if k.startswith(WATERMARK)
-        }
-        advanced: set[int] = set()
         for key, acc in state.items(self.table):
             if key.startswith(WATERMARK) or (partition is not None and acc["partition"] != partition):
                 continue
-            _, start = traffic.parse_key(key)
-            owner = acc["partition"]
-            watermark = watermarks.get(owner, 0)
+            camera, start = traffic.parse_key(key)
+            watermark = self._watermark(camera)
             if is_closed(start, WINDOW_MS, watermark, self.grace_ms, now, self.idle_ms):
                 acc["revision"] += 1
                 outputs += self._encode(key, acc, final=True, now=now)
-                state.delete(self.table, owner, key)
+                state.delete(self.table, acc["partition"], key)
                 closed_through = start + WINDOW_MS + self.grace_ms
                 if closed_through > watermark:
-                    watermarks[owner] = closed_through
-                    advanced.add(owner)
-        for owner in advanced:
-            state.put(self.table, owner, f"{WATERMARK}|{owner}", watermarks[owner])
+                    self._set_watermark(acc["partition"], camera, closed_through)
         return outputs
 
     def close_idle(self, now: int) -> list[Output]:

@@ -16,6 +16,7 @@ from avro_schemas.json_records import JsonRecordConverter
 from ioc.schemas import DEFAULT_COMPATIBILITY, IncompatibleSchemaError, register_subject
 from ioc.serde import AvroDecoder, AvroEncoder, registry_client
 from tests.integration.conftest import RunningStack
+from tests.integration.helpers import wait_for
 from topics.apply import apply_topics
 from topics.catalog import ALL_TOPICS, INPUT_TOPICS, TopicSpec
 
@@ -93,6 +94,13 @@ def test_topics_apply_twice_changes_nothing_and_mends_drift(local_stack: Running
     entry = ConfigEntry("retention.ms", "1000", incremental_operation=AlterConfigOpType.SET)
     resource = ConfigResource(ConfigResource.Type.TOPIC, drifted, incremental_configs=[entry])
     admin.incremental_alter_configs([resource])[resource].result(30)
+    # The broker applies config changes through its controller: wait until the drift is visible.
+    described = ConfigResource(ConfigResource.Type.TOPIC, drifted)
+    wait_for(
+        lambda: admin.describe_configs([described])[described].result(30)["retention.ms"].value,
+        lambda value: value == "1000",
+        30,
+    )
     third = apply_topics(local_stack.endpoints.kafka, prefix, specs)
     assert [(c.topic, c.action) for c in third if c.action != "unchanged"] == [(drifted, "altered")]
     assert "retention.ms: 1000 →" in next(c.detail for c in third if c.action == "altered")

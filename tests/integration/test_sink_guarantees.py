@@ -73,7 +73,7 @@ def test_rows_clickhouse_refuses_go_to_dead_letters_with_its_reason(local_stack:
 
     stored = wait_for(
         lambda: (
-            warehouse_client(local_stack.endpoints)
+            warehouse_client(local_stack.endpoints, local_stack.settings)
             .query(
                 "SELECT event_id FROM camera_vehicle_counts WHERE camera_id = {c:String}",
                 parameters={"c": f"CAM-G-{run}"},

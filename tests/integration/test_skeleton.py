@@ -39,7 +39,7 @@ def final_indicators(
     stack: RunningStack, cameras: list[str]
 ) -> dict[tuple[str, str, datetime], tuple[float, int]]:
     rows = (
-        warehouse_client(stack.endpoints)
+        warehouse_client(stack.endpoints, stack.settings)
         .query(
             "SELECT indicator, entity_id, window_start, value, sample_count FROM indicators_current "
             "WHERE is_final AND entity_id IN {cameras:Array(String)}",
@@ -84,7 +84,7 @@ def test_vehicle_counts_become_exact_one_minute_indicators(
     assert found == expected
 
     raw = (
-        warehouse_client(local_stack.endpoints)
+        warehouse_client(local_stack.endpoints, local_stack.settings)
         .query(
             "SELECT count(), sum(vehicle_count) FROM camera_vehicle_counts WHERE camera_id IN ({a:String}, {b:String})",
             parameters={"a": cam_a, "b": cam_b},
@@ -121,7 +121,7 @@ def test_late_record_does_not_change_a_final_window(local_stack: RunningStack, w
     assert sender.flush() == 0
     raw_count = wait_for(
         lambda: (
-            warehouse_client(local_stack.endpoints)
+            warehouse_client(local_stack.endpoints, local_stack.settings)
             .query(
                 "SELECT count() FROM camera_vehicle_counts WHERE camera_id = {c:String}",
                 parameters={"c": camera},
