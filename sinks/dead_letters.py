@@ -6,10 +6,9 @@ sender is flushed before every commit: a refused record is moved, never dropped.
 
 from __future__ import annotations
 
-import time
-
 from confluent_kafka import Producer
 
+from ioc.dead_letters import dead_letter_record
 from ioc.serde import AvroEncoder
 
 
@@ -22,16 +21,7 @@ class DeadLetterSender:
         self.producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all"})
 
     def send(self, source_topic: str, record_ref: str, rule: str, reason: str, payload: bytes) -> None:
-        value = {
-            "source_topic": source_topic,
-            "source_id": "",
-            "record_ref": record_ref,
-            "field_path": "",
-            "rule": rule,
-            "reason": reason,
-            "payload": payload,
-            "rejected_at": int(time.time() * 1000),
-        }
+        value = dead_letter_record(source_topic, record_ref, rule, reason, payload)
         self.producer.produce(self.topic, key=record_ref.encode(), value=self.encoder.encode(value))
         self.producer.poll(0)
 

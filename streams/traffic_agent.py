@@ -21,6 +21,7 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from faust.types import EventT, TableT
 
 from avro_schemas import load_schema
+from ioc.dead_letters import dead_letter_record
 from ioc.serde import AvroDecoder, AvroEncoder, SerdeError
 from ioc.settings import Settings
 from streams import state, traffic
@@ -85,16 +86,14 @@ class TrafficWindows:
     def _dead_letter(self, event: EventT, exc: SerdeError) -> Output:
         message = event.message
         ref = f"{message.topic}[{message.partition}]@{message.offset}"
-        value = {
-            "source_topic": message.topic,
-            "source_id": (message.key or b"").decode("utf-8", "replace"),
-            "record_ref": ref,
-            "field_path": "",
-            "rule": "avro-confluent-framing",
-            "reason": f"{ref}: {exc}",
-            "payload": message.value or b"",
-            "rejected_at": now_ms(),
-        }
+        value = dead_letter_record(
+            message.topic,
+            ref,
+            "avro-confluent-framing",
+            f"{ref}: {exc}",
+            message.value or b"",
+            source_id=(message.key or b"").decode("utf-8", "replace"),
+        )
         return message.key or b"", self.dead_letter_encoder.encode(value)
 
     def _watermark(self, camera: str) -> int:
