@@ -246,10 +246,7 @@ def sql(
 
 @app.command("run")
 def run(
-    rate: Annotated[
-        float, typer.Option(help="Bản ghi/giây của trình giả lập — simulator records per second")
-    ] = 300.0,
-    cameras: Annotated[int, typer.Option(help="Số camera giả lập — simulated cameras")] = 60,
+    cameras: Annotated[int, typer.Option(help="Số camera giả lập — simulated cameras")] = 300,
 ) -> None:
     """Chạy toàn bộ nền tảng cục bộ kèm trình giả lập — run everything locally with a simulated province, until Ctrl-C."""
     from ioc.embedded import run_embedded
