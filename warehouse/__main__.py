@@ -49,10 +49,12 @@ def main() -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    # Sinks first: /ping is the stack's readiness probe, so it must not answer before the sinks
+    # have looked up their schemas (a registry restarted right after "ready" made that fail).
+    sinks = start_sinks(settings, resolve(settings, need=("kafka", "registry")), client_factory, stop)
     front = Front(Engine(path), load_users(settings), settings.clickhouse.database)
     server = serve(front, args.port)
     logging.info("ClickHouse HTTP interface on http://127.0.0.1:%d", args.port)
-    sinks = start_sinks(settings, resolve(settings, need=("kafka", "registry")), client_factory, stop)
     failed = wait_while_healthy(sinks, stop)
     stop.set()
     for _, thread in sinks:
