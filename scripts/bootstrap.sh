@@ -26,13 +26,20 @@ if [ "$(cat .venv/.ioc-installed 2>/dev/null || true)" != "$wanted" ]; then
   echo "$wanted" > .venv/.ioc-installed
 fi
 
-if ! command -v mvn >/dev/null 2>&1; then
+# Debian packages: Maven fetches Kafka and Apicurio from Maven Central once; Mosquitto is the MQTT
+# broker that the sensor bridge's tests (and `ioc run`) start on loopback.
+missing=()
+command -v mvn >/dev/null 2>&1 || missing+=(maven)
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "• Installing Maven (to fetch Kafka and Apicurio from Maven Central once)…"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq maven >/dev/null
+    echo "• Installing ${missing[*]} from Debian's packages…"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    # The package's own service is not wanted: the platform starts its broker itself, on a free port.
+    if command -v systemctl >/dev/null 2>&1; then systemctl disable --now mosquitto >/dev/null 2>&1 || true; fi
   else
-    echo "error: Maven (mvn) is not installed" >&2
-    echo "hint: sudo apt-get install -y maven" >&2
+    echo "error: not installed: ${missing[*]}" >&2
+    echo "hint: sudo apt-get install -y ${missing[*]}" >&2
     exit 1
   fi
 fi
