@@ -114,6 +114,52 @@ class WarehouseSettings(BaseSettings):
     analyst_max_result_bytes: int = 4_000_000_000
 
 
+class RoutingSettings(BaseSettings):
+    """The alert router (`routing/`): roster, durable state, acknowledgement links and channels.
+
+    Empty secrets are fine for channels nobody in the roster uses; the acknowledgement secret, when
+    empty, is generated once into `<state dir>/ack_secret` (mode 0600) so links survive restarts.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="IOC_ROUTING_")
+
+    roster: Path = Path(__file__).resolve().parent.parent / "config" / "duty_roster.yaml"
+    # Empty: `<stack dir>/routing`, holding the SQLite state (outbox, escalations, acknowledgements).
+    state_dir: Path | None = None
+    group_id: str = "ioc-router"
+    # `send` delivers through the real channels; `log` writes each message to the log instead (demo).
+    delivery: str = "send"
+    # Related alerts reaching one officer within this many seconds go out as one message.
+    group_wait_s: float = 30.0
+    tick_s: float = 1.0
+    max_attempts: int = 5
+    retry_base_s: float = 30.0
+    retry_max_s: float = 600.0
+    # Messages per minute per channel, so a storm of alerts cannot get the province's sender banned.
+    rate_per_minute: int = 60
+    ack_host: str = "127.0.0.1"
+    ack_port: int = 8765
+    # The address officers' links point at (a reverse proxy in production).
+    ack_public_url: str = "http://127.0.0.1:8765"
+    ack_secret: SecretStr = SecretStr("")
+    ack_link_ttl_h: float = 24.0
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    mail_from: str = "ioc-canhbao@localhost"
+    webhook_secret: SecretStr = SecretStr("")
+    telegram_base_url: str = "https://api.telegram.org"
+    telegram_token: SecretStr = SecretStr("")
+    zalo_base_url: str = "https://openapi.zalo.me"
+    zalo_access_token: SecretStr = SecretStr("")
+    sms_url: str = ""
+    sms_token: SecretStr = SecretStr("")
+    sms_sender: str = "IOC"
+    http_timeout_s: float = 10.0
+
+
 class Settings(BaseSettings):
     """All sections together; build it once with `Settings()` and pass it down."""
 
@@ -126,4 +172,7 @@ class Settings(BaseSettings):
     streams: StreamSettings = Field(default_factory=StreamSettings)
     sinks: SinkSettings = Field(default_factory=SinkSettings)
     warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
+    routing: RoutingSettings = Field(default_factory=RoutingSettings)
     topic_prefix: str = ""
+    # Areas, intersections, cameras, stations and reporting units (see ioc/province.py).
+    province_file: Path = Path(__file__).resolve().parent.parent / "config" / "province.yaml"
