@@ -67,6 +67,7 @@ class TopicSink:
         )
         self.rows_written = 0
         self.rejected_messages = 0
+        self.insert_failures = 0
         # Partitions held now; readable from other threads, which the consumer itself is not.
         self.assigned: list[int] = []
 
@@ -138,15 +139,31 @@ class TopicSink:
                     log.warning(
                         "%s: insert failed (%s); pausing for %.1f s", self.mapping.table, exc, backoff
                     )
-                    assignment = self.consumer.assignment()
-                    self.consumer.pause(assignment)
-                    stop.wait(backoff)
-                    self.consumer.resume(assignment)
+                    self.insert_failures += 1
+                    self._pause_for(backoff, stop)
                     backoff = min(backoff * 2, MAX_BACKOFF_S)
         if self.dead_letters is not None:
             self.dead_letters.flush()
         self.commit({p: messages[-1][0] for p, messages in pending.items() if messages})
         pending.clear()
+
+    def _pause_for(self, seconds: float, stop: threading.Event) -> None:
+        """Hold every partition still for `seconds` while polling the consumer all along.
+
+        A consumer that does not poll for `max.poll.interval.ms` is dropped from its group: its
+        partitions go elsewhere and its commit after the outage fails. Paused partitions deliver
+        nothing; a message that still arrives (a partition assigned during the pause) is sought
+        back to, so it is delivered again once the sink resumes instead of being lost.
+        """
+        self.consumer.pause(self.consumer.assignment())
+        deadline = time.monotonic() + seconds
+        while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+            for message in self.consumer.consume(num_messages=100, timeout=min(0.5, left)):
+                if message.error() is None:
+                    early = TopicPartition(self.topic, message.partition(), message.offset())
+                    self.consumer.seek(early)
+                    self.consumer.pause([early])
+        self.consumer.resume(self.consumer.assignment())
 
     def commit(self, last_offsets: dict[int, int]) -> None:
         """Commit the offsets after the last message of each partition (synchronously)."""
