@@ -15,6 +15,7 @@ from rich.console import Console
 from ioc.endpoints import resolve
 from ioc.settings import Settings
 from ioc.stack.errors import StackError
+from routing.cli import alerts_app
 
 console = Console(stderr=True, soft_wrap=True)
 app = typer.Typer(
@@ -34,6 +35,7 @@ app.add_typer(topics_app, name="topics")
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(sinks_app, name="sinks")
 app.add_typer(db_app, name="db")
+app.add_typer(alerts_app, name="alerts")
 
 
 def progress(message: str) -> None:

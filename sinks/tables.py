@@ -32,6 +32,7 @@ from topics.catalog import (
     DEPARTMENT_REPORT_VALUES,
     INDICATORS,
     LATE_EVENTS,
+    NOTIFICATIONS,
     SENSOR_AIR_QUALITY,
     SENSOR_DEVICES,
     SENSOR_RAINFALL,
@@ -165,6 +166,26 @@ ALERT_FIELDS = (
     "description_vi",
     "instruction_vi",
     "dedup_key",
+)
+
+NOTIFICATION_FIELDS = (
+    "event_id",
+    "occurred_at",
+    "action",
+    "alert_id",
+    "alert_revision",
+    "category",
+    "severity",
+    "area_code",
+    "unit_code",
+    "officer_id",
+    "level",
+    "channel",
+    "address",
+    "kind",
+    "message_id",
+    "attempt",
+    "detail",
 )
 
 MAPPINGS: tuple[TableMapping, ...] = (
@@ -438,6 +459,7 @@ MAPPINGS: tuple[TableMapping, ...] = (
         _indicator_rows,
     ),
     record_mapping(ALERTS, "alerts", ALERT_FIELDS),
+    record_mapping(NOTIFICATIONS, "notifications", NOTIFICATION_FIELDS),
     TableMapping(
         LATE_EVENTS,
         "late_events",

@@ -96,6 +96,14 @@ ALERTS = TopicSpec(
     retention_days=90,
     log_append_time=False,
 )
+NOTIFICATIONS = TopicSpec(
+    name="ioc.derived.notifications",
+    schema="derived/notifications",
+    key="alert_id (the audit trail of one alert stays in order on one partition)",
+    partitions=1,
+    retention_days=30,
+    log_append_time=False,
+)
 LATE_EVENTS = TopicSpec(
     name="ioc.derived.late-events",
     schema="derived/late_events",
@@ -139,7 +147,7 @@ INPUT_TOPICS: tuple[TopicSpec, ...] = (
     DEPARTMENT_REPORT_VALUES,
     DEPARTMENT_HOTLINE_REPORTS,
 )
-DERIVED_TOPICS: tuple[TopicSpec, ...] = (INDICATORS, ALERTS, LATE_EVENTS)
+DERIVED_TOPICS: tuple[TopicSpec, ...] = (INDICATORS, ALERTS, LATE_EVENTS, NOTIFICATIONS)
 DEAD_LETTER_TOPICS: tuple[TopicSpec, ...] = (DLQ_CAMERA, DLQ_SENSOR, DLQ_DEPARTMENT, DLQ_DERIVED)
 ALL_TOPICS: tuple[TopicSpec, ...] = INPUT_TOPICS + DERIVED_TOPICS + DEAD_LETTER_TOPICS
 

@@ -1,0 +1,196 @@
+"""The router's decisions, independent of Kafka: one alert change in (`handle`), then on every tick
+escalations that are due and messages that are ready go out (`tick`). The service feeds it from the
+alerts topic; tests feed it directly with a manual clock."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from ioc.settings import RoutingSettings
+from routing.ack import AckSigner
+from routing.audit import event
+from routing.channels.base import Channel, DeliveryError, RateLimit
+from routing.clock import Clock
+from routing.escalation import deadline_after, escalate_due, notify_officer
+from routing.grouping import group_key, message_id
+from routing.matching import SEVERITY_RANK, route
+from routing.roster import AreaTree, Roster, RosterSource
+from routing.silences import silenced_by
+from routing.state import OutboxRow, Store
+from routing.templates import Item, render
+
+log = logging.getLogger(__name__)
+
+
+class Router:
+    def __init__(
+        self,
+        store: Store,
+        roster: RosterSource,
+        areas: AreaTree,
+        channels: dict[str, Channel],
+        signer: AckSigner,
+        clock: Clock,
+        settings: RoutingSettings,
+    ) -> None:
+        self.store, self.roster, self.areas, self.channels = store, roster, areas, channels
+        self.signer, self.clock, self.settings = signer, clock, settings
+        self.limits = {name: RateLimit(settings.rate_per_minute, clock) for name in channels}
+
+    def handle(self, alert: dict[str, Any]) -> None:
+        """Route one alert change; a change already handled (a re-read after a crash) does nothing."""
+        roster, now = self.roster.current(), self.clock.now()
+        group_at = now + timedelta(seconds=self.settings.group_wait_s)
+        with self.store.transaction():
+            known = self.store.alert(alert["alert_id"])
+            if known is not None and alert["revision"] <= known.record["revision"]:
+                return
+            if alert["state"] == "resolved":
+                self._resolved(alert, known.silenced_by if known else "", group_at, now)
+            elif known is None:
+                self._opened(roster, alert, group_at, now)
+            else:
+                self.store.save_alert(alert, known.silenced_by)
+                worse = SEVERITY_RANK.get(alert["severity"], 0) > SEVERITY_RANK.get(
+                    known.record["severity"], 0
+                )
+                if worse and not known.silenced_by and known.acked_at is None:
+                    self._severity_rose(roster, alert, group_at, now)
+
+    def _opened(self, roster: Roster, alert: dict[str, Any], group_at: datetime, now: datetime) -> None:
+        silence = silenced_by(roster, self.areas, alert, now)
+        self.store.save_alert(alert, silence)
+        if silence:
+            self.store.audit(event("silenced", alert, now, detail=silence))
+            return
+        for assignment in route(roster, self.areas, alert, now):
+            levels = assignment.levels
+            self.store.engage(
+                alert["alert_id"], assignment.unit, levels, deadline_after(roster, levels, 0, now)
+            )
+            detail = " > ".join(",".join(level) for level in levels)
+            if assignment.fallback:
+                detail = f"{assignment.fallback}: {detail}"
+            self.store.audit(event("routed", alert, now, unit=assignment.unit, level=0, detail=detail))
+            for officer_id in levels[0]:
+                notify_officer(
+                    self.store, roster, alert, "new", assignment.unit, 0, officer_id, group_at, now
+                )
+
+    def _severity_rose(
+        self, roster: Roster, alert: dict[str, Any], group_at: datetime, now: datetime
+    ) -> None:
+        """Everyone called so far hears that it got worse."""
+        for engagement in self.store.engagements(alert["alert_id"]):
+            for level in range(engagement.level + 1):
+                for officer_id in engagement.levels[level]:
+                    notify_officer(
+                        self.store, roster, alert, "update", engagement.unit, level, officer_id, group_at, now
+                    )
+
+    def _resolved(self, alert: dict[str, Any], silence: str, group_at: datetime, now: datetime) -> None:
+        """Stop escalating, drop what was not sent yet, and tell everyone who was told it began."""
+        self.store.save_alert(alert, silence)
+        self.store.close_engagements(alert["alert_id"])
+        dropped = self.store.cancel_pending(alert["alert_id"], ("new", "update", "escalation"))
+        reached = self.store.reached(alert["alert_id"])
+        for unit, officer_id, channel, address in reached:
+            key = group_key(unit, alert, "resolved")
+            self.store.enqueue(alert, "resolved", unit, -1, officer_id, channel, address, key, group_at)
+        detail = f"{len(reached)} resolved notice(s), {dropped} unsent message(s) dropped"
+        self.store.audit(event("resolved", alert, now, detail=detail))
+
+    def tick(self) -> None:
+        """Escalate what is due, then send what is ready."""
+        now = self.clock.now()
+        roster = self.roster.current()
+        escalate_due(self.store, roster, now)
+        for group in self.store.due_groups(now):
+            self._send(roster, group, now)
+
+    def _send(self, roster: Roster, rows: list[OutboxRow], now: datetime) -> None:
+        first = rows[0]
+        channel = self.channels.get(first.channel)
+        if channel is not None and not self.limits[first.channel].take():
+            return  # over the channel's rate: the rows wait for the next tick, no attempt counted
+        mid = message_id([row.id for row in rows])
+        # The alert of every row is stored before the row is queued (same transaction).
+        records = [self._record(row.alert_id) for row in rows]
+        items = [
+            Item(row.kind, record, self.signer.link(row.alert_id, row.officer_id, now))
+            for row, record in zip(rows, records, strict=True)
+        ]
+        officer = roster.officer_by_id.get(first.officer_id)
+        unit = roster.unit_by_code.get(first.unit)
+        message = render(
+            mid,
+            items,
+            officer.name_vi if officer else first.officer_id,
+            first.officer_id,
+            unit.name_vi if unit else first.unit,
+            self.areas,
+        )
+        try:
+            if channel is None:
+                raise DeliveryError(f"channel {first.channel} is not configured", permanent=True)
+            channel.send(first.address, message)
+        except DeliveryError as exc:
+            self._failed(rows, exc, now)
+            return
+        with self.store.transaction():
+            self.store.mark_sent([row.id for row in rows], mid)
+            for row, item in zip(rows, items, strict=True):
+                self.store.audit(self._row_event("sent", item.alert, row, now, mid, row.attempts + 1))
+
+    def _record(self, alert_id: str) -> dict[str, Any]:
+        state = self.store.alert(alert_id)
+        if state is None:
+            raise LookupError(f"outbox row for unknown alert {alert_id}: the state file is inconsistent")
+        return state.record
+
+    def _row_event(
+        self,
+        action: str,
+        alert: dict[str, Any],
+        row: OutboxRow,
+        now: datetime,
+        mid: str,
+        attempt: int,
+        detail: str = "",
+    ) -> dict[str, Any]:
+        return event(
+            action,
+            alert,
+            now,
+            unit=row.unit,
+            officer=row.officer_id,
+            level=row.level,
+            channel=row.channel,
+            address=row.address,
+            kind=row.kind,
+            message_id=mid,
+            attempt=attempt,
+            detail=detail,
+        )
+
+    def _failed(self, rows: list[OutboxRow], error: DeliveryError, now: datetime) -> None:
+        """Retry later with exponential backoff; after the last attempt (or at once when retrying
+        cannot help) give up and, if nobody at that level was reached, escalate now."""
+        log.warning("delivery via %s to %s failed: %s", rows[0].channel, rows[0].address, error)
+        mid = message_id([row.id for row in rows])
+        with self.store.transaction():
+            for row in rows:
+                record = self._record(row.alert_id)
+                attempt = row.attempts + 1
+                if error.permanent or attempt >= self.settings.max_attempts:
+                    self.store.mark_failed_attempt(row.id, str(error), None)
+                    self.store.audit(self._row_event("failed", record, row, now, mid, attempt, str(error)))
+                    delivered, pending = self.store.level_outcome(row.alert_id, row.unit, row.level)
+                    if delivered == 0 and pending == 0 and row.kind != "resolved":
+                        self.store.bring_deadline_forward(row.alert_id, row.unit, row.level, now)
+                else:
+                    wait = min(self.settings.retry_base_s * 2 ** (attempt - 1), self.settings.retry_max_s)
+                    self.store.mark_failed_attempt(row.id, str(error), now + timedelta(seconds=wait))
+                    self.store.audit(self._row_event("retry", record, row, now, mid, attempt, str(error)))
