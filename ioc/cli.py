@@ -16,6 +16,7 @@ from ioc.endpoints import resolve
 from ioc.settings import Settings
 from ioc.stack.errors import StackError
 from routing.cli import alerts_app
+from wall.cli import grafana_app, wall_app
 
 console = Console(stderr=True, soft_wrap=True)
 app = typer.Typer(
@@ -35,6 +36,8 @@ app.add_typer(topics_app, name="topics")
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(sinks_app, name="sinks")
 app.add_typer(db_app, name="db")
+app.add_typer(grafana_app, name="grafana")
+app.add_typer(wall_app, name="wall")
 app.add_typer(alerts_app, name="alerts")
 
 
@@ -208,6 +211,26 @@ def db_status() -> None:
     )
     for migration, done in status(client, settings.clickhouse.database):
         print(f"{'applied' if done else 'pending':8} {migration.version:03d} {migration.name}")
+
+
+@db_app.command("sync-province")
+def db_sync_province() -> None:
+    """Nạp cấu hình tỉnh vào bảng danh mục — load config/province.yaml into the dimension tables (idempotent)."""
+    import clickhouse_connect
+
+    from ioc.province import load_province
+    from sinks.dimensions import sync_dimensions
+    from warehouse.users import WRITER, client_auth
+
+    settings = Settings()
+    client = clickhouse_connect.get_client(
+        dsn=resolve(settings, need=("clickhouse",)).clickhouse,
+        database=settings.clickhouse.database,
+        **client_auth(settings, WRITER),
+    )
+    report = sync_dimensions(client, load_province(settings.province_file))
+    for table, (upserts, removals) in report.changes.items():
+        print(f"{table}: {upserts} inserted or changed, {removals} removed")
 
 
 @app.command("simulate")

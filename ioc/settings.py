@@ -160,6 +160,18 @@ class RoutingSettings(BaseSettings):
     http_timeout_s: float = 10.0
 
 
+class GrafanaSettings(BaseSettings):
+    """The Grafana server `ioc grafana deploy` uploads the wall to: a service-account token, or an
+    admin user and password."""
+
+    model_config = SettingsConfigDict(env_prefix="IOC_GRAFANA_")
+
+    url: str = "http://127.0.0.1:3000"
+    token: SecretStr = SecretStr("")
+    user: str = "admin"
+    password: SecretStr = SecretStr("")
+
+
 class Settings(BaseSettings):
     """All sections together; build it once with `Settings()` and pass it down."""
 
@@ -173,6 +185,7 @@ class Settings(BaseSettings):
     sinks: SinkSettings = Field(default_factory=SinkSettings)
     warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
+    grafana: GrafanaSettings = Field(default_factory=GrafanaSettings)
     topic_prefix: str = ""
     # Areas, intersections, cameras, stations and reporting units (see ioc/province.py).
     province_file: Path = Path(__file__).resolve().parent.parent / "config" / "province.yaml"

@@ -18,6 +18,7 @@ import clickhouse_connect
 
 from ioc.endpoints import resolve
 from ioc.settings import Settings
+from sinks.dimensions import sync_at_start
 from sinks.migrate import migrate
 from sinks.runner import start_sinks
 from sinks.sink import TopicSink
@@ -46,6 +47,7 @@ def main() -> None:
     admin = clickhouse_connect.get_client(dsn=f"chdb://{path}")
     for migration in migrate(admin, settings.clickhouse.database):
         logging.info("applied migration %03d %s", migration.version, migration.name)
+    sync_at_start(admin, settings.province_file)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

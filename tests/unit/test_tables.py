@@ -123,6 +123,12 @@ def test_tables_follow_the_warehouse_conventions(table: Table) -> None:
         assert "DateTime(" not in column_type, f"{name}: instants are DateTime64(3, 'UTC')"
         if "DateTime64" in column_type:
             assert "DateTime64(3, 'UTC')" in column_type, name
+    assert re.search(r"\nCOMMENT '.+ \| .+'", table.clauses)
+    if table.name.startswith("dim_"):
+        # Dimensions are the province's configuration, not events: small, never expired, and
+        # loaded by sinks/dimensions.py rather than by a Kafka sink (no dedup window needed).
+        assert table.engine == "ReplacingMergeTree" and "(version, is_deleted)" in table.clauses
+        return
     assert re.search(r"PARTITION BY toYYYYMM\(\w+\)", table.clauses)
     assert re.search(r"\nTTL \S.* \+ INTERVAL \d+ DAY\n", table.clauses)
     assert "SETTINGS non_replicated_deduplication_window = 1000" in table.clauses

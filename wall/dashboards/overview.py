@@ -1,0 +1,129 @@
+"""Tổng quan đô thị: the centre of the wall, one big number per field, each linked to its detail screen."""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.builders import dashboard
+
+from wall.frame import HEADER_HEIGHT, screen
+from wall.levels import aqi_steps
+from wall.panels import big_stat, falling_severity, rising_severity, trend
+from wall.sql import MONTH_LOOKBACK, latest_total, pipeline_age
+
+UID = "ioc-wall-overview"
+Y = HEADER_HEIGHT
+
+
+def open_alerts_sql() -> str:
+    """Open alerts, NULL while the pipeline is stale (a count of zero would then be a lie)."""
+    return f"""
+SELECT if(age IS NULL OR age > 600, NULL, open_alerts) AS value, age AS data_age_s
+FROM (SELECT countIf(state != 'resolved') AS open_alerts, {pipeline_age()} AS age FROM alerts_current)
+"""  # noqa: S608 - assembled from code constants, never from input
+
+
+def hourly_volume_sql() -> str:
+    return """
+SELECT $__timeInterval(window_start) AS time, 'Toàn tỉnh' AS series, sum(value) AS value
+FROM indicators_current
+WHERE indicator = 'traffic.volume' AND entity_type = 'camera' AND $__timeFilter(window_start)
+GROUP BY time, series ORDER BY time
+"""
+
+
+def build() -> dashboard.Dashboard:
+    """The overview screen."""
+    return (
+        screen(UID, "Tổng quan đô thị", "Chỉ số chính của tỉnh, cập nhật mỗi 10 giây.")
+        .with_panel(
+            big_stat(
+                "Lưu lượng xe / phút",
+                latest_total("traffic.volume", "camera", "sum", 300),
+                unit="suffix: xe",
+                steps=((None, "blue"),),
+                pos=(0, Y, 6, 7),
+                decimals=0,
+            )
+        )
+        .with_panel(
+            big_stat(
+                "Tốc độ trung bình",
+                latest_total("traffic.average_speed", "camera", "avg", 300),
+                unit="velocitykmh",
+                steps=falling_severity(15, 25),
+                pos=(6, Y, 6, 7),
+                decimals=0,
+            )
+        )
+        .with_panel(
+            big_stat(
+                "Nút giao ùn tắc",
+                latest_total(
+                    "traffic.congestion_level", "intersection", "count", 300, condition="latest >= 3"
+                ),
+                unit="suffix: nút",
+                steps=rising_severity(1, 5),
+                pos=(12, Y, 6, 7),
+                decimals=0,
+            )
+        )
+        .with_panel(
+            big_stat(
+                "Cảnh báo đang mở",
+                open_alerts_sql(),
+                unit="suffix: cảnh báo",
+                steps=rising_severity(1, 10),
+                pos=(18, Y, 6, 7),
+                decimals=0,
+            )
+        )
+        .with_panel(
+            big_stat(
+                "VN_AQI cao nhất (giờ)",
+                latest_total("environment.aqi_hourly", "station", "max", 7200),
+                unit="none",
+                steps=aqi_steps(),
+                pos=(0, Y + 7, 6, 7),
+                decimals=0,
+            )
+        )
+        .with_panel(
+            big_stat(
+                "Hồ sơ đúng hạn (tháng)",
+                latest_total(
+                    "public_service.on_time_rate",
+                    "department",
+                    "avg",
+                    3600,
+                    where="dateDiff('hour', window_start, window_end) > 24",
+                    lookback=MONTH_LOOKBACK,
+                ),
+                unit="percent",
+                steps=falling_severity(80, 95),
+                pos=(6, Y + 7, 6, 7),
+                decimals=1,
+            )
+        )
+        .with_panel(
+            big_stat(
+                "Camera trực tuyến",
+                latest_total("input_health.camera_online_ratio", "province", "avg", 300),
+                unit="percent",
+                steps=falling_severity(80, 95),
+                pos=(12, Y + 7, 6, 7),
+                decimals=1,
+            )
+        )
+        .with_panel(
+            big_stat(
+                "Mưa lớn nhất 24 giờ",
+                latest_total("environment.rainfall_24h", "station", "max", 7200),
+                unit="lengthmm",
+                steps=rising_severity(50, 100),
+                pos=(18, Y + 7, 6, 7),
+                decimals=0,
+            )
+        )
+        .with_panel(
+            trend("Lưu lượng xe toàn tỉnh", hourly_volume_sql(), unit="suffix: xe", pos=(0, Y + 14, 24, 9))
+        )
+    )

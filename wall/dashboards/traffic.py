@@ -1,0 +1,134 @@
+"""Giao thông: a map of every camera coloured by its intersection's congestion, volumes, speeds and
+violations."""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.builders import dashboard
+
+from wall.frame import HEADER_HEIGHT, screen
+from wall.levels import CONGESTION, STALE_LEVEL, VIOLATION_TYPE, level_steps, vi_names
+from wall.panels import bars, big_stat, falling_severity, point_map, rising_severity, trend, value_texts
+from wall.sql import latest_per_entity, latest_total
+
+UID = "ioc-wall-traffic"
+Y = HEADER_HEIGHT
+MAP_PANEL_TITLE = "Bản đồ ùn tắc theo camera"
+CONGESTION_MAX_AGE_S = 300
+
+
+def camera_map_sql() -> str:
+    """Each camera at its intersection, with the intersection's newest congestion level (-1 when stale)."""
+    return f"""
+SELECT c.latitude AS latitude, c.longitude AS longitude,
+       concat(c.id, ' · ', if(i.name_vi = '', c.intersection_id, i.name_vi)) AS name,
+       if(l.entity_id = '' OR l.age > {CONGESTION_MAX_AGE_S}, {STALE_LEVEL}, toInt8(l.latest)) AS congestion_level,
+       if(l.entity_id = '', NULL, l.age) AS data_age_s
+FROM dim_cameras_current AS c
+LEFT JOIN dim_intersections_current AS i ON i.id = c.intersection_id
+LEFT JOIN {latest_per_entity("traffic.congestion_level", "intersection")} AS l ON l.entity_id = c.intersection_id
+"""  # noqa: S608 - assembled from code constants, never from input
+
+
+def worst_intersections_sql() -> str:
+    return f"""
+SELECT if(i.name_vi = '', l.entity_id, i.name_vi) AS name,
+       if(l.age > {CONGESTION_MAX_AGE_S}, NULL, l.latest) AS value, l.age AS data_age_s
+FROM {latest_per_entity("traffic.congestion_level", "intersection")} AS l
+LEFT JOIN dim_intersections_current AS i ON i.id = l.entity_id
+ORDER BY isNull(value), value DESC, name
+LIMIT 12
+"""  # noqa: S608 - assembled from code constants, never from input
+
+
+def area_speed_sql() -> str:
+    return """
+SELECT $__timeInterval(s.window_start) AS time, if(a.name_vi = '', s.entity_id, a.name_vi) AS series,
+       avg(s.value) AS value
+FROM indicators_current AS s
+LEFT JOIN dim_areas_current AS a ON a.code = s.entity_id
+WHERE s.indicator = 'traffic.average_speed' AND s.entity_type = 'area' AND $__timeFilter(s.window_start)
+GROUP BY time, series ORDER BY time
+"""
+
+
+def violations_sql() -> str:
+    """Violations per hour by type over the province, from each area's newest hourly window."""
+    return f"""
+SELECT {vi_names(VIOLATION_TYPE, "kind")} AS name,
+       if(min(age) > 7200, NULL, sum(latest)) AS value, min(age) AS data_age_s
+FROM (
+    SELECT replaceOne(indicator, 'traffic.violations.', '') AS kind, entity_id,
+           argMax(value, window_start) AS latest,
+           greatest(0, dateDiff('second', max(window_end), $__toTime)) AS age
+    FROM indicators_current
+    WHERE startsWith(indicator, 'traffic.violations.') AND entity_type = 'area'
+      AND window_start > $__toTime - INTERVAL 2 DAY AND window_start <= $__toTime
+    GROUP BY kind, entity_id
+)
+GROUP BY kind
+ORDER BY value DESC
+"""  # noqa: S608 - assembled from code constants, never from input
+
+
+def build(center: tuple[float, float]) -> dashboard.Dashboard:
+    """The traffic screen; `center` is the middle of the province's intersections (from its config)."""
+    return (
+        screen(UID, "Giao thông", "Ùn tắc, lưu lượng, tốc độ và vi phạm giao thông.")
+        .with_panel(
+            point_map(
+                MAP_PANEL_TITLE,
+                camera_map_sql(),
+                color_field="congestion_level",
+                steps=level_steps(CONGESTION),
+                mappings=[value_texts(CONGESTION)],
+                center=center,
+                zoom=10,
+                pos=(0, Y, 14, 20),
+            )
+        )
+        .with_panel(
+            big_stat(
+                "Lưu lượng xe / phút",
+                latest_total("traffic.volume", "camera", "sum", 300),
+                unit="suffix: xe",
+                steps=((None, "blue"),),
+                pos=(14, Y, 5, 6),
+                decimals=0,
+            )
+        )
+        .with_panel(
+            big_stat(
+                "Tốc độ trung bình",
+                latest_total("traffic.average_speed", "camera", "avg", 300),
+                unit="velocitykmh",
+                steps=falling_severity(15, 25),
+                pos=(19, Y, 5, 6),
+                decimals=0,
+            )
+        )
+        .with_panel(
+            bars(
+                "Nút giao ùn tắc nhất",
+                worst_intersections_sql(),
+                unit="none",
+                steps=level_steps(CONGESTION),
+                mappings=[value_texts(CONGESTION)],
+                max_value=4,
+                pos=(14, Y + 6, 10, 14),
+            )
+        )
+        .with_panel(
+            trend(
+                "Tốc độ trung bình theo địa bàn", area_speed_sql(), unit="velocitykmh", pos=(0, Y + 20, 14, 9)
+            )
+        )
+        .with_panel(
+            bars(
+                "Vi phạm giao thông / giờ",
+                violations_sql(),
+                unit="suffix: lượt",
+                steps=rising_severity(50, 200),
+                pos=(14, Y + 20, 10, 9),
+            )
+        )
+    )
