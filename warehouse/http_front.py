@@ -7,14 +7,15 @@ INSERT with its data in the body (any input format, Native included); `FORMAT` a
 `default_format`; `database`; `param_<name>` query parameters; settings as URL parameters;
 `query_id` (echoed) and `session_id` (accepted; each request is its own session, so `SET` and
 temporary tables do not carry over); gzip/deflate/lz4 compression of the request body and, with
-`enable_http_compression=1`, of the response; Native blocks of the revision given by
-`client_protocol_version`; errors with ClickHouse's codes, texts and HTTP statuses.
+`enable_http_compression=1`, of the response; ClickHouse's own block compression (`compress=1`,
+`decompress=1`: the JDBC driver, and so DBeaver, use it by default; warehouse.blocks); Native blocks
+of the revision given by `client_protocol_version`; errors with ClickHouse's codes, texts and HTTP
+statuses.
 
 Every request but `/ping` and a bare `GET /` is authenticated (warehouse.auth); read-only users
 get a read-only session with their limits (warehouse.limits) and a check of their statement
-(warehouse.guard). Not served: ClickHouse's own block compression (`compress=1`/`decompress=1`,
-set `compress=false` in the JDBC driver), external data (multipart bodies), sessions that keep
-state: each is refused with a ClickHouse error, never answered with a 200 that did nothing.
+(warehouse.guard). Not served: external data (multipart bodies), sessions that keep state: each is
+refused with a ClickHouse error, never answered with a 200 that did nothing.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from urllib.parse import parse_qs, urlparse
 
 from warehouse import native
 from warehouse.auth import authenticate, request_credentials
+from warehouse.blocks import compress_blocks, decompress_blocks
 from warehouse.engine import Engine, Result
 from warehouse.errors import SYNTAX_ERROR, ClickHouseError, access_denied, not_implemented, readonly
 from warehouse.guard import METADATA_DATABASES
@@ -125,11 +127,11 @@ def make_handler(front: Front) -> type[BaseHTTPRequestHandler]:
 
         def _answer(self, user: User, args: dict[str, str], is_get: bool, query_id: str) -> None:
             raw = self._read_body()  # first, so that a refusal leaves the connection usable
-            if args.get("compress") == "1" or args.get("decompress") == "1":
-                raise not_implemented("ClickHouse's block compression (compress=1, decompress=1)")
             if self.headers.get("Content-Type", "").startswith("multipart/"):
                 raise not_implemented("external data (multipart/form-data)")
             body = decode_body(raw, self.headers.get("Content-Encoding", ""))
+            if args.get("decompress") == "1":
+                body = decompress_blocks(body)
             for param, header in (
                 ("database", "X-ClickHouse-Database"),
                 ("default_format", "X-ClickHouse-Format"),
@@ -147,6 +149,8 @@ def make_handler(front: Front) -> type[BaseHTTPRequestHandler]:
                 "X-ClickHouse-Timezone": front.engine.timezone,
                 "X-ClickHouse-Summary": json.dumps(result.summary),
             }
+            if args.get("compress") == "1":
+                data = compress_blocks(data)
             encoding = response_encoding(self.headers.get("Accept-Encoding", ""))
             if args.get("enable_http_compression") == "1" and encoding and data:
                 data = encode_body(data, encoding)
