@@ -73,6 +73,8 @@ class StreamSettings(BaseSettings):
     # A window whose key has gone quiet still closes this long after its end, on the wall clock.
     idle_close_s: float = 60.0
     close_check_interval_s: float = 5.0
+    # An open window's provisional result is re-emitted at most this often (its final always is).
+    provisional_interval_s: float = 5.0
     web_port: int = 0
     data_dir: Path = Path(".stack") / "streams"
     alert_rules: Path = Path(__file__).resolve().parent.parent / "config" / "alert_rules.yaml"

@@ -52,6 +52,17 @@ class AlertProcessor:
             self._engine = AlertEngine(self.ruleset, state=entries)
         return self._engine
 
+    def reset(self, owned: set[int]) -> None:
+        """After a rebalance: drop the entries of changelog partitions this worker no longer owns (the
+        new owner alerts for them) and rebuild the engine from the table on next use, so entries of
+        newly assigned partitions, just recovered, are judged too. An empty `owned` only rebuilds:
+        a worker that briefly owns nothing keeps its entries rather than lose them on a glitch."""
+        if owned:
+            for key, value in list(state.items(self.table)):
+                if int(value["partition"]) not in owned:
+                    self.table.data.pop(key, None)
+        self._engine = None
+
     def observe(self, by_partition: dict[int, list[dict[str, Any]]], now: int) -> list[Output]:
         """Feed observations (grouped by the partition they came from) and return encoded alert changes."""
         engine = self.engine()
@@ -150,6 +161,12 @@ def register(app: faust.App, settings: Settings, registry: SchemaRegistryClient)
                 _decode_by_partition(events, decoders, incidents_name), now_ms()
             ):
                 await alerts.send(key=key, value=value)
+
+    @app.on_rebalance_complete.connect
+    async def rebuild_after_rebalance(sender: faust.App, **kwargs: Any) -> None:
+        # Sent once the tables are recovered; the table is co-partitioned with both source topics.
+        actives = app.assignor.assigned_actives()
+        processor.reset({tp.partition for tp in actives if tp.topic in (indicators_name, incidents_name)})
 
     @app.timer(interval=settings.streams.close_check_interval_s)
     async def alert_ticks() -> None:

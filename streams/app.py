@@ -11,7 +11,7 @@ import faust
 from ioc.endpoints import Endpoints
 from ioc.serde import registry_client
 from ioc.settings import Settings
-from streams import alerts_agent, traffic_agent
+from streams import alerts_agent, public_order_agent, traffic_agent
 
 
 def create_app(settings: Settings, endpoints: Endpoints) -> faust.App:
@@ -32,5 +32,6 @@ def create_app(settings: Settings, endpoints: Endpoints) -> faust.App:
     )
     registry = registry_client(endpoints.registry)
     traffic_agent.register(app, settings, registry)
+    public_order_agent.register(app, settings, registry)
     alerts_agent.register(app, settings, registry)
     return app

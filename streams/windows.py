@@ -1,13 +1,14 @@
-"""Event-time tumbling windows: which window an event belongs to, and when a window is closed.
+"""Event-time windows (tumbling and hopping): which windows an event belongs to, and when one is closed.
 
 Pure functions, tested without Kafka. A window is identified by its start in epoch milliseconds.
-A window is closed once the partition's watermark (the newest event time seen) has passed its end
+A window is closed once its key's watermark (the newest event time seen) has passed its end
 plus the grace period, or, for keys that have gone quiet, once the wall clock has passed its end
 plus grace plus the idle timeout (Faust's own window-close callbacks fire late or never for idle keys).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -35,3 +36,41 @@ def is_closed(
     """Whether a window is due to be emitted as final, by event time or, for quiet keys, by wall clock."""
     end = start_ms + size_ms
     return end + grace_ms <= watermark_ms or end + grace_ms + idle_ms <= now_ms
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    """A window shape: tumbling when `hop_ms` is 0, else hopping (windows of `size_ms` starting every
+    `hop_ms`, so an event belongs to `size_ms / hop_ms` overlapping windows). Aligned to the epoch."""
+
+    size_ms: int
+    hop_ms: int = 0
+
+    def __post_init__(self) -> None:
+        if self.size_ms <= 0 or self.hop_ms < 0:
+            raise ValueError(f"window size must be positive and hop not negative, got {self}")
+        if self.hop_ms and self.size_ms % self.hop_ms:
+            raise ValueError(f"window size {self.size_ms} ms must be a multiple of its hop {self.hop_ms} ms")
+
+    @property
+    def step_ms(self) -> int:
+        """Distance between the starts of consecutive windows."""
+        return self.hop_ms or self.size_ms
+
+    @property
+    def label(self) -> str:
+        """A short name for logs and late-event records, e.g. `1m` or `1h/5m`."""
+        size = _duration(self.size_ms)
+        return f"{size}/{_duration(self.hop_ms)}" if self.hop_ms else size
+
+    def starts(self, event_ms: int) -> range:
+        """Starts of every window holding the event, oldest first (one for a tumbling window)."""
+        last = window_start(event_ms, self.step_ms)
+        return range(last - self.size_ms + self.step_ms, last + 1, self.step_ms)
+
+
+def _duration(ms: int) -> str:
+    for unit, unit_ms in (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000)):
+        if ms % unit_ms == 0:
+            return f"{ms // unit_ms}{unit}"
+    return f"{ms}ms"

@@ -1,6 +1,7 @@
-"""Unit tests for streams.traffic: folding vehicle counts into windows and turning windows into indicators.
+"""Unit tests for streams.traffic: folding vehicle counts and violations, congestion, and where a
+camera's records count.
 
-Expected values are worked out by hand in comments. 2024-01-01T00:00:00Z = 1_704_067_200_000 ms, a whole minute.
+Expected values are worked out by hand in comments. 2024-01-01T00:00:00Z = 1_704_067_200_000 ms.
 """
 
 from __future__ import annotations
@@ -10,28 +11,58 @@ from typing import Any
 
 import pytest
 
+from ioc.province import Province
 from streams.traffic import (
     AVERAGE_SPEED,
+    CONGESTION_LEVEL,
+    HOUR,
+    HOUR_BY_5_MIN,
+    MINUTE,
+    SPEED_RATIO,
     VOLUME,
+    TrafficModel,
+    ViolationModel,
     add_record,
+    camera_areas,
+    congestion_level,
     empty,
-    group_records,
-    indicators,
-    parse_key,
-    window_key,
+    merge_counts,
+    merge_sums,
+    values,
+)
+from streams.windowed import WindowRef
+
+PROVINCE = Province.model_validate(
+    {
+        "code": "75",
+        "name_vi": "Tỉnh Thử",
+        "areas": [
+            {"code": "75", "name_vi": "Tỉnh", "level": "province"},
+            {"code": "26001", "name_vi": "Phường Một", "level": "ward", "parent": "75"},
+            {"code": "Z-QL1A", "name_vi": "Hành lang", "level": "zone", "parent": "75"},
+        ],
+        "intersections": [
+            {
+                "id": "INT-1",
+                "name_vi": "Nút 1",
+                "area": "26001",
+                "latitude": 10.9,
+                "longitude": 106.8,
+                "free_flow_kmh": 50,
+                "zones": ["Z-QL1A"],
+            },
+        ],
+        "cameras": [{"id": "CAM-1", "intersection": "INT-1"}, {"id": "CAM-2", "intersection": "INT-1"}],
+    }
 )
 
-NEW_YEAR_2024_MS = 1_704_067_200_000
-MINUTE_MS = 60_000
 
-
-def record(
-    count: int, speed: float | None, camera: str = "CAM-1", observed_at: datetime | None = None
-) -> dict[str, Any]:
+def record(count: int, speed: float | None, camera: str = "CAM-1") -> dict[str, Any]:
     """A decoded vehicle-count record with only the fields traffic.py reads."""
     return {
+        "event_id": "E",
         "camera_id": camera,
-        "observed_at": observed_at or datetime(2024, 1, 1, tzinfo=UTC),
+        "observed_at": datetime(2024, 1, 1, tzinfo=UTC),
         "vehicle_count": count,
         "average_speed_kmh": speed,
     }
@@ -39,47 +70,41 @@ def record(
 
 def test_empty_window_has_nothing() -> None:
     """A new window must start from zero, or the first emission would carry phantom vehicles."""
-    assert empty() == {"vehicles": 0, "speed_sum": 0.0, "speed_vehicles": 0, "records": 0, "revision": 0}
+    assert empty() == {
+        "vehicles": 0,
+        "speed_sum": 0.0,
+        "speed_vehicles": 0,
+        "free_flow_sum": 0.0,
+        "records": 0,
+    }
 
 
 def test_empty_returns_a_fresh_dict_each_time() -> None:
     """Two windows must never share one accumulator."""
-    first = empty()
-    add_record(first, record(3, 50.0))
+    add_record(empty(), record(3, 50.0))
     assert empty()["vehicles"] == 0
 
 
-def test_add_record_weights_speed_by_vehicle_count() -> None:
+def test_add_record_weights_speed_and_free_flow_by_vehicle_count() -> None:
     """A lane with 40 cars at 30 km/h weighs four times one with 10 cars at 80 km/h."""
     acc = empty()
-    add_record(acc, record(40, 30.0))
-    add_record(acc, record(10, 80.0))
-    # vehicles 40 + 10 = 50; speed_sum 40*30 + 10*80 = 1200 + 800 = 2000; speed_vehicles 50.
-    assert acc["vehicles"] == 50
-    assert acc["records"] == 2
+    add_record(acc, record(40, 30.0), 50.0)
+    add_record(acc, record(10, 80.0), 60.0)
+    # vehicles 50; speed_sum 40*30 + 10*80 = 2000; free-flow sum 40*50 + 10*60 = 2600.
+    assert (acc["vehicles"], acc["records"], acc["speed_vehicles"]) == (50, 2, 50)
     assert acc["speed_sum"] == pytest.approx(2000.0)
-    assert acc["speed_vehicles"] == 50
-    # Weighted mean 2000 / 50 = 40 km/h (the unweighted mean would be (30 + 80) / 2 = 55).
-    assert acc["speed_sum"] / acc["speed_vehicles"] == pytest.approx(40.0)
+    assert acc["free_flow_sum"] == pytest.approx(2600.0)
 
 
 def test_records_without_speed_count_vehicles_but_not_speed() -> None:
     """A counter without a speed sensor adds to the volume but must not drag the average toward 0."""
     acc = empty()
-    add_record(acc, record(40, 30.0))
-    add_record(acc, record(5, None))
-    # vehicles 40 + 5 = 45, records 2, but speed only from the 40: sum 1200, vehicles 40.
-    assert acc["vehicles"] == 45
-    assert acc["records"] == 2
-    assert acc["speed_sum"] == pytest.approx(1200.0)
-    assert acc["speed_vehicles"] == 40
-
-
-def test_record_missing_the_speed_key_is_treated_as_no_speed() -> None:
-    """The speed field is optional in the record; its absence is the same as null."""
-    acc = empty()
-    add_record(acc, {"camera_id": "CAM-1", "vehicle_count": 7})
-    assert (acc["vehicles"], acc["records"], acc["speed_sum"], acc["speed_vehicles"]) == (7, 1, 0.0, 0)
+    add_record(acc, record(40, 30.0), 50.0)
+    add_record(acc, record(5, None), 50.0)
+    add_record(acc, {"camera_id": "CAM-1", "vehicle_count": 7}, 50.0)
+    # vehicles 40 + 5 + 7 = 52, speed and free flow only from the 40: 1200 and 2000.
+    assert (acc["vehicles"], acc["records"], acc["speed_vehicles"]) == (52, 3, 40)
+    assert (acc["speed_sum"], acc["free_flow_sum"]) == (pytest.approx(1200.0), pytest.approx(2000.0))
 
 
 def test_zero_count_record_does_not_weigh_its_speed() -> None:
@@ -87,119 +112,150 @@ def test_zero_count_record_does_not_weigh_its_speed() -> None:
     acc = empty()
     add_record(acc, record(10, 50.0))
     add_record(acc, record(0, 200.0))
-    # vehicles 10 + 0 = 10; records 2; speed only from the first: 10*50 = 500 over 10.
-    assert acc["vehicles"] == 10
-    assert acc["records"] == 2
-    assert acc["speed_sum"] == pytest.approx(500.0)
-    assert acc["speed_vehicles"] == 10
-
-
-def test_add_record_does_not_touch_the_revision() -> None:
-    """The revision is bumped by the emitter, not by each record."""
-    acc = empty()
-    add_record(acc, record(1, 10.0))
-    assert acc["revision"] == 0
-
-
-def test_window_key_format() -> None:
-    """The key format is the table's on-disk format: changing it orphans existing table entries."""
-    assert window_key("CAM-1", NEW_YEAR_2024_MS) == "CAM-1|1704067200000"
+    assert (acc["vehicles"], acc["speed_vehicles"], acc["speed_sum"]) == (10, 10, pytest.approx(500.0))
 
 
 @pytest.mark.parametrize(
-    ("camera", "start_ms"),
+    ("ratio", "level"),
     [
-        ("CAM-1", NEW_YEAR_2024_MS),
-        ("CAM-1", 0),
-        # Camera ids may contain the separator: the start is split off the right.
-        ("HN|Q1|CAM-7", NEW_YEAR_2024_MS),
-        ("trailing|", 60_000),
-        ("", 60_000),
+        (None, None),
+        (1.2, 0),
+        (0.67, 0),  # LOS B bound: still free
+        (0.6699, 1),
+        (0.50, 1),
+        (0.4999, 2),
+        (0.40, 2),
+        (0.3999, 3),
+        (0.30, 3),
+        (0.2999, 4),
+        (0.0, 4),
     ],
 )
-def test_parse_key_round_trips_window_key(camera: str, start_ms: int) -> None:
-    """The closer reads camera and window back from the key; a '|' in the id must not break it."""
-    assert parse_key(window_key(camera, start_ms)) == (camera, start_ms)
+def test_congestion_level_bounds(ratio: float | None, level: int | None) -> None:
+    """Each bound belongs to the better level (HCM urban-street LOS: >= 67 % free ... < 30 % jammed)."""
+    assert congestion_level(ratio) == level
 
 
-def test_parse_key_of_a_literal_key_with_pipes() -> None:
-    """Checked against a hand-written key, not only against window_key."""
-    assert parse_key("HN|Q1|CAM-7|1704067260000") == ("HN|Q1|CAM-7", 1_704_067_260_000)
-
-
-def test_group_records_by_camera_and_minute() -> None:
-    """Records of one camera in one minute share a window; another minute or camera is another key."""
-    first = record(1, None, "CAM-1", datetime(2024, 1, 1, 0, 0, 10, tzinfo=UTC))
-    last_ms = record(2, None, "CAM-1", datetime(2024, 1, 1, 0, 0, 59, 999_000, tzinfo=UTC))
-    next_minute = record(3, None, "CAM-1", datetime(2024, 1, 1, 0, 1, tzinfo=UTC))
-    other_camera = record(4, None, "CAM-2", datetime(2024, 1, 1, 0, 0, 30, tzinfo=UTC))
-    # 07:00:20 in Hanoi = 00:00:20Z, the first minute.
-    hanoi = record(5, None, "HN|Q1|CAM-7", datetime.fromisoformat("2024-01-01T07:00:20+07:00"))
-    grouped = group_records([first, next_minute, other_camera, last_ms, hanoi], MINUTE_MS)
-    # 00:00:xx -> 1_704_067_200_000; 00:01:00 -> 1_704_067_260_000.
-    assert grouped == {
-        "CAM-1|1704067200000": [first, last_ms],
-        "CAM-1|1704067260000": [next_minute],
-        "CAM-2|1704067200000": [other_camera],
-        "HN|Q1|CAM-7|1704067200000": [hanoi],
+def test_values_of_an_intersection_window() -> None:
+    """Volume, weighted speed, ratio against free flow and the level that ratio gives."""
+    acc = empty()
+    add_record(acc, record(10, 10.0), 50.0)
+    add_record(acc, record(30, 20.0), 50.0)
+    add_record(acc, record(5, None), 50.0)
+    # volume 45; speed (100 + 600) / 40 = 17.5; ratio 700 / (40*50 = 2000) = 0.35 -> level 3.
+    got = {code: (value, unit, samples) for code, value, unit, samples in values(acc, with_congestion=True)}
+    assert got == {
+        VOLUME: (45.0, "vehicles", 3),
+        AVERAGE_SPEED: (pytest.approx(17.5), "km/h", 3),
+        SPEED_RATIO: (pytest.approx(0.35), "ratio", 3),
+        CONGESTION_LEVEL: (3.0, "level", 3),
     }
 
 
-def test_group_records_of_nothing_is_empty() -> None:
-    """An empty batch produces no windows."""
-    assert group_records([], MINUTE_MS) == {}
-
-
-def test_indicators_fields() -> None:
-    """The two records must match the indicators schema and carry the window's bookkeeping."""
+def test_values_without_speed_report_null_not_zero() -> None:
+    """No measured speed is unknown congestion, not a jam (0 km/h would read as level 4)."""
     acc = empty()
-    add_record(acc, record(40, 30.0))
-    add_record(acc, record(10, 80.0))
-    add_record(acc, record(5, None))
-    acc["revision"] = 3
-    now = NEW_YEAR_2024_MS + 95_000
-    volume, speed = indicators(
-        "CAM-1", NEW_YEAR_2024_MS, MINUTE_MS, acc, final=True, now_ms=now, area_code="00001"
-    )
-    common = {
-        "entity_type": "camera",
-        "entity_id": "CAM-1",
-        "area_code": "00001",
-        "window_start": 1_704_067_200_000,
-        # start + one minute.
-        "window_end": 1_704_067_260_000,
-        # three records folded in.
-        "sample_count": 3,
-        "revision": 3,
-        "is_final": True,
-        "computed_at": 1_704_067_295_000,
-    }
-    # volume 40 + 10 + 5 = 55 vehicles; speed (1200 + 800) / 50 = 40 km/h.
-    assert volume == {"indicator": "traffic.volume", "value": 55.0, "unit": "vehicles"} | common
-    assert speed["value"] == pytest.approx(40.0)
-    assert speed == {"indicator": "traffic.average_speed", "value": speed["value"], "unit": "km/h"} | common
-    assert isinstance(volume["value"], float)
-    assert (VOLUME, AVERAGE_SPEED) == ("traffic.volume", "traffic.average_speed")
+    add_record(acc, record(5, None), 50.0)
+    got = {code: value for code, value, _, _ in values(acc, with_congestion=True)}
+    assert got == {VOLUME: 5.0, AVERAGE_SPEED: None, SPEED_RATIO: None, CONGESTION_LEVEL: None}
 
 
-def test_indicators_without_speed_data_report_no_speed() -> None:
-    """With no speed measured the average is null, not 0 km/h (which would read as a traffic jam)."""
-    acc = empty()
-    add_record(acc, record(5, None))
-    add_record(acc, record(0, 60.0))
-    volume, speed = indicators("CAM-9", 0, MINUTE_MS, acc, final=False, now_ms=1)
-    # volume 5 + 0 = 5; no vehicle carried a speed.
-    assert volume["value"] == 5.0
-    assert speed["value"] is None
-    assert speed["is_final"] is False
-    assert speed["revision"] == 0
-    assert speed["sample_count"] == 2
-    # area_code defaults to empty; window_end = 0 + 60_000.
-    assert speed["area_code"] == ""
-    assert speed["window_end"] == 60_000
+def test_camera_windows_have_no_congestion() -> None:
+    """A camera has no free-flow speed of its own: only volume and speed."""
+    codes = [code for code, _, _, _ in values(empty(), with_congestion=False)]
+    assert codes == [VOLUME, AVERAGE_SPEED]
 
 
-def test_indicators_of_an_empty_window() -> None:
-    """A window with nothing in it reports zero vehicles and no speed."""
-    volume, speed = indicators("CAM-1", 0, MINUTE_MS, empty(), final=True, now_ms=0)
-    assert (volume["value"], speed["value"], volume["sample_count"]) == (0.0, None, 0)
+def test_merge_sums_adds_a_pane_field_by_field() -> None:
+    """Merging two panes equals adding their records to one window."""
+    one, two, both = empty(), empty(), empty()
+    add_record(one, record(4, 20.0), 50.0)
+    add_record(two, record(6, 40.0), 60.0)
+    for r, ff in ((record(4, 20.0), 50.0), (record(6, 40.0), 60.0)):
+        add_record(both, r, ff)
+    merge_sums(one, two)
+    assert one == both
+
+
+def test_merge_counts_adds_types() -> None:
+    acc = {"types": {"red_light": 2}}
+    merge_counts(acc, {"types": {"red_light": 1, "wrong_way": 3}})
+    assert acc == {"types": {"red_light": 3, "wrong_way": 3}}
+
+
+def test_camera_areas_follow_the_intersection_lineage_and_zones() -> None:
+    """A camera counts for its ward, the province above it and the corridor its intersection is on."""
+    assert camera_areas(PROVINCE, "CAM-1") == ("26001", ("26001", "75", "Z-QL1A"))
+
+
+def test_unconfigured_camera_still_counts_for_the_province() -> None:
+    """Province totals stay complete even before a new camera is configured."""
+    assert camera_areas(PROVINCE, "CAM-NEW") == ("", ("75",))
+
+
+def test_traffic_routes_of_a_camera() -> None:
+    """The camera minute is the gate; then the intersection minute, and every area by minute and by
+    hour hopping every 5 minutes."""
+    routes = TrafficModel(PROVINCE).routes(record(1, None))
+    got = [(r.processor, r.entity_type, r.entity_id, r.area_code, r.spec) for r in routes]
+    assert got == [
+        ("traffic/camera/1m", "camera", "CAM-1", "26001", MINUTE),
+        ("traffic/intersection/1m", "intersection", "INT-1", "26001", MINUTE),
+        ("traffic/area/1m", "area", "26001", "26001", MINUTE),
+        ("traffic/area/1h", "area", "26001", "26001", HOUR_BY_5_MIN),
+        ("traffic/area/1m", "area", "75", "75", MINUTE),
+        ("traffic/area/1h", "area", "75", "75", HOUR_BY_5_MIN),
+        ("traffic/area/1m", "area", "Z-QL1A", "Z-QL1A", MINUTE),
+        ("traffic/area/1h", "area", "Z-QL1A", "Z-QL1A", HOUR_BY_5_MIN),
+    ]
+
+
+def test_traffic_model_uses_the_intersection_free_flow_speed() -> None:
+    """INT-1's free flow is 50 km/h: 20 cars at 25 km/h give a ratio of 500 / 1000 = 0.5."""
+    model = TrafficModel(PROVINCE)
+    acc = model.empty()
+    model.add(acc, record(20, 25.0))
+    ref = WindowRef("traffic/intersection/1m", "intersection", "INT-1", "26001", 0, 60_000)
+    got = {code: value for code, value, _, _ in model.indicators(ref, acc)}
+    assert got[SPEED_RATIO] == pytest.approx(0.5)
+    assert got[CONGESTION_LEVEL] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"vehicle_count": -1}, ("vehicle_count", "must be >= 0")),
+        ({"average_speed_kmh": float("nan")}, ("average_speed_kmh", "must be a finite number >= 0")),
+        ({"average_speed_kmh": -5.0}, ("average_speed_kmh", "must be a finite number >= 0")),
+        ({"average_speed_kmh": float("inf")}, ("average_speed_kmh", "must be a finite number >= 0")),
+    ],
+)
+def test_traffic_model_names_the_field_and_rule_a_record_breaks(
+    change: dict[str, Any], problem: tuple[str, str]
+) -> None:
+    """A record Avro accepts but the indicators cannot use goes to the dead letters with its reason."""
+    assert TrafficModel(PROVINCE).problem(record(1, 10.0) | change) == problem
+
+
+def test_traffic_model_accepts_a_good_record() -> None:
+    assert TrafficModel(PROVINCE).problem(record(0, None)) is None
+
+
+def test_violation_routes_and_indicators() -> None:
+    """Violations count per camera hour (the gate) and per area hour, one indicator per type."""
+    model = ViolationModel(PROVINCE)
+    routes = model.routes({"camera_id": "CAM-2"})
+    assert [(r.entity_type, r.entity_id, r.spec) for r in routes] == [
+        ("camera", "CAM-2", HOUR),
+        ("area", "26001", HOUR),
+        ("area", "75", HOUR),
+        ("area", "Z-QL1A", HOUR),
+    ]
+    acc = model.empty()
+    for kind in ("red_light", "wrong_way", "red_light"):
+        model.add(acc, {"violation_type": kind})
+    ref = WindowRef("violations/area/1h", "area", "26001", "26001", 0, 3_600_000)
+    assert model.indicators(ref, acc) == [
+        ("traffic.violations.red_light", 2.0, "violations/h", 2),
+        ("traffic.violations.wrong_way", 1.0, "violations/h", 1),
+    ]

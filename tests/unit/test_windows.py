@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from streams.windows import is_closed, is_late, to_millis, window_start
+from streams.windows import WindowSpec, is_closed, is_late, to_millis, window_start
 
 NEW_YEAR_2024_MS = 1_704_067_200_000
 MINUTE_MS = 60_000
@@ -147,3 +147,53 @@ def test_is_closed_agrees_with_is_late_on_event_time() -> None:
         assert is_closed(START, MINUTE_MS, watermark, GRACE, 0, IDLE) is is_late(
             START + 1, MINUTE_MS, watermark, GRACE
         )
+
+
+def test_tumbling_spec_has_one_window_per_event() -> None:
+    """A tumbling window is the hopping case with hop = size: exactly one window holds an event."""
+    minute = WindowSpec(MINUTE_MS)
+    # 00:00:59.999 is still in the 00:00 minute; 00:01:00.000 starts the next one.
+    assert list(minute.starts(NEW_YEAR_2024_MS + 59_999)) == [NEW_YEAR_2024_MS]
+    assert list(minute.starts(NEW_YEAR_2024_MS + 60_000)) == [NEW_YEAR_2024_MS + 60_000]
+    assert minute.step_ms == MINUTE_MS
+
+
+def test_hopping_spec_lists_every_overlapping_window_oldest_first() -> None:
+    """One hour by 5 minutes: an event at 00:07 belongs to the 12 hours starting 23:10 (day before)
+    through 00:05, every 5 minutes."""
+    hour_by_5 = WindowSpec(HOUR_MS, 5 * MINUTE_MS)
+    starts = list(hour_by_5.starts(NEW_YEAR_2024_MS + 7 * MINUTE_MS))
+    # First: 00:05 - 60 min + 5 min = 23:10 the day before = new year - 50 min.
+    assert starts[0] == NEW_YEAR_2024_MS - 50 * MINUTE_MS
+    assert starts[-1] == NEW_YEAR_2024_MS + 5 * MINUTE_MS
+    assert len(starts) == 12
+    assert all(b - a == 5 * MINUTE_MS for a, b in zip(starts, starts[1:], strict=False))
+    assert all(start <= NEW_YEAR_2024_MS + 7 * MINUTE_MS < start + HOUR_MS for start in starts)
+
+
+def test_hopping_window_boundary_event_starts_a_new_window() -> None:
+    """An event exactly at 00:05 is in the window starting 00:05, and no longer in the one from 23:05."""
+    starts = list(WindowSpec(HOUR_MS, 5 * MINUTE_MS).starts(NEW_YEAR_2024_MS + 5 * MINUTE_MS))
+    assert starts[-1] == NEW_YEAR_2024_MS + 5 * MINUTE_MS
+    # 23:05 + 60 min = 00:05, end exclusive: not in it; the oldest is 23:10.
+    assert starts[0] == NEW_YEAR_2024_MS - 50 * MINUTE_MS
+
+
+@pytest.mark.parametrize(
+    ("spec", "label"),
+    [
+        (WindowSpec(MINUTE_MS), "1m"),
+        (WindowSpec(HOUR_MS, 5 * MINUTE_MS), "1h/5m"),
+        (WindowSpec(DAY_MS), "1d"),
+    ],
+)
+def test_spec_label(spec: WindowSpec, label: str) -> None:
+    """Labels name the computation in logs and late-event records."""
+    assert spec.label == label
+
+
+@pytest.mark.parametrize(("size", "hop"), [(0, 0), (HOUR_MS, 7 * MINUTE_MS), (MINUTE_MS, -1)])
+def test_spec_refuses_shapes_that_do_not_tile(size: int, hop: int) -> None:
+    """A size that is not a multiple of the hop would give events a varying number of windows."""
+    with pytest.raises(ValueError, match="window"):
+        WindowSpec(size, hop)
