@@ -82,6 +82,19 @@ class StreamSettings(BaseSettings):
     alert_sender: str = "ioc@localhost"
 
 
+class IndicatorSettings(BaseSettings):
+    """What the environment, public-service and input-health agents judge against (streams/)."""
+
+    model_config = SettingsConfigDict(env_prefix="IOC_INDICATORS_")
+
+    # An unresolved dossier due within this many hours counts as due soon (sắp đến hạn).
+    dossier_due_soon_h: float = 48.0
+    # A camera whose last heartbeat is older than this at a window's end counts as offline.
+    camera_heartbeat_timeout_s: float = 300.0
+    # The water level trend is the slope of the readings over this trailing span.
+    water_trend_span_s: float = 3600.0
+
+
 class SinkSettings(BaseSettings):
     """How the ClickHouse sinks batch: by size or by time, whichever comes first."""
 
@@ -184,6 +197,7 @@ class Settings(BaseSettings):
     clickhouse: ClickHouseSettings = Field(default_factory=ClickHouseSettings)
     stack: StackSettings = Field(default_factory=StackSettings)
     streams: StreamSettings = Field(default_factory=StreamSettings)
+    indicators: IndicatorSettings = Field(default_factory=IndicatorSettings)
     sinks: SinkSettings = Field(default_factory=SinkSettings)
     warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
     routing: RoutingSettings = Field(default_factory=RoutingSettings)

@@ -97,6 +97,7 @@ def _indicator_rows(ind: dict[str, Any]) -> Iterable[Row]:
         ind["revision"],
         int(ind["is_final"]),
         ind["computed_at"],
+        ind["label"],
     ]
 
 
@@ -455,6 +456,7 @@ MAPPINGS: tuple[TableMapping, ...] = (
             "revision",
             "is_final",
             "computed_at",
+            "label",
         ),
         _indicator_rows,
     ),

@@ -11,7 +11,14 @@ import faust
 from ioc.endpoints import Endpoints
 from ioc.serde import registry_client
 from ioc.settings import Settings
-from streams import alerts_agent, public_order_agent, traffic_agent
+from streams import (
+    alerts_agent,
+    environment_agent,
+    health_agent,
+    public_order_agent,
+    services_agent,
+    traffic_agent,
+)
 
 
 def create_app(settings: Settings, endpoints: Endpoints) -> faust.App:
@@ -34,4 +41,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> faust.App:
     traffic_agent.register(app, settings, registry)
     public_order_agent.register(app, settings, registry)
     alerts_agent.register(app, settings, registry)
+    environment_agent.register(app, settings, registry)
+    services_agent.register(app, settings, registry)
+    health_agent.register(app, settings, registry)
     return app

@@ -18,7 +18,7 @@ from ioc.serde import AvroDecoder, AvroEncoder, SerdeError
 
 SUBJECT = "ioc.derived.indicators-value"
 # Fields of indicators.avsc that have defaults, and those defaults as the schema file states them.
-DEFAULTED = {"area_code": "", "unit": "", "sample_count": 0, "revision": 0, "is_final": False}
+DEFAULTED = {"area_code": "", "unit": "", "sample_count": 0, "revision": 0, "is_final": False, "label": ""}
 
 
 @pytest.fixture
@@ -57,6 +57,7 @@ def indicator() -> dict[str, Any]:
         "is_final": True,
         # 2024-01-01T00:01:35Z.
         "computed_at": 1_704_067_295_000,
+        "label": "",
     }
 
 
@@ -206,6 +207,7 @@ def test_older_writer_decodes_with_the_readers_defaults(
         "revision": 0,
         "is_final": False,
         "computed_at": datetime(2024, 1, 1, 0, 1, 35, tzinfo=UTC),
+        "label": "",
     }
     # The same decoder then reads the new version without mixing up the cached writer schemas.
     assert decoder.decode(new_data)["revision"] == 4

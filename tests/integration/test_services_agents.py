@@ -1,0 +1,137 @@
+"""The public-service agent on the real broker: crafted dossier events (resent, out of order, late,
+malformed) become exact Decision 766 figures for a local day and the month to date, by department
+and by area."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tests.integration.conftest import RunningStack, WorkerProcess
+from tests.integration.helpers import wait_for
+from tests.integration.indicator_topic import IndicatorReader, TopicReader, send_batch, send_raw
+from topics.catalog import DEPARTMENT_DOSSIER_EVENTS, DLQ_DEPARTMENT
+
+# Local day 2026-11-10 (UTC+7) runs from 2026-11-09 17:00 UTC; the month from 2026-10-31 17:00 UTC.
+DAY = datetime(2026, 11, 9, 17, 0, tzinfo=UTC)
+MONTH = datetime(2026, 10, 31, 17, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+
+def event(
+    event_id: str, dossier: str, department: str, kind: str, at: datetime, **times: Any
+) -> dict[str, Any]:
+    return {
+        "event_id": event_id,
+        "dossier_id": dossier,
+        "observed_at": at,
+        "event_type": kind,
+        "department_code": department,
+        "procedure_code": "1.004227",
+        "received_at": times.get("received", at),
+        "due_at": times.get("due"),
+        "resolved_at": times.get("resolved"),
+        "channel": "online",
+        "area_code": "26001",
+    }
+
+
+def test_dossier_events_become_day_and_month_figures(
+    local_stack: RunningStack, worker: WorkerProcess
+) -> None:
+    run = uuid.uuid4().hex[:6]
+    dept = f"SO-T{run}"
+    reader = IndicatorReader(local_stack, {dept})
+    dead = TopicReader(local_stack, DLQ_DEPARTMENT)
+    d = DAY + 2 * HOUR  # 02:00 local
+    end_of_day = DAY + 24 * HOUR
+    records = [
+        # A: received and resolved on time the same day
+        event(f"{run}-a1", f"{run}-A", dept, "received", d, due=d + 72 * HOUR),
+        event(
+            f"{run}-a2",
+            f"{run}-A",
+            dept,
+            "resolved",
+            d + 3 * HOUR,
+            received=d,
+            due=d + 72 * HOUR,
+            resolved=d + 3 * HOUR,
+        ),  # fmt: skip
+        # B: received earlier this month, resolved today after its due time (late); its events arrive
+        # out of order and the resolution is resent
+        event(
+            f"{run}-b2",
+            f"{run}-B",
+            dept,
+            "resolved",
+            d + 4 * HOUR,
+            received=d - 96 * HOUR,
+            due=d - 24 * HOUR,
+            resolved=d + 4 * HOUR,
+        ),  # fmt: skip
+        event(
+            f"{run}-b1",
+            f"{run}-B",
+            dept,
+            "received",
+            d - 96 * HOUR + HOUR,
+            received=d - 96 * HOUR,
+            due=d - 24 * HOUR,
+        ),  # fmt: skip
+        event(
+            f"{run}-b2",
+            f"{run}-B",
+            dept,
+            "resolved",
+            d + 4 * HOUR,
+            received=d - 96 * HOUR,
+            due=d - 24 * HOUR,
+            resolved=d + 4 * HOUR,
+        ),  # fmt: skip
+        # C: received today, due before the day ends -> overdue at the day's end
+        event(f"{run}-c1", f"{run}-C", dept, "received", d + HOUR, due=d + 6 * HOUR),
+        # D: received today, due the next day (within 48 h of the day's end) -> due soon
+        event(f"{run}-d1", f"{run}-D", dept, "received", d + 5 * HOUR, due=end_of_day + 20 * HOUR),
+    ]
+    send_batch(local_stack, DEPARTMENT_DOSSIER_EVENTS, f"SRC-{run}", records)
+    send_raw(local_stack, DEPARTMENT_DOSSIER_EVENTS, f"SRC-{run}", b"garbage")
+    codes = ["received", "in_progress", "due_soon", "resolved_on_time", "resolved_late", "overdue"]
+    wanted = {(f"public_service.dossiers_{c}", dept, DAY) for c in codes}
+    wanted |= {("public_service.on_time_rate", dept, DAY), ("public_service.late_rate", dept, DAY)}
+    finals = wait_for(reader.finals, lambda found: wanted <= found.keys(), 90)
+    day = {key[0].removeprefix("public_service."): v["value"] for key, v in finals.items() if key[2] == DAY}
+    assert day == {
+        "dossiers_received": 3.0,  # A, C, D (B was received 4 days earlier)
+        "dossiers_in_progress": 2.0,  # C, D at the day's end
+        "dossiers_due_soon": 1.0,  # D
+        "dossiers_resolved_on_time": 1.0,  # A
+        "dossiers_resolved_late": 1.0,  # B
+        "dossiers_overdue": 1.0,  # C
+        "on_time_rate": 50.0,
+        "late_rate": 50.0,
+    }
+    # The month (November 2026) has not ended on the wall clock: month to date stays provisional,
+    # judged as of the stream time (D's reception, 07:00 local). B's reception 4 days earlier counts;
+    # C (due 08:00) and D (due in 37 h) are due soon, none is overdue yet.
+    latest = {}
+    for row in sorted(reader.mine(), key=lambda row: row["revision"]):
+        if row["window_start"] == MONTH:
+            latest[row["indicator"].removeprefix("public_service.")] = row
+    assert not any(row["is_final"] for row in latest.values())
+    assert {code: row["value"] for code, row in latest.items()} == {
+        "dossiers_received": 4.0,
+        "dossiers_in_progress": 2.0,
+        "dossiers_due_soon": 2.0,
+        "dossiers_resolved_on_time": 1.0,
+        "dossiers_resolved_late": 1.0,
+        "dossiers_overdue": 0.0,
+        "on_time_rate": 50.0,
+        "late_rate": 50.0,
+    }
+    assert finals[("public_service.dossiers_received", dept, DAY)]["entity_type"] == "department"
+    refused = wait_for(dead.poll, lambda found: any(d["source_id"] == f"SRC-{run}" for d in found), 30)
+    assert any(d["rule"] == "avro-confluent-framing" and d["source_id"] == f"SRC-{run}" for d in refused)
+    reader.close()
+    dead.close()
