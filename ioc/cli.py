@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from ingest.cli import ingest_app
 from ioc.endpoints import resolve
 from ioc.settings import Settings
 from ioc.stack.errors import StackError
@@ -38,6 +39,7 @@ app.add_typer(sinks_app, name="sinks")
 app.add_typer(db_app, name="db")
 app.add_typer(grafana_app, name="grafana")
 app.add_typer(wall_app, name="wall")
+app.add_typer(ingest_app, name="ingest")
 app.add_typer(alerts_app, name="alerts")
 
 

@@ -175,6 +175,31 @@ class RoutingSettings(BaseSettings):
     http_timeout_s: float = 10.0
 
 
+class IngestSettings(BaseSettings):
+    """The ingestion gateway (HTTP, MQTT, files): where it listens, its limits and its memory of ids.
+
+    The accepted event-time window and the dedup retention go together: a resend is either still
+    remembered (answered as a duplicate) or older than `max_age_days` (refused), never stored twice.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="IOC_INGEST_")
+
+    host: str = "127.0.0.1"
+    port: int = 8088
+    keys_file: Path = Path(".stack") / "ingest" / "keys.yaml"
+    dedup_file: Path = Path(".stack") / "ingest" / "dedup.sqlite3"
+    mqtt_config: Path = Path(__file__).resolve().parent.parent / "config" / "mqtt_bridge.yaml"
+    max_body_bytes: int = 1_000_000
+    max_upload_bytes: int = 10_000_000
+    max_records_per_request: int = 1_000
+    rate_per_key_per_s: float = 20.0
+    rate_burst: int = 40
+    delivery_timeout_s: float = 10.0
+    retry_after_s: int = 10
+    max_future_s: float = 300.0
+    max_age_days: float = 7.0
+
+
 class GrafanaSettings(BaseSettings):
     """The Grafana server `ioc grafana deploy` uploads the wall to: a service-account token, or an
     admin user and password."""
@@ -200,6 +225,7 @@ class Settings(BaseSettings):
     indicators: IndicatorSettings = Field(default_factory=IndicatorSettings)
     sinks: SinkSettings = Field(default_factory=SinkSettings)
     warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
     grafana: GrafanaSettings = Field(default_factory=GrafanaSettings)
     topic_prefix: str = ""

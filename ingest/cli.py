@@ -1,0 +1,173 @@
+"""`ioc ingest …`: run the HTTP door and the MQTT bridge, upload a report file, manage API keys."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ioc.settings import Settings
+
+console = Console(stderr=True, soft_wrap=True)
+ingest_app = typer.Typer(
+    help="Cổng tiếp nhận dữ liệu — ingestion gateway: HTTP, MQTT, CSV/Excel files, API keys.",
+    no_args_is_help=True,
+)
+keys_app = typer.Typer(help="Khóa API — API keys (stored hashed).", no_args_is_help=True)
+ingest_app.add_typer(keys_app, name="keys")
+
+
+@ingest_app.command("serve")
+def serve_command() -> None:
+    """Chạy cổng HTTP — run the HTTP gateway (IOC_INGEST_HOST, IOC_INGEST_PORT) until Ctrl-C."""
+    from ingest.server import serve
+
+    settings = Settings()
+    console.print(f"[green]✓[/green] http://{settings.ingest.host}:{settings.ingest.port}/docs")
+    try:
+        serve(settings)
+    except KeyboardInterrupt:
+        console.print("đã dừng — stopped")
+
+
+@ingest_app.command("mqtt")
+def mqtt_command(
+    config: Annotated[Path | None, typer.Option(help="Tệp cấu hình cầu nối — bridge config (YAML)")] = None,
+) -> None:
+    """Chạy cầu nối MQTT — run the MQTT bridge (topics → feeds from config/mqtt_bridge.yaml) until Ctrl-C."""
+    from ingest.feeds import build_feeds
+    from ingest.mqtt_bridge import MqttBridge, load_config
+    from ingest.wiring import connect_gateway
+
+    settings = Settings()
+    bridge_config = load_config(config or settings.ingest.mqtt_config, set(build_feeds()))
+    gateway = connect_gateway(settings)
+    bridge = MqttBridge(gateway, bridge_config).start()
+    console.print(
+        f"[green]✓[/green] mqtt://{bridge_config.host}:{bridge_config.port}, {len(bridge_config.routes)} routes"
+    )
+    try:
+        while True:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        console.print("đang dừng — stopping")
+    finally:
+        bridge.stop()
+        gateway.close()
+
+
+@ingest_app.command("upload")
+def upload_command(
+    file: Annotated[
+        Path, typer.Argument(help="Tệp .csv hoặc .xlsx — the report file", exists=True, dir_okay=False)
+    ],
+    feed: Annotated[str, typer.Option(help="Luồng dữ liệu — feed, e.g. department.report-values")],
+    source_id: Annotated[str, typer.Option(help="Mã hệ thống gửi — sending system id, e.g. SO-TNMT")],
+    valid_only: Annotated[
+        bool,
+        typer.Option("--valid-only", help="Lưu các dòng hợp lệ — store the valid rows, report the others"),
+    ] = False,
+    sandbox: Annotated[
+        bool, typer.Option("--sandbox", help="Chỉ kiểm tra — check only, store nothing")
+    ] = False,
+) -> None:
+    """Tải tệp báo cáo — check a report file row by row and store it (all rows, or none)."""
+    from ingest.batch_upload import read_table, row_number
+    from ingest.bodies import Refusal
+    from ingest.wiring import connect_gateway
+
+    settings = Settings()
+    gateway = connect_gateway(settings)
+    try:
+        if feed not in gateway.feeds:
+            raise typer.BadParameter(
+                f"không có luồng {feed!r} — unknown feed; one of {', '.join(gateway.feeds)}"
+            )
+        try:
+            records = read_table(gateway.feeds[feed], file.name, file.read_bytes())
+        except Refusal as refusal:
+            console.print(f"[red]error:[/red] {refusal.message}")
+            raise typer.Exit(2) from None
+        outcome = gateway.submit(
+            gateway.feeds[feed],
+            source_id,
+            records,
+            door=f"upload:{file.name}",
+            sandbox=sandbox,
+            all_or_nothing=not valid_only,
+        )
+    finally:
+        gateway.close()
+    if outcome.rejected:
+        table = Table("Dòng / row", "Trường / field", "Quy tắc / rule", "Lỗi / error")
+        for rejection in outcome.rejected:
+            table.add_row(
+                str(row_number(rejection.index)), rejection.field, rejection.rule, rejection.message
+            )
+        Console().print(table)
+    stored = "đã lưu — stored" if outcome.stored else "KHÔNG lưu — nothing stored"
+    print(
+        f"{stored}: {outcome.accepted} mới — new, {outcome.duplicates} trùng — duplicates, "
+        f"{len(outcome.rejected)} lỗi — rejected, trên {outcome.received} dòng — of {outcome.received} rows"
+    )
+    if outcome.rejected and not valid_only:
+        raise typer.Exit(1)
+
+
+@keys_app.command("add")
+def keys_add(
+    key_id: Annotated[str, typer.Argument(help="Tên khóa — key name, e.g. vms-hikvision")],
+    feed: Annotated[
+        list[str], typer.Option("--feed", help="Luồng được gửi (lặp lại; mẫu như sensor.*) — allowed feed")
+    ],
+    source: Annotated[
+        list[str], typer.Option("--source", help="Mã nguồn được gửi (lặp lại) — allowed source id")
+    ],
+    sandbox: Annotated[
+        bool, typer.Option("--sandbox", help="Khóa thử nghiệm — sandbox key, stores nothing")
+    ] = False,
+    rate: Annotated[
+        float | None, typer.Option(help="Số yêu cầu/giây — requests per second for this key")
+    ] = None,
+) -> None:
+    """Tạo khóa — create a key; its secret is printed once and only its hash is kept."""
+    from ingest.keys import KeyStore
+
+    path = Settings().ingest.keys_file
+    store = KeyStore.load(path)
+    secret = store.add(key_id, feed, source, sandbox=sandbox, rate_per_s=rate)
+    store.save(path)
+    console.print(f"[green]✓[/green] {key_id} → {path} (chỉ hiện một lần — shown once):")
+    print(secret)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """Liệt kê khóa — list keys and their scope (never the secrets)."""
+    from ingest.keys import KeyStore
+
+    table = Table(
+        "Khóa / key", "Luồng / feeds", "Nguồn / sources", "Thử nghiệm / sandbox", "Yêu cầu/s / rate"
+    )
+    for key in KeyStore.load(Settings().ingest.keys_file).by_id.values():
+        rate = "" if key.rate_per_s is None else f"{key.rate_per_s:g}"
+        table.add_row(
+            key.key_id, ", ".join(key.feeds), ", ".join(key.sources), "có" if key.sandbox else "", rate
+        )
+    Console().print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="Tên khóa — key name")]) -> None:
+    """Thu hồi khóa — revoke a key (a running gateway reads keys at start: restart it)."""
+    from ingest.keys import KeyStore
+
+    path = Settings().ingest.keys_file
+    store = KeyStore.load(path)
+    store.revoke(key_id)
+    store.save(path)
+    console.print(f"[green]✓[/green] đã thu hồi — revoked {key_id}")

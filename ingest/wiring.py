@@ -1,0 +1,54 @@
+"""Building a gateway from the settings: endpoints, registered schemas, producer, dedup store.
+
+Schemas are looked up in the registry once, here, never per request: with Apicurio's KafkaSQL
+storage, lookups keep answering while the broker is down, but nothing on the hot path should
+depend on the registry at all.
+"""
+
+from __future__ import annotations
+
+from avro_schemas import load_schema
+from ingest.dedup import DedupStore
+from ingest.feeds import build_feeds
+from ingest.gateway import Encoders, Gateway
+from ingest.producer import DeliveryProducer
+from ingest.validation import time_window
+from ioc.endpoints import resolve
+from ioc.serde import AvroEncoder, registry_client
+from ioc.settings import Settings
+
+DAY_S = 86_400.0
+
+
+def dedup_retention_s(settings: Settings) -> float:
+    """Remember ids one day longer than the oldest event time accepted: a resend is a duplicate or too old."""
+    return (settings.ingest.max_age_days + 1) * DAY_S
+
+
+def connect_gateway(settings: Settings) -> Gateway:
+    """A gateway on the configured (or local) Kafka and registry."""
+    endpoints = resolve(settings, need=("kafka", "registry"))
+    client = registry_client(endpoints.registry)
+    prefix = settings.topic_prefix
+    feeds = build_feeds()
+    feed_encoders = {
+        name: AvroEncoder.for_subject(client, feed.spec.subject(prefix), feed.envelope_schema)
+        for name, feed in feeds.items()
+    }
+    dead_letter_encoders = {}
+    for feed in feeds.values():
+        if feed.family not in dead_letter_encoders:
+            dlq = feed.dead_letters
+            dead_letter_encoders[feed.family] = AvroEncoder.for_subject(
+                client, dlq.subject(prefix), load_schema(dlq.schema)
+            )
+    ingest = settings.ingest
+    return Gateway(
+        feeds,
+        Encoders(feed_encoders, dead_letter_encoders),
+        DeliveryProducer(endpoints.kafka, ingest.delivery_timeout_s),
+        DedupStore(ingest.dedup_file, dedup_retention_s(settings)),
+        time_window(ingest.max_future_s, ingest.max_age_days),
+        retry_after_s=ingest.retry_after_s,
+        topic_prefix=prefix,
+    )
