@@ -159,6 +159,15 @@ def _primitive(kind: str, value: Any, path: str) -> Any:
 
 
 def _timestamp(value: Any, path: str) -> datetime:
+    try:
+        return _parse_timestamp(value, path)
+    except RecordError:
+        raise
+    except (OverflowError, OSError, ValueError) as exc:  # parsed, but beyond what a datetime holds
+        raise RecordError(path, "timestamp-range", f"out of the representable range: {exc}") from None
+
+
+def _parse_timestamp(value: Any, path: str) -> datetime:
     if isinstance(value, int) and not isinstance(value, bool):
         return datetime.fromtimestamp(value / 1000, tz=UTC)
     if not isinstance(value, str):
