@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.builders import dashboard
 
+from wall.dashboards.traffic import province_speed, province_volume
 from wall.frame import HEADER_HEIGHT, screen
 from wall.levels import aqi_steps
 from wall.panels import big_stat, falling_severity, rising_severity, trend
@@ -34,26 +35,8 @@ def build() -> dashboard.Dashboard:
     """The overview screen."""
     return (
         screen(UID, "Tổng quan đô thị", "Chỉ số chính của tỉnh, cập nhật mỗi 10 giây.")
-        .with_panel(
-            big_stat(
-                "Lưu lượng xe / phút",
-                latest_total("traffic.volume", "camera", "sum", 300),
-                unit="suffix: xe",
-                steps=((None, "blue"),),
-                pos=(0, Y, 6, 7),
-                decimals=0,
-            )
-        )
-        .with_panel(
-            big_stat(
-                "Tốc độ trung bình",
-                latest_total("traffic.average_speed", "camera", "avg", 300),
-                unit="velocitykmh",
-                steps=falling_severity(15, 25),
-                pos=(6, Y, 6, 7),
-                decimals=0,
-            )
-        )
+        .with_panel(province_volume((0, Y, 6, 7)))
+        .with_panel(province_speed((6, Y, 6, 7)))
         .with_panel(
             big_stat(
                 "Nút giao ùn tắc",

@@ -3,7 +3,7 @@ violations."""
 
 from __future__ import annotations
 
-from grafana_foundation_sdk.builders import dashboard
+from grafana_foundation_sdk.builders import dashboard, stat
 
 from wall.frame import HEADER_HEIGHT, screen
 from wall.levels import CONGESTION, STALE_LEVEL, VIOLATION_TYPE, level_steps, vi_names
@@ -70,6 +70,30 @@ ORDER BY value DESC
 """  # noqa: S608 - assembled from code constants, never from input
 
 
+def province_volume(pos: tuple[int, int, int, int]) -> stat.Panel:
+    """Vehicles per minute over every camera: on the traffic screen and on the overview."""
+    return big_stat(
+        "Lưu lượng xe / phút",
+        latest_total("traffic.volume", "camera", "sum", 300),
+        unit="suffix: xe",
+        steps=((None, "blue"),),
+        pos=pos,
+        decimals=0,
+    )
+
+
+def province_speed(pos: tuple[int, int, int, int]) -> stat.Panel:
+    """Average speed over every camera, red when traffic crawls."""
+    return big_stat(
+        "Tốc độ trung bình",
+        latest_total("traffic.average_speed", "camera", "avg", 300),
+        unit="velocitykmh",
+        steps=falling_severity(15, 25),
+        pos=pos,
+        decimals=0,
+    )
+
+
 def build(center: tuple[float, float]) -> dashboard.Dashboard:
     """The traffic screen; `center` is the middle of the province's intersections (from its config)."""
     return (
@@ -86,26 +110,8 @@ def build(center: tuple[float, float]) -> dashboard.Dashboard:
                 pos=(0, Y, 14, 20),
             )
         )
-        .with_panel(
-            big_stat(
-                "Lưu lượng xe / phút",
-                latest_total("traffic.volume", "camera", "sum", 300),
-                unit="suffix: xe",
-                steps=((None, "blue"),),
-                pos=(14, Y, 5, 6),
-                decimals=0,
-            )
-        )
-        .with_panel(
-            big_stat(
-                "Tốc độ trung bình",
-                latest_total("traffic.average_speed", "camera", "avg", 300),
-                unit="velocitykmh",
-                steps=falling_severity(15, 25),
-                pos=(19, Y, 5, 6),
-                decimals=0,
-            )
-        )
+        .with_panel(province_volume((14, Y, 5, 6)))
+        .with_panel(province_speed((19, Y, 5, 6)))
         .with_panel(
             bars(
                 "Nút giao ùn tắc nhất",
