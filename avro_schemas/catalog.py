@@ -78,6 +78,7 @@ RULES = {
     "finite": ("số không hữu hạn (NaN, vô cực)", "not a finite number (NaN, infinity)"),
     "timestamp": ("thời điểm không đúng ISO 8601", "a time that is not ISO 8601"),
     "timestamp-zone": ("thời điểm thiếu múi giờ", "a time without a zone"),
+    "timestamp-range": ("thời điểm ngoài phạm vi biểu diễn được", "a time beyond the representable range"),
     "date": ("ngày không đúng dạng YYYY-MM-DD", "a date not written YYYY-MM-DD"),
     "schema": (
         "lược đồ dùng kiểu chưa hỗ trợ: lỗi của Trung tâm, xin báo lại",
