@@ -23,7 +23,7 @@ from ioc.serde import AvroDecoder, AvroEncoder, SerdeError
 from ioc.settings import Settings
 from streams import state
 from streams.alerting import AlertEngine, ObservationError, RuleSet, load_rules, to_alert_record
-from streams.traffic_agent import now_ms
+from streams.windows import now_ms
 from topics.catalog import ALERTS, CAMERA_INCIDENTS, INDICATORS
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,6 @@ they go to `ioc.derived.late-events`. Duplicates (an event_id already in its win
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 
 import faust
@@ -25,6 +24,7 @@ from streams.batch_io import BatchCodec, Output, plain
 from streams.late_events import LateEventSink
 from streams.station_feeds import AIR_QUALITY, RAINFALL, FeedSpec, water_feed
 from streams.station_windows import StationWindows
+from streams.windows import now_ms
 from topics.catalog import (
     DLQ_SENSOR,
     INDICATORS,
@@ -33,11 +33,6 @@ from topics.catalog import (
     SENSOR_WATER_LEVEL,
     TopicSpec,
 )
-
-
-def now_ms() -> int:
-    """Wall-clock time in epoch milliseconds."""
-    return int(time.time() * 1000)
 
 
 class EnvironmentProcessor:

@@ -16,7 +16,6 @@ reporting unit's report lateness (who has not reported) under Decree 09/2019 per
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -33,7 +32,7 @@ from streams import reporting_periods, state
 from streams.batch_io import BatchCodec, Output
 from streams.indicator_record import WindowStamp
 from streams.station_feeds import station_of
-from streams.windows import is_closed, is_late, to_millis, window_start
+from streams.windows import is_closed, is_late, now_ms, to_millis, window_start
 from topics.catalog import (
     CAMERA_HEARTBEATS,
     DEPARTMENT_REPORT_VALUES,
@@ -47,10 +46,6 @@ from topics.catalog import (
 )
 
 MINUTE_MS = 60_000
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 class CameraOnline:

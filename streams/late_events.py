@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +20,7 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 
 from avro_schemas import load_schema
 from ioc.serde import AvroEncoder
+from streams import windows
 from topics.catalog import LATE_EVENTS
 
 log = logging.getLogger(__name__)
@@ -114,6 +114,6 @@ class LateEventSink:
             "grace_ms": grace_ms,
             "lateness_ms": lateness,
             "payload": payload_of(record),
-            "detected_at": int(time.time() * 1000) if now_ms is None else now_ms,
+            "detected_at": windows.now_ms() if now_ms is None else now_ms,
         }
         return f"{origin.topic}|{origin.partition}".encode(), self.encoder.encode(value)

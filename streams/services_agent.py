@@ -14,7 +14,6 @@ a deployment where one group spans partitions on several workers would split its
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -32,16 +31,12 @@ from streams.batch_io import BatchCodec, Output, plain
 from streams.indicator_record import WindowStamp
 from streams.late_events import LateEventSink
 from streams.local_calendar import DAY_MS, day_window, month_window
-from streams.windows import is_closed, to_millis
+from streams.windows import is_closed, now_ms, to_millis
 from topics.catalog import DEPARTMENT_DOSSIER_EVENTS, DLQ_DEPARTMENT, INDICATORS
 
 RETAIN_FINISHED_MS = 62 * DAY_MS
 PERIODS = {"day": day_window, "month": month_window}
 Group = tuple[str, str, str]  # (entity_type, entity_id, area_code)
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 class DossierFigures:

@@ -16,7 +16,8 @@ from ioc.province import load_province
 from ioc.settings import Settings
 from streams.late_events import LateEventSink
 from streams.traffic import TrafficModel, ViolationModel
-from streams.windowed import Feed, WindowedAggregator, now_ms, register_feed
+from streams.windowed import Feed, WindowedAggregator, register_feed
+from streams.windows import now_ms
 from topics.catalog import CAMERA_VEHICLE_COUNTS, CAMERA_VIOLATIONS, DLQ_CAMERA
 
 __all__ = ["now_ms", "register"]

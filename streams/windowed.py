@@ -28,7 +28,6 @@ worker owns all partitions of the source topic; see the README for the multi-wor
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -44,7 +43,7 @@ from ioc.serde import AvroDecoder, AvroEncoder, SerdeError
 from ioc.settings import Settings
 from streams import state
 from streams.late_events import LateEventSink, Origin, payload_of
-from streams.windows import WindowSpec, is_closed, to_millis
+from streams.windows import WindowSpec, is_closed, now_ms, to_millis
 from topics.catalog import INDICATORS, LATE_EVENTS, TopicSpec
 
 log = logging.getLogger(__name__)
@@ -483,8 +482,3 @@ def register_feed(
     app.agent(source, name=feed.name)(fold)
     app.timer(interval=streams.close_check_interval_s, name=f"{feed.name}-close")(close_windows)
     return aggregator
-
-
-def now_ms() -> int:
-    """Wall-clock time in epoch milliseconds."""
-    return int(time.time() * 1000)

@@ -8,6 +8,7 @@ plus grace plus the idle timeout (Faust's own window-close callbacks fire late o
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -74,3 +75,8 @@ def _duration(ms: int) -> str:
         if ms % unit_ms == 0:
             return f"{ms // unit_ms}{unit}"
     return f"{ms}ms"
+
+
+def now_ms() -> int:
+    """Wall-clock time in epoch milliseconds: what closes quiet windows and stamps computed_at."""
+    return int(time.time() * 1000)
