@@ -136,8 +136,9 @@ def keys_add(
 ) -> None:
     """Tạo khóa — create a key; its secret is printed once and only its hash is kept."""
     from ingest.keys import KeyStore
+    from ingest.wiring import keys_path
 
-    path = Settings().ingest.keys_file
+    path = keys_path(Settings())
     store = KeyStore.load(path)
     secret = store.add(key_id, feed, source, sandbox=sandbox, rate_per_s=rate)
     store.save(path)
@@ -149,11 +150,12 @@ def keys_add(
 def keys_list() -> None:
     """Liệt kê khóa — list keys and their scope (never the secrets)."""
     from ingest.keys import KeyStore
+    from ingest.wiring import keys_path
 
     table = Table(
         "Khóa / key", "Luồng / feeds", "Nguồn / sources", "Thử nghiệm / sandbox", "Yêu cầu/s / rate"
     )
-    for key in KeyStore.load(Settings().ingest.keys_file).by_id.values():
+    for key in KeyStore.load(keys_path(Settings())).by_id.values():
         rate = "" if key.rate_per_s is None else f"{key.rate_per_s:g}"
         table.add_row(
             key.key_id, ", ".join(key.feeds), ", ".join(key.sources), "có" if key.sandbox else "", rate
@@ -165,8 +167,9 @@ def keys_list() -> None:
 def keys_revoke(key_id: Annotated[str, typer.Argument(help="Tên khóa — key name")]) -> None:
     """Thu hồi khóa — revoke a key (a running gateway reads keys at start: restart it)."""
     from ingest.keys import KeyStore
+    from ingest.wiring import keys_path
 
-    path = Settings().ingest.keys_file
+    path = keys_path(Settings())
     store = KeyStore.load(path)
     store.revoke(key_id)
     store.save(path)

@@ -14,7 +14,7 @@ import uvicorn
 from ingest.gateway import Gateway
 from ingest.http_app import build_app
 from ingest.keys import KeyStore
-from ingest.wiring import connect_gateway
+from ingest.wiring import connect_gateway, keys_path
 from ioc.settings import Settings
 
 
@@ -51,7 +51,7 @@ def serve(settings: Settings, stop: threading.Event | None = None) -> None:
 
     This is what `ioc run` calls in a thread, with its own stop event, after the stack is up.
     """
-    keys = KeyStore.load(settings.ingest.keys_file)
+    keys = KeyStore.load(keys_path(settings))
     server = BackgroundServer(connect_gateway(settings), keys, settings).start()
     try:
         while stop is None or not stop.is_set():

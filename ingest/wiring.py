@@ -7,6 +7,8 @@ depend on the registry at all.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from avro_schemas import load_schema
 from ingest.dedup import DedupStore
 from ingest.feeds import build_feeds
@@ -18,6 +20,16 @@ from ioc.serde import AvroEncoder, registry_client
 from ioc.settings import Settings
 
 DAY_S = 86_400.0
+
+
+def keys_path(settings: Settings) -> Path:
+    """The hashed API keys: configured, or kept with the local stack's other state."""
+    return settings.ingest.keys_file or settings.stack.dir / "ingest" / "keys.yaml"
+
+
+def dedup_path(settings: Settings) -> Path:
+    """The memory of stored event ids, beside the keys unless configured elsewhere."""
+    return settings.ingest.dedup_file or settings.stack.dir / "ingest" / "dedup.sqlite3"
 
 
 def dedup_retention_s(settings: Settings) -> float:
@@ -47,7 +59,7 @@ def connect_gateway(settings: Settings) -> Gateway:
         feeds,
         Encoders(feed_encoders, dead_letter_encoders),
         DeliveryProducer(endpoints.kafka, ingest.delivery_timeout_s),
-        DedupStore(ingest.dedup_file, dedup_retention_s(settings)),
+        DedupStore(dedup_path(settings), dedup_retention_s(settings)),
         time_window(ingest.max_future_s, ingest.max_age_days),
         retry_after_s=ingest.retry_after_s,
         topic_prefix=prefix,

@@ -186,8 +186,9 @@ class IngestSettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8088
-    keys_file: Path = Path(".stack") / "ingest" / "keys.yaml"
-    dedup_file: Path = Path(".stack") / "ingest" / "dedup.sqlite3"
+    # Empty: `<stack dir>/ingest/keys.yaml` and `<stack dir>/ingest/dedup.sqlite3`.
+    keys_file: Path | None = None
+    dedup_file: Path | None = None
     mqtt_config: Path = Path(__file__).resolve().parent.parent / "config" / "mqtt_bridge.yaml"
     max_body_bytes: int = 1_000_000
     max_upload_bytes: int = 10_000_000
