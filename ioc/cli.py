@@ -238,18 +238,64 @@ def db_sync_province() -> None:
 @app.command("simulate")
 def simulate(
     cameras: Annotated[
-        int, typer.Option(help="Số camera, mỗi làn một bản ghi/phút — cameras, one record per lane a minute")
+        int, typer.Option(help="Số camera của tỉnh được giả lập (0 = tất cả) — cameras to simulate (0: all)")
     ] = 300,
     seed: Annotated[int, typer.Option(help="Hạt giống ngẫu nhiên — random seed")] = 42,
     duration: Annotated[
         float, typer.Option(help="Thời gian chạy, giây (0 = đến khi Ctrl-C) — seconds")
     ] = 0.0,
+    rate: Annotated[
+        float,
+        typer.Option(help="Bản ghi/giây, vòng hở (0 = theo đồng hồ thực) — records/s, open loop (0: live)"),
+    ] = 0.0,
+    late: Annotated[float, typer.Option(help="Tỷ lệ bản ghi trễ — share of late records")] = 0.0,
+    out_of_order: Annotated[float, typer.Option(help="Tỷ lệ sai thứ tự — share out of order")] = 0.0,
+    duplicate: Annotated[float, typer.Option(help="Tỷ lệ trùng lặp — share of duplicates")] = 0.0,
+    invalid: Annotated[float, typer.Option(help="Tỷ lệ không hợp lệ — share of invalid records")] = 0.0,
+    gateway: Annotated[
+        str, typer.Option(help="Gửi qua cổng HTTP tại URL này — send through the HTTP gateway at this URL")
+    ] = "",
+    api_key: Annotated[str, typer.Option(help="Khóa API của cổng HTTP — the gateway's API key")] = "",
 ) -> None:
-    """Giả lập camera của tỉnh gửi thẳng vào Kafka — simulate the province's cameras, straight to Kafka."""
+    """Giả lập toàn tỉnh (camera, cảm biến, sở ngành) gửi vào Kafka — simulate the whole province's feeds."""
+    from load_tests.faults import FaultConfig
     from load_tests.live import run_simulator
 
-    sender = run_simulator(Settings(), cameras=cameras, seed=seed, duration_s=duration)
-    console.print(f"sent {sender.records_sent} records")
+    try:
+        faults = FaultConfig(
+            late_share=late, out_of_order_share=out_of_order, duplicate_share=duplicate, invalid_share=invalid
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--late/--out-of-order/--duplicate/--invalid") from None
+    sender = run_simulator(
+        Settings(),
+        cameras=cameras or None,
+        seed=seed,
+        duration_s=duration,
+        rate=rate,
+        faults=faults,
+        gateway=(gateway, api_key) if gateway else None,
+    )
+    console.print(f"đã gửi {sender.records_sent:,} bản ghi — sent {sender.records_sent:,} records")
+
+
+@app.command("bench")
+def bench(
+    mode: Annotated[
+        str, typer.Option(help="short (vài phút) | full — short (a few minutes) | full")
+    ] = "short",
+    only: Annotated[
+        list[str] | None, typer.Option(help="Chỉ chạy pipeline này — run only this pipeline (repeatable)")
+    ] = None,
+    keep: Annotated[bool, typer.Option(help="Giữ thư mục làm việc (log) — keep the working folder")] = False,
+) -> None:
+    """Đo hiệu năng nền tảng so với các hệ tương đương — benchmark the platform against its peers."""
+    from load_tests.benchmark.modes import MODES
+    from load_tests.benchmark.run import run_and_report
+
+    if mode not in MODES:
+        raise typer.BadParameter(f"choose one of {', '.join(sorted(MODES))}", param_hint="--mode")
+    run_and_report(mode, tuple(only or ()), keep=keep)
 
 
 @app.command("sql")

@@ -24,8 +24,8 @@ from ioc.settings import Settings
 from ioc.stack import process
 from ioc.stack.artifacts import Progress
 from ioc.stack.manager import LocalStack
-from load_tests.live import BATCH_SIZE, kafka_sender
-from load_tests.simulator import CameraSimulator, province_cameras, run_live
+from load_tests.live import BATCH_SIZE, feed_sender, province_simulator
+from load_tests.pacing import run_live
 from warehouse.query import run_query
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -63,7 +63,7 @@ def _summary(stack: LocalStack, endpoints: Endpoints, settings: Settings, sent: 
     totals = Table(title="Số liệu")
     totals.add_column("Chỉ số")
     totals.add_column("Giá trị", justify="right")
-    totals.add_row("Bản ghi camera đã gửi", f"{sent:,}")
+    totals.add_row("Bản ghi đã gửi (mọi nguồn)", f"{sent:,}")
     totals.add_row("Bản ghi thô trong kho", f"{int(str(counts['raw_rows'])):,}")
     totals.add_row("Cửa sổ chỉ tiêu (đã chốt)", f"{counts['indicator_windows']} ({counts['final_windows']})")
     totals.add_row("Bản ghi lỗi (dead letter)", str(counts["dead_letters"]))
@@ -91,12 +91,15 @@ def run_embedded(settings: Settings, *, cameras: int, progress: Progress) -> Non
             stack.log_path("worker"),
             env={"IOC_STACK_DIR": str(stack.dir)},
         )
-        sender = kafka_sender(settings)
-        simulator = CameraSimulator(province_cameras(cameras, SEED), SEED)
+        sender = feed_sender(settings)
+        simulator = province_simulator(settings, cameras=cameras, seed=SEED)
         threading.Thread(
             target=run_live, args=(simulator, sender, BATCH_SIZE, stop), name="simulator", daemon=True
         ).start()
-        progress(f"Simulating {cameras} cameras, one record per lane a minute; Ctrl-C stops everything.")
+        progress(
+            f"Simulating the province with {cameras} cameras, its stations and departments; "
+            "Ctrl-C stops everything."
+        )
         with Live(refresh_per_second=1, screen=False) as live:
             while True:
                 try:

@@ -201,6 +201,17 @@ class IngestSettings(BaseSettings):
     max_age_days: float = 7.0
 
 
+class BenchSettings(BaseSettings):
+    """The benchmark (`ioc bench`): where the Quix Streams peer's own virtualenv and the results go."""
+
+    model_config = SettingsConfigDict(env_prefix="IOC_BENCH_")
+
+    # Quix Streams needs confluent-kafka < 2.13 (the platform pins 2.16.1): a virtualenv of its own.
+    quix_venv: Path = Path(__file__).resolve().parent.parent / ".venv-bench-quix"
+    results_dir: Path = Path(__file__).resolve().parent.parent / "load_tests" / "results"
+    seed: int = 42
+
+
 class GrafanaSettings(BaseSettings):
     """The Grafana server `ioc grafana deploy` uploads the wall to: a service-account token, or an
     admin user and password."""
@@ -229,6 +240,7 @@ class Settings(BaseSettings):
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
     grafana: GrafanaSettings = Field(default_factory=GrafanaSettings)
+    bench: BenchSettings = Field(default_factory=BenchSettings)
     topic_prefix: str = ""
     # Areas, intersections, cameras, stations and reporting units (see ioc/province.py).
     province_file: Path = Path(__file__).resolve().parent.parent / "config" / "province.yaml"

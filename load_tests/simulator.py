@@ -1,27 +1,22 @@
-"""A seeded, rate-controlled simulator of a province's cameras (the walking-skeleton part of it).
+"""Vehicle counts of a few synthetic cameras, and a producer for one topic: the small tools the
+integration tests use to put exact, known records on the vehicle-count topic.
 
-Cameras sit at intersections in areas; each reports every lane's vehicle count once a minute, with a
-daily curve that peaks in the morning and evening rush hours. The load therefore follows the size
-of the province: about 2.5 records per camera per minute.
+The whole province (every feed, curves, faults, pacing) is `load_tests.province_sim`.
 """
 
 from __future__ import annotations
 
-import math
 import random
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from confluent_kafka import Producer
 
 from ioc.serde import AvroEncoder
-
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-VEHICLE_MIX = (("motorbike", 0.7), ("car", 0.2), ("truck", 0.05), ("bus", 0.03), ("bicycle", 0.02))
+from load_tests.cameras import vehicle_class
+from load_tests.curves import rush_factor
 
 
 @dataclass(frozen=True)
@@ -42,14 +37,6 @@ def province_cameras(count: int, seed: int) -> list[Camera]:
         Camera(f"CAM-{i:04d}", areas[i % len(areas)], rng.randint(1, 4), rng.choice([40.0, 50.0, 60.0]))
         for i in range(1, count + 1)
     ]
-
-
-def rush_factor(moment: datetime) -> float:
-    """Relative traffic for the local time of day: low at night, peaks near 07:30 and 17:30."""
-    local = moment.astimezone(LOCAL_TZ)
-    hour = local.hour + local.minute / 60
-    peaks = math.exp(-((hour - 7.5) ** 2) / 2) + math.exp(-((hour - 17.5) ** 2) / 2)
-    return 0.15 + 0.35 * (6 <= hour <= 22) + peaks
 
 
 class CameraSimulator:
@@ -76,18 +63,10 @@ class CameraSimulator:
                     "observed_at": observed_at,
                     "interval_seconds": 60,
                     "lane": lane,
-                    "vehicle_class": self._vehicle_class(),
+                    "vehicle_class": vehicle_class(self.rng),
                     "vehicle_count": count,
                     "average_speed_kmh": round(speed, 1),
                 }
-
-    def _vehicle_class(self) -> str:
-        roll, total = self.rng.random(), 0.0
-        for name, share in VEHICLE_MIX:
-            total += share
-            if roll < total:
-                return name
-        return "other"
 
     def batch(self, records: list[dict[str, Any]], sent_at: datetime) -> dict[str, Any]:
         """A batch envelope around records, as a vendor would send it."""
@@ -125,24 +104,3 @@ class KafkaSender:
     def flush(self, timeout_s: float = 30.0) -> int:
         """Wait for every batch to be acknowledged; returns how many are still unacknowledged."""
         return int(self.producer.flush(timeout_s))
-
-
-def run_live(simulator: CameraSimulator, sender: KafkaSender, batch_size: int, stop: threading.Event) -> None:
-    """Send each wall-clock minute's records once, spread evenly over that minute, until stopped.
-
-    Open loop: batches go out on schedule whatever the broker does, so a slow pipeline shows up as
-    consumer lag, not as a slower simulator. Records carry the minute's end as their event time.
-    """
-    while not stop.is_set():
-        minute_start = datetime.now(UTC).replace(second=0, microsecond=0)
-        minute_end = minute_start + timedelta(minutes=1)
-        batches = list(chunks(simulator.records(minute_end - timedelta(milliseconds=1)), batch_size))
-        remaining = max(0.001, (minute_end - datetime.now(UTC)).total_seconds())
-        interval = remaining / max(1, len(batches))
-        for batch in batches:
-            if stop.is_set():
-                break
-            sender.send(simulator.batch(batch, datetime.now(UTC)))
-            stop.wait(interval)
-        stop.wait(max(0.0, (minute_end - datetime.now(UTC)).total_seconds()))
-    sender.flush()

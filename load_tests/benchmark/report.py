@@ -1,0 +1,125 @@
+"""The benchmark's results: a table on the terminal, a JSON file, and the targets as ratios of this run."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from load_tests.benchmark.measure import Result
+
+MIN_RATIOS = {"python_ceiling": 0.8, "quix": 1.5, "naive_faust": 10.0}
+P99_TARGET_S = 2.5
+
+
+def _latency(result: Result, label: str, key: str) -> float | None:
+    for entry in result.latency:
+        if entry["label"] == label:
+            value: float | None = entry.get(key)
+            return value
+    return None
+
+
+def targets(results: list[Result]) -> list[dict[str, Any]]:
+    """Each target with its measured value and whether it is met (None when it could not be measured)."""
+    by_name = {r.pipeline: r for r in results}
+    platform_result = by_name.get("platform")
+    rows: list[dict[str, Any]] = []
+    if platform_result is None:
+        return rows
+    for peer, minimum in MIN_RATIOS.items():
+        other = by_name.get(peer)
+        if other is None:
+            continue
+        ratio = platform_result.sustained_eps / other.sustained_eps if other.sustained_eps else None
+        rows.append(
+            {
+                "target": f"platform sustained ≥ {minimum}× {peer}",
+                "value": round(ratio, 2) if ratio is not None else None,
+                "met": ratio is not None and ratio >= minimum,
+            }
+        )
+    p99 = _latency(platform_result, "70% sustained", "p99_s")
+    rows.append(
+        {
+            "target": f"platform p99 < {P99_TARGET_S} s at 70% of sustained",
+            "value": p99,
+            "met": p99 is not None and p99 < P99_TARGET_S,
+        }
+    )
+    if platform_result.soak:
+        growth = platform_result.soak["growth_mb"]
+        # "No growth": within 5% of the early resident size (allocator noise), measured over the soak.
+        rows.append(
+            {
+                "target": "no memory growth over the soak",
+                "value": growth,
+                "met": growth <= 0.05 * platform_result.soak["rss_mb_early"],
+            }
+        )
+    return rows
+
+
+def document(results: list[Result], mode: str, command: str, started: datetime) -> dict[str, Any]:
+    return {
+        "date": started.isoformat(),
+        "mode": mode,
+        "command": command,
+        "machine": {
+            "cores": os.cpu_count(),
+            "cpu": platform.processor() or platform.machine(),
+            "python": platform.python_version(),
+        },
+        "pipelines": [r.as_dict() for r in results],
+        "targets": targets(results),
+    }
+
+
+def print_table(doc: dict[str, Any], console: Console) -> None:
+    started = datetime.fromisoformat(doc["date"]).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    table = Table(title=f"Benchmark ({doc['mode']}) · {started} · {doc['machine']['cores']} cores")
+    for column in (
+        "pipeline",
+        "sustained rec/s",
+        "capacity rec/s",
+        "p50/p99 s @1,000/s",
+        "p50/p99 s @70% sust.",
+        "CPU ms/1k rec (+warehouse)",
+        "peak RSS MiB",
+    ):
+        table.add_column(column, justify="right" if column != "pipeline" else "left")
+    for p in doc["pipelines"]:
+
+        def lat(label: str, entry_list: list[dict[str, Any]] = p["latency"]) -> str:
+            for entry in entry_list:
+                if entry["label"] == label and "p50_s" in entry:
+                    return f"{entry['p50_s']:.2f} / {entry['p99_s']:.2f}"
+            return "—"
+
+        table.add_row(
+            p["label"],
+            f"{p['sustained_eps']:,.0f}",
+            f"{p['capacity_eps']:,.0f}",
+            lat("1000/s"),
+            lat("70% sustained"),
+            f"{p['cpu_ms_per_1000_pipeline_only']:.0f} ({p['cpu_ms_per_1000']:.0f})",
+            f"{p['peak_rss_mb']:.0f}",
+        )
+    console.print(table)
+    for row in doc["targets"]:
+        mark = "[green]met[/green]" if row["met"] else "[red]missed[/red]"
+        console.print(f"  {row['target']}: {row['value']} — {mark}")
+    for p in doc["pipelines"]:
+        for note in p["notes"]:
+            console.print(f"  note ({p['pipeline']}): {note}")
+
+
+def write_json(doc: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

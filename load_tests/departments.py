@@ -1,0 +1,197 @@
+"""Department feeds: the public service portal's dossier events, periodic reports and hotline tickets.
+
+Dossiers arrive during office hours (a trickle of online ones at night) and are resolved on time or
+late. Each reporting unit owes its periodic reports under Decree 09/2019 (period ending on the
+cut-off day, due a few days later); a configurable share of units submits late. When the
+simulator starts it first sends every unit's report for the last closed period (what the platform
+would import on its first day), then each new report when it falls due. Hotline tickets come in at
+any hour, more in the daytime.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from ioc.province import PeriodicReport, Province, ReportingUnit
+from load_tests.curves import LOCAL_TZ, crowd_factor, office_factor
+from load_tests.emission import event_id
+from topics.catalog import (
+    DEPARTMENT_DOSSIER_EVENTS,
+    DEPARTMENT_HOTLINE_REPORTS,
+    DEPARTMENT_REPORT_VALUES,
+    TopicSpec,
+)
+
+Record = tuple[TopicSpec, str, dict[str, Any]]
+PROCEDURES = (("TTHC-DD-01", 5), ("TTHC-XD-02", 15), ("TTHC-KD-03", 3), ("TTHC-HT-04", 1), ("TTHC-DT-05", 20))
+INDICATORS = (("KTXH-01", "tỷ đồng"), ("KTXH-02", "người"), ("KTXH-03", "%"))
+HOTLINE_CATEGORIES = ("traffic", "environment", "public_order", "infrastructure", "flooding", "other")
+PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
+PERIOD_TYPES = {
+    "monthly": "monthly",
+    "quarterly": "quarterly",
+    "half_yearly": "half_year",
+    "yearly": "yearly",
+}
+
+
+@dataclass(frozen=True)
+class DepartmentRates:
+    """Per unit and minute at full office activity; the hotline rate is for the whole province."""
+
+    dossiers_per_min: float = 0.4
+    late_resolution_share: float = 0.1
+    late_report_share: float = 0.2
+    hotline_per_min: float = 0.3
+
+
+def _shift_month(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    return day.replace(year=day.year + month // 12, month=month % 12 + 1)
+
+
+def last_closed_period(report: PeriodicReport, today: date) -> tuple[date, date]:
+    """The most recent period (start, end) that ended on or before `today`."""
+    step = PERIOD_MONTHS[report.period]
+    end = today.replace(day=report.cutoff_day)
+    if end > today:
+        end = _shift_month(end, -1)
+    while end.month % step != 0:
+        end = _shift_month(end, -1)
+    start = _shift_month(end, -step) + timedelta(days=1)
+    return start, end
+
+
+class DepartmentFeeds:
+    """Generates one minute of every department feed."""
+
+    def __init__(
+        self, province: Province, rng: random.Random, rates: DepartmentRates, limit: int | None = None
+    ) -> None:
+        self.units = list(province.reporting_units[:limit])
+        self.areas = [a.code for a in province.areas if a.level in ("ward", "commune")]
+        self.rng = rng
+        self.rates = rates
+        self.dossiers = 0
+        self.tickets = 0
+        # (unit, report) -> (period start, period end, submission moment) of the next report to send
+        self.pending: dict[tuple[str, str], tuple[date, date, datetime]] = {}
+        self.started = False
+
+    def minute(self, end: datetime) -> list[Record]:
+        """Everything the departments send in the minute ending at `end`."""
+        out: list[Record] = []
+        if not self.started:
+            self._schedule_reports(end)
+            self.started = True
+        for unit in self.units:
+            for report in unit.reports:
+                start, period_end, submit_at = self.pending[(unit.code, report.report_code)]
+                if submit_at < end:
+                    out += self._report(unit, report, start, period_end, submit_at)
+                    self._schedule(unit, report, _shift_month(period_end, PERIOD_MONTHS[report.period]))
+            rate = self.rates.dossiers_per_min * office_factor(end)
+            while self.rng.random() < rate:
+                out.append(self._dossier(unit, end))
+                rate -= 1
+        if self.rng.random() < self.rates.hotline_per_min * (0.3 + crowd_factor(end)):
+            out.append(self._hotline(end))
+        return out
+
+    def _schedule_reports(self, now: datetime) -> None:
+        today = now.astimezone(LOCAL_TZ).date()
+        for unit in self.units:
+            for report in unit.reports:
+                self._schedule(unit, report, last_closed_period(report, today)[1])
+
+    def _schedule(self, unit: ReportingUnit, report: PeriodicReport, period_end: date) -> None:
+        start = _shift_month(period_end, -PERIOD_MONTHS[report.period]) + timedelta(days=1)
+        due = datetime.combine(period_end + timedelta(days=report.due_days), time(17), LOCAL_TZ)
+        if self.rng.random() < self.rates.late_report_share:
+            submit = due + timedelta(days=self.rng.uniform(1, 10))
+        else:
+            submit = due - timedelta(days=self.rng.uniform(0, report.due_days), hours=self.rng.uniform(0, 8))
+        self.pending[(unit.code, report.report_code)] = (start, period_end, submit.astimezone(UTC))
+
+    def _report(
+        self, unit: ReportingUnit, report: PeriodicReport, start: date, end: date, submit_at: datetime
+    ) -> list[Record]:
+        return [
+            (
+                DEPARTMENT_REPORT_VALUES,
+                f"PORTAL-{unit.code}",
+                {
+                    "event_id": event_id("RV", f"{unit.code}-{report.report_code}-{code}", submit_at),
+                    "reporting_unit_code": unit.code,
+                    "observed_at": submit_at,
+                    "report_code": report.report_code,
+                    "indicator_code": code,
+                    "period_type": PERIOD_TYPES[report.period],
+                    "period_start": start,
+                    "period_end": end,
+                    "value": round(self.rng.uniform(10, 1000), 2),
+                    "unit_of_measure": measure,
+                    "area_code": unit.area,
+                    "revision": 0,
+                    "note": "",
+                },
+            )
+            for code, measure in INDICATORS
+        ]
+
+    def _dossier(self, unit: ReportingUnit, end: datetime) -> Record:
+        self.dossiers += 1
+        at = end - timedelta(milliseconds=self.rng.randint(1, 59_999))
+        procedure, days = self.rng.choice(PROCEDURES)
+        dossier = f"HS-{unit.code}-{int(at.timestamp())}-{self.dossiers}"
+        if self.rng.random() < 0.5:  # a new dossier
+            received, resolved, kind = at, None, "received"
+        else:  # the resolution of an older one, on time or late
+            late = self.rng.random() < self.rates.late_resolution_share
+            age = days * (self.rng.uniform(1.05, 1.6) if late else self.rng.uniform(0.2, 0.95))
+            received, resolved, kind = at - timedelta(days=age), at, "resolved"
+        return (
+            DEPARTMENT_DOSSIER_EVENTS,
+            "PORTAL-DVC",
+            {
+                "event_id": event_id("DS", dossier, at),
+                "dossier_id": dossier,
+                "observed_at": at,
+                "event_type": kind,
+                "department_code": unit.code,
+                "procedure_code": procedure,
+                "received_at": received,
+                "due_at": received + timedelta(days=days),
+                "resolved_at": resolved,
+                "channel": self.rng.choice(("online", "offline")),
+                "area_code": unit.area,
+            },
+        )
+
+    def _hotline(self, end: datetime) -> Record:
+        self.tickets += 1
+        at = end - timedelta(milliseconds=self.rng.randint(1, 59_999))
+        ticket = f"TK-{int(at.timestamp())}-{self.tickets}"
+        return (
+            DEPARTMENT_HOTLINE_REPORTS,
+            "HOTLINE-1022",
+            {
+                "event_id": event_id("HL", ticket, at),
+                "ticket_id": ticket,
+                "observed_at": at,
+                "reported_at": at,
+                "ticket_status": "new",
+                "channel": self.rng.choice(("phone", "mobile_app", "zalo", "web")),
+                "category": self.rng.choice(HOTLINE_CATEGORIES),
+                "priority": self.rng.choice(("low", "normal", "normal", "high", "urgent")),
+                "description": "Phản ánh của người dân",
+                "area_code": self.rng.choice(self.areas) if self.areas else "",
+                "address": "",
+                "latitude": None,
+                "longitude": None,
+                "assigned_unit_code": "",
+            },
+        )
