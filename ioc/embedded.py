@@ -1,13 +1,15 @@
 """`ioc run`: the whole platform on its embedded default, with a simulated province, until Ctrl-C.
 
-Starts the local stack (and the contracts), the Faust worker and the simulator, then shows a live
-summary read back from the warehouse, in Vietnamese with local times. Ctrl-C stops everything
-this command started, in reverse order.
+Starts the local stack (and the contracts), the Faust worker, the ingestion gateway (HTTP), the alert
+router (messages written to its log instead of sent) and the simulator, then shows a live summary read
+back from the warehouse, in Vietnamese with local times. Ctrl-C stops everything this command
+started, in reverse order.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import threading
 import time
@@ -18,6 +20,9 @@ from rich.console import Group
 from rich.live import Live
 from rich.table import Table
 
+from ingest.keys import KeyStore
+from ingest.server import serve
+from ingest.wiring import keys_path
 from ioc.contracts import apply_contracts
 from ioc.endpoints import Endpoints
 from ioc.settings import Settings
@@ -26,23 +31,31 @@ from ioc.stack.artifacts import Progress
 from ioc.stack.manager import LocalStack
 from load_tests.live import BATCH_SIZE, feed_sender, province_simulator
 from load_tests.pacing import run_live
+from load_tests.senders import KafkaFeedSender
+from routing.service import start_embedded_router
 from warehouse.query import run_query
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SEED = 42
+# A sandbox key for every feed, made on the first run so the HTTP door can be tried at once; it
+# validates and answers as production would but stores nothing.
+DEMO_KEY_ID = "demo-sandbox"
 COUNTS_SQL = """
 SELECT
   (SELECT count() FROM camera_vehicle_counts) AS raw_rows,
   (SELECT count() FROM indicators_current) AS indicator_windows,
   (SELECT count() FROM indicators_current WHERE is_final) AS final_windows,
-  (SELECT count() FROM dead_letters) AS dead_letters
+  (SELECT count() FROM dead_letters) AS dead_letters,
+  (SELECT count() FROM alerts_current WHERE state != 'resolved') AS open_alerts,
+  (SELECT count() FROM notifications) AS notifications
 """
 TOP_CAMERAS_SQL = """
 SELECT entity_id, window_start,
        anyIf(value, indicator = 'traffic.volume') AS volume,
        anyIf(value, indicator = 'traffic.average_speed') AS speed
 FROM indicators_current
-WHERE window_start = (SELECT max(window_start) FROM indicators_current WHERE is_final)
+WHERE entity_type = 'camera'
+  AND window_start = (SELECT max(window_start) FROM indicators_current WHERE is_final AND entity_type = 'camera')
 GROUP BY entity_id, window_start ORDER BY volume DESC LIMIT 8
 """
 
@@ -67,6 +80,8 @@ def _summary(stack: LocalStack, endpoints: Endpoints, settings: Settings, sent: 
     totals.add_row("Bản ghi thô trong kho", f"{int(str(counts['raw_rows'])):,}")
     totals.add_row("Cửa sổ chỉ tiêu (đã chốt)", f"{counts['indicator_windows']} ({counts['final_windows']})")
     totals.add_row("Bản ghi lỗi (dead letter)", str(counts["dead_letters"]))
+    totals.add_row("Cảnh báo đang mở", str(counts["open_alerts"]))
+    totals.add_row("Nhật ký định tuyến cảnh báo", str(counts["notifications"]))
     cameras = Table(title="Camera đông nhất — phút gần nhất đã chốt")
     for column in ("Camera", "Phút", "Lưu lượng (xe/phút)", "Tốc độ TB (km/h)"):
         cameras.add_column(column)
@@ -77,10 +92,52 @@ def _summary(stack: LocalStack, endpoints: Endpoints, settings: Settings, sent: 
     return Group(services, totals, cameras)
 
 
+def demo_key(settings: Settings) -> str | None:
+    """The demo sandbox key's secret when this run created it (shown once), else None."""
+    path = keys_path(settings)
+    store = KeyStore.load(path)
+    if DEMO_KEY_ID in store.by_id:
+        return None
+    secret = store.add(DEMO_KEY_ID, ["*"], ["*"], sandbox=True)
+    store.save(path)
+    return secret
+
+
+def log_to_file(logger_name: str, path: str) -> None:
+    """A background part's log goes to its file: the live summary owns the terminal."""
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger(logger_name)
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
+def start_gateway(settings: Settings, stop: threading.Event, progress: Progress) -> threading.Thread:
+    """The HTTP door in a thread; a failure (a busy port, say) is reported, not fatal to the rest."""
+
+    def run() -> None:
+        try:
+            serve(settings, stop)
+        except Exception as exc:
+            logging.getLogger("ingest").error("the ingestion gateway stopped: %s", exc)
+
+    secret = demo_key(settings)  # before the gateway starts: it reads the keys once, at start
+    thread = threading.Thread(target=run, name="ingest-gateway", daemon=True)
+    thread.start()
+    url = f"http://{settings.ingest.host}:{settings.ingest.port}"
+    progress(f"Ingestion gateway: {url} (API description at {url}/docs)")
+    if secret is not None:
+        progress(f"Sandbox key for every feed (shown once, only its hash is kept): {secret}")
+    return thread
+
+
 def run_embedded(settings: Settings, *, cameras: int, progress: Progress) -> None:
     """Run until Ctrl-C, then stop what was started."""
     stack = LocalStack(settings, progress)
     stop = threading.Event()
+    services: list[threading.Thread] = []
+    sender: KafkaFeedSender | None = None
     worker_pid = 0
     try:
         endpoints = stack.up(prepare=lambda ep: apply_contracts(ep, settings.topic_prefix, progress))
@@ -91,11 +148,17 @@ def run_embedded(settings: Settings, *, cameras: int, progress: Progress) -> Non
             stack.log_path("worker"),
             env={"IOC_STACK_DIR": str(stack.dir)},
         )
+        for logger_name, log_name in (("routing", "router"), ("ingest", "gateway")):
+            log_to_file(logger_name, str(stack.log_path(log_name)))
+        services = [start_gateway(settings, stop, progress), start_embedded_router(settings, stop)]
+        progress(f"Alert router: messages to on-duty officers are written to {stack.log_path('router')}")
         sender = feed_sender(settings)
         simulator = province_simulator(settings, cameras=cameras, seed=SEED)
-        threading.Thread(
+        simulating = threading.Thread(
             target=run_live, args=(simulator, sender, BATCH_SIZE, stop), name="simulator", daemon=True
-        ).start()
+        )
+        simulating.start()
+        services.append(simulating)
         progress(
             f"Simulating the province with {cameras} cameras, its stations and departments; "
             "Ctrl-C stops everything."
@@ -114,6 +177,9 @@ def run_embedded(settings: Settings, *, cameras: int, progress: Progress) -> Non
         progress("Ctrl-C: stopping…")
     finally:
         stop.set()
+        for thread in services:  # they flush to Kafka: before the broker goes
+            thread.join(timeout=15)
+        sender = None  # its producer disconnects now, instead of retrying the stopped broker
         if worker_pid:
             process.stop(worker_pid)
         stack.down()
