@@ -20,7 +20,7 @@ from typing import Any
 
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import DatabaseError, DataError, ProgrammingError
-from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
 from ioc.serde import AvroDecoder, SerdeError
 from sinks.dead_letters import DeadLetterSender
@@ -31,6 +31,19 @@ MAX_BACKOFF_S = 30.0
 # Errors about the rows themselves (a constraint, a value the column type cannot hold), as opposed to
 # ClickHouse being unreachable or overloaded: retrying those rows can never succeed.
 REJECTED_ROW_CODES = {6, 27, 32, 38, 41, 53, 69, 70, 72, 321, 469}
+# Commit refusals that mean "not now" (a broker or the group coordinator restarting or moving):
+# librdkafka does not flag a synchronous commit's error as retriable, so the codes are named here.
+RETRIABLE_COMMIT_ERRORS = {
+    KafkaError.NOT_COORDINATOR,
+    KafkaError.COORDINATOR_NOT_AVAILABLE,
+    KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
+    KafkaError.REQUEST_TIMED_OUT,
+    KafkaError.NETWORK_EXCEPTION,
+    KafkaError._TRANSPORT,
+    KafkaError._TIMED_OUT,
+    KafkaError._WAIT_COORD,
+    KafkaError._ALL_BROKERS_DOWN,
+}
 Messages = list[tuple[int, list[Row]]]  # (offset, rows of that message), per partition
 
 
@@ -144,7 +157,7 @@ class TopicSink:
                     backoff = min(backoff * 2, MAX_BACKOFF_S)
         if self.dead_letters is not None:
             self.dead_letters.flush()
-        self.commit({p: messages[-1][0] for p, messages in pending.items() if messages})
+        self.commit({p: messages[-1][0] for p, messages in pending.items() if messages}, stop)
         pending.clear()
 
     def _pause_for(self, seconds: float, stop: threading.Event) -> None:
@@ -165,11 +178,34 @@ class TopicSink:
                     self.consumer.pause([early])
         self.consumer.resume(self.consumer.assignment())
 
-    def commit(self, last_offsets: dict[int, int]) -> None:
-        """Commit the offsets after the last message of each partition (synchronously)."""
-        if last_offsets:
-            commits = [TopicPartition(self.topic, p, last + 1) for p, last in last_offsets.items()]
-            self.consumer.commit(offsets=commits, asynchronous=False)
+    def commit(self, last_offsets: dict[int, int], stop: threading.Event | None = None) -> None:
+        """Commit the offsets after the last message of each partition (synchronously).
+
+        The rows are already stored, so a commit that cannot be made is never worth the sink's life:
+        a retriable refusal (the broker restarting, its group coordinator moving) is retried with
+        backoff while polling; any other (the group moved on after a rebalance) is logged, and
+        whoever owns the partition next resumes after the stored rows (`_on_assign`), so nothing is
+        stored twice either way.
+        """
+        if not last_offsets:
+            return
+        commits = [TopicPartition(self.topic, p, last + 1) for p, last in last_offsets.items()]
+        backoff = 0.5
+        while True:
+            try:
+                self.consumer.commit(offsets=commits, asynchronous=False)
+                return
+            except KafkaException as exc:
+                error = exc.args[0]
+                retriable = error.retriable() or error.code() in RETRIABLE_COMMIT_ERRORS
+                if not retriable or (stop is not None and stop.is_set()):
+                    log.warning(
+                        "%s: offsets not committed (%s); stored rows are skipped on resume", self.topic, error
+                    )
+                    return
+                log.warning("%s: commit refused (%s); retrying in %.1f s", self.topic, error, backoff)
+                self._pause_for(backoff, stop or threading.Event())
+                backoff = min(backoff * 2, MAX_BACKOFF_S)
 
     def _insert_partition(self, partition: int, messages: Messages) -> None:
         rows = [row for _, message_rows in messages for row in message_rows]

@@ -27,7 +27,7 @@ from topics.catalog import CAMERA_VEHICLE_COUNTS
 class CrashingSink(TopicSink):
     """Dies like a killed process at the worst moment: rows inserted, offsets not committed."""
 
-    def commit(self, last_offsets: dict[int, int]) -> None:
+    def commit(self, last_offsets: dict[int, int], stop: threading.Event | None = None) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 

@@ -15,7 +15,9 @@ from tests.integration.helpers import wait_for
 from tests.integration.indicator_topic import IndicatorReader, TopicReader, send_batch
 from topics.catalog import CAMERA_HEARTBEATS, DEPARTMENT_REPORT_VALUES, DLQ_DEPARTMENT, SENSOR_RAINFALL
 
-T0 = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
+# Minutes before now: later than anything earlier tests of the session sent (the contracts' examples
+# move the heartbeat watermark to their own dates), yet long enough ago that the minute closes at once.
+T0 = (datetime.now(UTC) - timedelta(minutes=5)).replace(second=0, microsecond=0)
 
 
 def beat(event_id: str, camera: str, at: datetime, status: str) -> dict[str, Any]:

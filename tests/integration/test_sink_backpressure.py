@@ -72,7 +72,12 @@ class SwitchableProxy:
                 client, _ = listener.accept()
             except OSError:
                 return
-            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=10)
+            except OSError:
+                client.close()  # the client sees a closed connection, as with ClickHouse down
+                continue
+            upstream.settimeout(None)
             with self._lock:
                 self._open += [client, upstream]
             for src, dst in ((client, upstream), (upstream, client)):
@@ -117,7 +122,12 @@ def test_sink_pauses_while_clickhouse_is_down_then_stores_everything_once(local_
 
     def client() -> Client:
         return clickhouse_connect.get_client(
-            host="127.0.0.1", port=proxy.port, database="ioc", **client_auth(local_stack.settings, WRITER)
+            host="127.0.0.1",
+            port=proxy.port,
+            database="ioc",
+            connect_timeout=10,
+            send_receive_timeout=60,
+            **client_auth(local_stack.settings, WRITER),
         )
 
     group = f"{prefix}backpressure"
