@@ -65,12 +65,15 @@ class DossierFigures:
         self.due_soon_ms = due_soon_ms
 
     def groups(self, dossier: dossiers.Dossier) -> list[Group]:
-        """The department, then the dossier's area and every area above it (province level: the province)."""
+        """The department, then the dossier's area and every area above it (province level: the province).
+        A dossier whose portal sent no department code still counts for its areas; a department
+        entity without an id would be a figure nobody can act on (and the alert rules refuse it)."""
         department = dossier["department"]
         areas = self.province.area_lineage(dossier["area"] or self.province.code)
-        return [("department", department, self.unit_areas.get(department, ""))] + [
-            ("area", code, code) for code in areas
-        ]
+        by_department = (
+            [("department", department, self.unit_areas.get(department, ""))] if department else []
+        )
+        return by_department + [("area", code, code) for code in areas]
 
     def _watermark(self, partition: int) -> int:
         entry = self.table.data.get(f"m|{partition}")
