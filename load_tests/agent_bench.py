@@ -55,6 +55,7 @@ from topics.catalog import (
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 RECORDS_PER_MESSAGE = 100
 MESSAGES_PER_BATCH = 20
+REPLAYS = 5  # times `traffic-counts-replayed` offers each minute's records
 
 
 @dataclass
@@ -149,8 +150,29 @@ def camera_minutes(province: Province, minutes: int, per_camera: int) -> list[tu
 
 
 def traffic_counts(province: Province) -> Case:
+    return windowed_case(
+        "traffic-counts", CAMERA_VEHICLE_COUNTS, TrafficModel(province), count_records(province)
+    )
+
+
+def traffic_counts_replayed(province: Province) -> Case:
+    """The stream benchmark's input: each minute's messages offered again and again (round-robin) to
+    reach its rate, so most records are duplicates that must be recognised and counted once."""
+    records = count_records(province)
+    per_minute = len(province.cameras) * 3
+    replayed = [
+        record
+        for i in range(0, len(records), per_minute)
+        for _ in range(REPLAYS)
+        for record in records[i : i + per_minute]
+    ]
+    return windowed_case("traffic-counts-replayed", CAMERA_VEHICLE_COUNTS, TrafficModel(province), replayed)
+
+
+def count_records(province: Province) -> list[dict[str, Any]]:
+    """Ten minutes of vehicle counts, three lanes a minute from every configured camera."""
     rng = random.Random(1)
-    records = [
+    return [
         {
             "event_id": f"{camera}-{at.isoformat()}-{lane}",
             "camera_id": camera,
@@ -163,7 +185,6 @@ def traffic_counts(province: Province) -> Case:
         }
         for camera, at, lane in camera_minutes(province, 10, 3)
     ]
-    return windowed_case("traffic-counts", CAMERA_VEHICLE_COUNTS, TrafficModel(province), records)
 
 
 def traffic_violations(province: Province) -> Case:
@@ -324,6 +345,7 @@ def heartbeats(province: Province) -> Case:
 
 CASES: list[Callable[[Province], Case]] = [
     traffic_counts,
+    traffic_counts_replayed,
     traffic_violations,
     crowd_density,
     incidents,

@@ -27,19 +27,22 @@ worker owns all partitions of the source topic; see the README for the multi-wor
 
 from __future__ import annotations
 
+import asyncio
+import io
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Protocol
 
+import fastavro
 import faust
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from faust.types import EventT, TableT
 
 from avro_schemas import load_schema
 from ioc.dead_letters import dead_letter_record
-from ioc.serde import AvroDecoder, AvroEncoder, SerdeError
+from ioc.serde import HEADER, MAGIC_BYTE, AvroDecoder, AvroEncoder, SerdeError
 from ioc.settings import Settings
 from streams import state
 from streams.late_events import LateEventSink, Origin, payload_of
@@ -62,6 +65,11 @@ class Route:
     area_code: str
     spec: WindowSpec
     emit: bool = True  # a gate kept only to accept records once is not an indicator of its own
+
+    @cached_property
+    def step_ms(self) -> int:
+        """Distance between window starts (read once per record and route, so kept as an attribute)."""
+        return self.spec.step_ms
 
     @cached_property
     def mark_key(self) -> str:
@@ -198,8 +206,8 @@ class _Batch:
     now: int
     marks: dict[str, int] = field(default_factory=dict)
     touched: dict[str, dict[str, Any]] = field(default_factory=dict)
-    seen: dict[str, set[str]] = field(default_factory=dict)
-    panes: dict[tuple[Route, int, int], dict[str, Any]] = field(default_factory=dict)
+    # (route's mark key, newest window start, oldest open window start) -> (route, pane)
+    panes: dict[tuple[str, int, int], tuple[Route, dict[str, Any]]] = field(default_factory=dict)
     late: list[Output] = field(default_factory=list)
 
 
@@ -225,6 +233,9 @@ class WindowedAggregator:
         self.idle_ms = idle_ms
         self.provisional_ms = provisional_ms
         self.duplicates = 0
+        # Gate window key -> (its stored id list, the same ids as a set): saves rebuilding the set
+        # of a busy camera minute on every batch. Only a cache; the table's list is the truth.
+        self._seen: dict[str, tuple[list[str], set[str]]] = {}
 
     def fold(self, partition: int, items: Sequence[Item], now: int) -> tuple[list[Output], list[Output]]:
         """Fold one partition's records, in order; returns (indicator outputs, late-event outputs).
@@ -233,58 +244,80 @@ class WindowedAggregator:
         depends only on the order of the records, never on how they were cut into batches. Rollup
         routes first collect the batch's records per pane (the span between two window starts)
         and then merge each pane into its windows once, instead of adding every record to each of a
-        hopping route's overlapping windows.
+        hopping route's overlapping windows. This loop runs for every record of every route, so it
+        keeps to local names and integer arithmetic (the profile showed its calls and hashes).
         """
         batch = _Batch(partition, now)
+        marks, touched, grace, add = batch.marks, batch.touched, self.grace_ms, self.model.add
         for origin, record in items:
             event_ms = to_millis(record["observed_at"])
             gate, *rollups = self.model.routes(record)
-            start = gate.spec.starts(event_ms)[0]
-            mark = self._mark(batch.marks, gate)
-            if start + gate.spec.size_ms + self.grace_ms <= mark:
-                batch.late.append(
-                    self._late(origin, record, gate, event_ms, start + gate.spec.size_ms, mark, now)
-                )
+            size = gate.spec.size_ms
+            start = event_ms - event_ms % size
+            mark = marks.get(gate.mark_key)
+            if mark is None:
+                mark = self._mark(marks, gate)
+            if start + size + grace <= mark:
+                batch.late.append(self._late(origin, record, gate, event_ms, start + size, mark, now))
                 continue
-            acc = self._acc(batch.touched, gate, start, partition)
-            ids = batch.seen.get(gate.window_key(start))
-            if ids is None:
-                ids = batch.seen[gate.window_key(start)] = set(acc.setdefault("ids", []))
+            key = gate.window_key(start)
+            # A duplicate leaves its window untouched: nothing to write back or re-emit for it.
+            acc = touched.get(key) or self._window(gate, start, partition)
             event_id = str(record["event_id"])
+            ids = self._ids(key, acc)
             if event_id in ids:
                 self.duplicates += 1
                 continue
+            touched[key] = acc
             ids.add(event_id)
-            self.model.add(acc, record)
-            batch.marks[gate.mark_key] = max(mark, event_ms)
+            acc["ids"].append(event_id)
+            add(acc, record)
+            if event_ms > mark:
+                marks[gate.mark_key] = event_ms
             for route in rollups:
-                self._collect(batch, route, origin, record, event_ms)
-        for key, ids in batch.seen.items():
-            batch.touched[key]["ids"] = sorted(ids)
-        for (route, last, first), pane in batch.panes.items():
-            for start in range(first, last + 1, route.spec.step_ms):
-                self.model.merge(self._acc(batch.touched, route, start, partition), pane)
-        return self._persist(batch.marks, batch.touched, partition, now), batch.late
+                mark = marks.get(route.mark_key)
+                if mark is None:
+                    mark = self._mark(marks, route)
+                step, span = route.step_ms, route.spec.size_ms - route.step_ms
+                last = event_ms - event_ms % step
+                first = last - span
+                if first + span + step + grace <= mark:  # its oldest window is past grace
+                    first = self._first_open(batch, route, origin, record, event_ms, mark)
+                if first <= last:
+                    pane_key = (route.mark_key, last, first)
+                    pane = batch.panes.get(pane_key)
+                    if pane is None:
+                        pane = batch.panes[pane_key] = (route, self.model.empty())
+                    add(pane[1], record)
+                if event_ms > mark:
+                    marks[route.mark_key] = event_ms
+        for (_, last, first), (route, pane) in batch.panes.items():
+            for start in range(first, last + 1, route.step_ms):
+                self.model.merge(self._acc(touched, route, start, partition), pane)
+        return self._persist(marks, touched, partition, now), batch.late
 
-    def _collect(
-        self, batch: _Batch, route: Route, origin: Origin, record: dict[str, Any], event_ms: int
-    ) -> None:
-        """Add an accepted record to its pane of `route`, noting which of its windows are still open."""
+    def _ids(self, key: str, acc: dict[str, Any]) -> set[str]:
+        """The event ids already in a gate window, as a set kept between batches. The set is rebuilt
+        whenever it no longer mirrors the window's stored list (a new window, or one recovered from
+        the changelog or written by another worker before a rebalance), so only its cache is lost."""
+        stored = acc.setdefault("ids", [])
+        cached = self._seen.get(key)
+        if cached is None or cached[0] is not stored or len(cached[1]) != len(stored):
+            cached = self._seen[key] = (stored, set(stored))
+        return cached[1]
+
+    def _first_open(
+        self, batch: _Batch, route: Route, origin: Origin, record: dict[str, Any], event_ms: int, mark: int
+    ) -> int:
+        """The start of the record's oldest window of `route` that is still open; the record's
+        refusal by the closed ones goes to the late-events topic (the rare path of `fold`)."""
         spec = route.spec
         starts = spec.starts(event_ms)
-        mark = self._mark(batch.marks, route)
         # Windows starting at or before `closed` have passed their grace; the rest are open.
         closed = mark - self.grace_ms - spec.size_ms
-        first = max(starts[0], closed - closed % spec.step_ms + spec.step_ms)
-        if first > starts[0]:
-            end = starts[0] + spec.size_ms
-            batch.late.append(self._late(origin, record, route, event_ms, end, mark, batch.now))
-        if first <= starts[-1]:
-            pane = batch.panes.get((route, starts[-1], first))
-            if pane is None:
-                pane = batch.panes[(route, starts[-1], first)] = self.model.empty()
-            self.model.add(pane, record)
-        batch.marks[route.mark_key] = max(mark, event_ms)
+        end = starts[0] + spec.size_ms
+        batch.late.append(self._late(origin, record, route, event_ms, end, mark, batch.now))
+        return closed - closed % spec.step_ms + spec.step_ms
 
     def _late(
         self,
@@ -317,28 +350,32 @@ class WindowedAggregator:
     def _acc(
         self, touched: dict[str, dict[str, Any]], route: Route, start: int, partition: int
     ) -> dict[str, Any]:
+        """A window's accumulator, noted as changed in this batch (so it is written and emitted)."""
         key = route.window_key(start)
         acc = touched.get(key)
         if acc is None:
-            acc = (
-                self.table.data.get(key)
-                or {
-                    "proc": route.processor,
-                    "type": route.entity_type,
-                    "id": route.entity_id,
-                    "area": route.area_code,
-                    "start": start,
-                    "end": start + route.spec.size_ms,
-                    "mark": route.mark_key,
-                    "emit": route.emit,
-                    "p": partition,
-                    "rev": 0,
-                    "emitted": 0,
-                }
-                | self.model.empty()
-            )
-            touched[key] = acc
+            acc = touched[key] = self._window(route, start, partition)
         return acc
+
+    def _window(self, route: Route, start: int, partition: int) -> dict[str, Any]:
+        """A window's accumulator from the table, or a new empty one."""
+        return (
+            self.table.data.get(route.window_key(start))
+            or {
+                "proc": route.processor,
+                "type": route.entity_type,
+                "id": route.entity_id,
+                "area": route.area_code,
+                "start": start,
+                "end": start + route.spec.size_ms,
+                "mark": route.mark_key,
+                "emit": route.emit,
+                "p": partition,
+                "rev": 0,
+                "emitted": 0,
+            }
+            | self.model.empty()
+        )
 
     def _persist(
         self, marks: dict[str, int], touched: dict[str, dict[str, Any]], partition: int, now: int
@@ -350,14 +387,14 @@ class WindowedAggregator:
             if entry is None or int(entry["ms"]) != ms:
                 home = int(entry["p"]) if entry else partition
                 state.put(self.table, home, key, {"p": home, "ms": ms})
-        outputs: list[Output] = []
+        pending: list[tuple[bytes, dict[str, Any]]] = []
         for key, acc in touched.items():
             if acc["emit"] and now - acc["emitted"] >= self.provisional_ms:
                 acc["rev"] += 1
                 acc["emitted"] = now
-                outputs += self._encode(acc, final=False, now=now)
+                pending += self._records(acc, final=False, now=now)
             state.put(self.table, int(acc["p"]), key, acc)
-        return outputs
+        return self._encode(pending)
 
     def keep_only(self, owned: set[int]) -> None:
         """After a rebalance: forget windows and watermarks of partitions this worker no longer owns
@@ -367,6 +404,7 @@ class WindowedAggregator:
             for key, entry in list(state.items(self.table)):
                 if int(entry["p"]) not in owned:
                     self.table.data.pop(key, None)
+                    self._seen.pop(key, None)
 
     def close_due(self, now: int) -> list[Output]:
         """Emit as final and forget every window due to close, on its watermark or the wall clock.
@@ -374,7 +412,7 @@ class WindowedAggregator:
         Closing a window moves its watermark to at least the window's end plus grace, so a record
         for it that arrives later is late even when it closed on the wall clock.
         """
-        outputs: list[Output] = []
+        pending: list[tuple[bytes, dict[str, Any]]] = []
         for key, acc in state.items(self.table):
             if key.startswith(MARK):
                 continue
@@ -385,26 +423,42 @@ class WindowedAggregator:
                 continue
             if acc["emit"]:
                 acc["rev"] += 1
-                outputs += self._encode(acc, final=True, now=now)
+                pending += self._records(acc, final=True, now=now)
             state.delete(self.table, int(acc["p"]), key)
+            self._seen.pop(key, None)
             closed_through = acc["end"] + self.grace_ms
             if closed_through > mark:
                 home = int(entry["p"]) if entry else int(acc["p"])
                 state.put(self.table, home, acc["mark"], {"p": home, "ms": closed_through})
-        return outputs
+        return self._encode(pending)
 
-    def _encode(self, acc: dict[str, Any], *, final: bool, now: int) -> list[Output]:
+    def _records(self, acc: dict[str, Any], *, final: bool, now: int) -> list[tuple[bytes, dict[str, Any]]]:
+        """(Kafka key, indicator record) of every value of one window."""
         ref = WindowRef(acc["proc"], acc["type"], acc["id"], acc["area"], acc["start"], acc["end"])
         key = f"{ref.entity_type}|{ref.entity_id}".encode()
         return [
-            (
-                key,
-                self.indicator_encoder.encode(
-                    indicator_record(ref, values, revision=acc["rev"], final=final, now_ms=now)
-                ),
-            )
+            (key, indicator_record(ref, values, revision=acc["rev"], final=final, now_ms=now))
             for values in self.model.indicators(ref, acc)
         ]
+
+    def _encode(self, pending: list[tuple[bytes, dict[str, Any]]]) -> list[Output]:
+        """All of a batch's (or a close's) indicator records, encoded in one go."""
+        values = encode_all(self.indicator_encoder, [record for _, record in pending])
+        return [(key, value) for (key, _), value in zip(pending, values, strict=True)]
+
+
+def encode_all(encoder: AvroEncoder, records: Sequence[dict[str, Any]]) -> list[bytes]:
+    """Each record as framed Avro, written into one buffer and cut apart: the same bytes as
+    `encoder.encode` per record, without a new buffer per record (a third of its cost when profiled)."""
+    out = io.BytesIO()
+    header = HEADER.pack(MAGIC_BYTE, encoder.schema_id)
+    ends = []
+    for record in records:
+        out.write(header)
+        fastavro.schemaless_writer(out, encoder.parsed, record)
+        ends.append(out.tell())
+    data = out.getvalue()
+    return [data[start:end] for start, end in zip([0, *ends], ends, strict=False)]
 
 
 @dataclass(frozen=True)
@@ -462,6 +516,9 @@ def register_feed(
                 folded, refused = aggregator.fold(partition, items, now_ms())
                 outputs += folded
                 late += refused
+                # A batch folds for up to a second; between partitions the loop runs Faust's
+                # commit and the closer, which otherwise stall behind it (offsets then lag).
+                await asyncio.sleep(0)
             await send_all(indicators, outputs)
             await send_all(late_topic, late)
             await send_all(dead_topic, dead)

@@ -21,7 +21,7 @@ from avro_schemas import load_schema
 from ioc.serde import AvroDecoder, AvroEncoder
 from streams.late_events import LateEventSink, Origin
 from streams.traffic import TrafficModel
-from streams.windowed import Decoding, WindowedAggregator
+from streams.windowed import Decoding, WindowedAggregator, encode_all
 from tests.unit.test_traffic import PROVINCE
 
 T = datetime(2024, 1, 1, tzinfo=UTC)
@@ -209,6 +209,43 @@ def test_replay_after_a_crash_does_not_count_twice() -> None:
     again.fold(2, batch, T_MS)
     assert finals(again) == finals(first)
     assert again.duplicates == 2
+
+
+def test_a_batch_of_duplicates_writes_and_emits_nothing() -> None:
+    """Re-offered records change no window: no changelog write, no re-emitted indicator."""
+    table = Table()
+    agg = aggregator(table)
+    batch = items(rec("a", T, 10), rec("b", T + timedelta(seconds=5), 5))
+    agg.fold(2, batch, T_MS)
+    written = len(table.changelog)
+    outputs, late = agg.fold(2, batch, T_MS + 10_000)
+    assert (outputs, late, len(table.changelog) - written, agg.duplicates) == ([], [], 0, 2)
+
+
+def test_ids_written_by_another_worker_are_known_after_a_rebalance() -> None:
+    """The set of a window's ids is a cache: when the table's entry is replaced (recovered after a
+    rebalance, with an id another worker counted meanwhile), that id is still a duplicate here."""
+    table = Table()
+    agg = aggregator(table)
+    agg.fold(2, items(rec("a", T, 10)), T_MS)
+    key = f"traffic/camera/1m|CAM-1|{T_MS}"
+    recovered = json.loads(json.dumps(table.data[key]))
+    recovered["ids"].append("b")
+    recovered["vehicles"] += 5
+    table.data[key] = recovered
+    agg.fold(2, items(rec("b", T + timedelta(seconds=5), 5)), T_MS)
+    assert agg.duplicates == 1
+    assert finals(agg)[("traffic.volume", "camera", "CAM-1", T_MS, 1)] == 15.0
+
+
+def test_encode_all_gives_the_bytes_of_encoding_one_by_one() -> None:
+    encoder = AvroEncoder(load_schema("derived/indicators"), 7)
+    agg = aggregator()
+    outputs, _ = agg.fold(2, items(rec("a", T, 10), rec("b", T, 3, speed=None, camera="CAM-2")), T_MS)
+    records = [read("derived/indicators", value) for _, value in outputs]
+    assert len(records) > 2
+    assert encode_all(encoder, records) == [encoder.encode(record) for record in records]
+    assert encode_all(encoder, []) == []
 
 
 def test_close_emits_each_final_once_and_late_records_stay_out() -> None:
