@@ -1,5 +1,6 @@
-"""The Python ceiling: a plain confluent-kafka consumer loop, fastavro decoding, the aggregation in
-plain Python and one columnar ClickHouse insert per second, then a synchronous offset commit.
+"""The Python ceiling: a plain confluent-kafka consumer loop, fastavro decoding, the platform's traffic
+indicator set in plain Python (`aggregate.ProvinceTotals`) and one columnar ClickHouse insert per
+second, then a synchronous offset commit.
 
 No framework at all: what one Python process can do on this machine with the same libraries the
 platform uses. `python -m load_tests.benchmark.ceiling CONFIG.json` (run by the benchmark).
@@ -15,7 +16,7 @@ import time
 import fastavro
 from confluent_kafka import Consumer
 
-from load_tests.benchmark.aggregate import WindowTotals
+from load_tests.benchmark.aggregate import Layout, ProvinceTotals
 from load_tests.benchmark.child_config import insert_rows, read_config, warehouse
 
 HEADER_BYTES = 5  # Confluent framing: magic byte and schema id
@@ -36,7 +37,8 @@ def main(path: str) -> None:
     consumer.subscribe([config["topic"]])
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-    totals, next_flush, consumed = WindowTotals(), time.monotonic() + 1.0, False
+    totals = ProvinceTotals(Layout.from_json(config["layout"]))
+    next_flush, consumed = time.monotonic() + 1.0, False
     reader = fastavro.schemaless_reader
     while not stopping:
         for message in consumer.consume(num_messages=1000, timeout=0.1):

@@ -12,7 +12,18 @@ import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 
 RESULT_TABLE = "bench_indicators"
-RESULT_COLUMNS = ["pipeline", "camera_id", "window_start", "volume", "average_speed", "computed_at"]
+RESULT_COLUMNS = [
+    "pipeline",
+    "camera_id",
+    "window_start",
+    "volume",
+    "average_speed",
+    "speed_ratio",
+    "congestion_level",
+    "computed_at",
+]
+# (camera or "kind|entity", window start ms, volume, average speed, speed ratio, congestion level)
+Row = tuple[str, int, float, float | None, float | None, int | None]
 
 
 def read_config(path: str) -> dict[str, Any]:
@@ -28,13 +39,11 @@ def warehouse(config: dict[str, Any]) -> Client:
     )
 
 
-def insert_rows(
-    client: Client, pipeline: str, rows: list[tuple[str, int, float, float | None]], now_ms: int
-) -> None:
-    """One columnar insert of window results (camera, start ms, volume, speed)."""
+def insert_rows(client: Client, pipeline: str, rows: list[Row], now_ms: int) -> None:
+    """One columnar insert of window results (the per-camera peers leave ratio and level None)."""
     if not rows:
         return
-    cameras, starts, volumes, speeds = (list(column) for column in zip(*rows, strict=True))
+    cameras, starts, volumes, speeds, ratios, levels = (list(column) for column in zip(*rows, strict=True))
     client.insert(
         RESULT_TABLE,
         [
@@ -43,6 +52,8 @@ def insert_rows(
             [datetime.fromtimestamp(start / 1000, UTC) for start in starts],
             volumes,
             speeds,
+            ratios,
+            levels,
             [datetime.fromtimestamp(now_ms / 1000, UTC)] * len(rows),
         ],
         column_names=RESULT_COLUMNS,

@@ -21,7 +21,8 @@ class Pipeline:
     # Where its results land: table and the column holding the camera id (probe ids are cameras).
     table: str
     column: str
-    where: str = ""
+    where: str
+    computes: str  # what it aggregates, printed with the results so the ratios can be read rightly
 
     def probe_query(self) -> str:
         """The probes seen so far; the prefix is a query parameter, the names are this module's constants."""
@@ -40,6 +41,8 @@ PLATFORM = Pipeline(
     "indicators",
     "entity_id",
     "indicator = 'traffic.volume'",
+    "platform set: 1-min windows per camera, intersection and area, 1-h/5-min hopping per area; "
+    "each event_id once; provisional + final with revisions; late events routed; state in changelogs",
 )
 CEILING = Pipeline(
     "python_ceiling",
@@ -49,6 +52,8 @@ CEILING = Pipeline(
     "bench_indicators",
     "camera_id",
     "pipeline = 'python_ceiling'",
+    "same indicator set and duplicate handling as the platform, in plain Python "
+    "(no changelog, no finals, no late-event routing)",
 )
 QUIX = Pipeline(
     "quix",
@@ -58,6 +63,7 @@ QUIX = Pipeline(
     "bench_indicators",
     "camera_id",
     "pipeline = 'quix'",
+    "per-camera 1-min volume and speed only, duplicates counted again (less work than the platform)",
 )
 NAIVE = Pipeline(
     "naive_faust",
@@ -67,6 +73,7 @@ NAIVE = Pipeline(
     "indicators",
     "entity_id",
     "indicator = 'traffic.volume'",
+    "per-camera 1-min volume only, duplicates counted again (less work than the platform)",
 )
 PIPELINES = (PLATFORM, CEILING, QUIX, NAIVE)
 

@@ -21,7 +21,7 @@ from quixstreams import Application
 from quixstreams.models.serializers import Deserializer
 from quixstreams.sinks import BatchingSink, SinkBatch
 
-from load_tests.benchmark.child_config import insert_rows, read_config, warehouse
+from load_tests.benchmark.child_config import Row, insert_rows, read_config, warehouse
 
 HEADER_BYTES = 5
 
@@ -74,7 +74,7 @@ class WarehouseSink(BatchingSink):
         self.client = warehouse(config)
 
     def write(self, batch: SinkBatch) -> None:
-        latest: dict[tuple[str, int], tuple[str, int, float, float | None]] = {}
+        latest: dict[tuple[str, int], Row] = {}
         for item in batch:
             key = item.key.decode() if isinstance(item.key, bytes) else str(item.key)
             acc = item.value["value"]
@@ -83,6 +83,8 @@ class WarehouseSink(BatchingSink):
                 item.value["start"],
                 acc[0],
                 acc[1] / acc[2] if acc[2] else None,
+                None,
+                None,
             )
         insert_rows(self.client, self.config["pipeline"], list(latest.values()), int(time.time() * 1000))
 

@@ -13,9 +13,11 @@ from rich.console import Console
 from rich.table import Table
 
 from load_tests.benchmark.measure import Result
+from load_tests.benchmark.pipelines import PIPELINES
 
 MIN_RATIOS = {"python_ceiling": 0.8, "quix": 1.5, "naive_faust": 10.0}
 P99_TARGET_S = 2.5
+COMPUTES = {p.name: p.computes for p in PIPELINES}
 
 
 def _latency(result: Result, label: str, key: str) -> float | None:
@@ -76,7 +78,7 @@ def document(results: list[Result], mode: str, command: str, started: datetime) 
             "cpu": platform.processor() or platform.machine(),
             "python": platform.python_version(),
         },
-        "pipelines": [r.as_dict() for r in results],
+        "pipelines": [r.as_dict() | {"computes": COMPUTES.get(r.pipeline, "")} for r in results],
         "targets": targets(results),
     }
 
@@ -115,6 +117,8 @@ def print_table(doc: dict[str, Any], console: Console) -> None:
     for row in doc["targets"]:
         mark = "[green]met[/green]" if row["met"] else "[red]missed[/red]"
         console.print(f"  {row['target']}: {row['value']} — {mark}")
+    for p in doc["pipelines"]:
+        console.print(f"  computes ({p['pipeline']}): {p.get('computes', '')}")
     for p in doc["pipelines"]:
         for note in p["notes"]:
             console.print(f"  note ({p['pipeline']}): {note}")

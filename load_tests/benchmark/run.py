@@ -26,6 +26,7 @@ from ioc.stack.manager import LocalStack
 from load_tests.benchmark.child_config import RESULT_TABLE
 from load_tests.benchmark.data import TrafficData
 from load_tests.benchmark.driver import Driver, LagMeter
+from load_tests.benchmark.layout import layout_json
 from load_tests.benchmark.measure import Result, Target, measure
 from load_tests.benchmark.modes import MODES, Mode
 from load_tests.benchmark.pipelines import PIPELINES, PLATFORM, QUIX, Pipeline, command
@@ -43,6 +44,8 @@ CREATE TABLE IF NOT EXISTS {RESULT_TABLE}
     window_start DateTime64(3, 'UTC'),
     volume Float64,
     average_speed Nullable(Float64),
+    speed_ratio Nullable(Float64),
+    congestion_level Nullable(UInt8),
     computed_at DateTime64(3, 'UTC')
 )
 ENGINE = MergeTree ORDER BY (pipeline, camera_id, window_start)
@@ -107,6 +110,7 @@ class Bench:
             "topic": pipeline.topic,
             "group": pipeline.group,
             "schema": load_schema(CAMERA_VEHICLE_COUNTS.schema),
+            "layout": layout_json(load_province(self.settings.province_file)),
             "state_dir": str(self.workdir / f"state-{pipeline.name}"),
             "clickhouse": {"url": self.endpoints.clickhouse, "database": "ioc", **auth},
         }

@@ -1,43 +1,104 @@
-"""The benchmark's pure parts: the peers' shared aggregation, the lag trend and the target ratios."""
+"""The benchmark's pure parts: the ceiling's aggregation (checked against the platform's own), the
+lag trend and the target ratios."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
-from load_tests.benchmark.aggregate import KEEP_MS, WindowTotals
+from load_tests.benchmark.aggregate import HOUR_MS, KEEP_MS, Layout, ProvinceTotals
+from load_tests.benchmark.layout import layout_json
 from load_tests.benchmark.measure import Result, lag_slope
-from load_tests.benchmark.report import targets
+from load_tests.benchmark.report import document, targets
+from streams.windows import to_millis
+from tests.unit.test_traffic import PROVINCE
+from tests.unit.test_windowed import ORIGIN, aggregator, finals
 
 T0 = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
+START = to_millis(T0)
 
 
-def record(camera: str, at: datetime, count: int, speed: float | None) -> dict[str, object]:
-    return {"camera_id": camera, "observed_at": at, "vehicle_count": count, "average_speed_kmh": speed}
+def record(event_id: str, camera: str, at: datetime, count: int, speed: float | None) -> dict[str, object]:
+    return {
+        "event_id": event_id,
+        "camera_id": camera,
+        "observed_at": at,
+        "vehicle_count": count,
+        "average_speed_kmh": speed,
+    }
 
 
-def test_windows_sum_volume_and_weight_speed_by_vehicles() -> None:
-    totals = WindowTotals()
-    totals.add(
-        [
-            record("A", T0 + timedelta(seconds=5), 10, 40.0),
-            record("A", T0 + timedelta(seconds=50), 30, 60.0),
-            record("A", T0 + timedelta(seconds=70), 4, None),
-            record("B", T0 + timedelta(seconds=1), 2, 20.0),
-        ]
-    )
-    start = int(T0.timestamp() * 1000)
-    rows = sorted(totals.drain_touched())
-    assert rows == [("A", start, 40.0, 55.0), ("A", start + 60_000, 4.0, None), ("B", start, 2.0, 20.0)]
-    assert totals.drain_touched() == []  # nothing changed since
+def totals() -> ProvinceTotals:
+    """The ceiling's totals over the test province, its layout through JSON as the benchmark sends it."""
+    return ProvinceTotals(Layout.from_json(json.loads(json.dumps(layout_json(PROVINCE)))))
 
 
-def test_windows_far_behind_the_newest_event_are_forgotten() -> None:
-    totals = WindowTotals()
-    totals.add([record("A", T0, 1, 30.0)])
-    totals.drain_touched()
-    totals.add([record("A", T0 + timedelta(milliseconds=KEEP_MS + 60_000), 1, 30.0)])
-    totals.drain_touched()
-    assert [start for _, start in totals.totals] == [int(T0.timestamp() * 1000) + KEEP_MS + 60_000]
+RECORDS = [  # in time order: none is late for the platform (the benchmark sends none late either)
+    record("e", "CAM-9", T0 + timedelta(seconds=1), 6, 30.0),  # not configured: counts for the province
+    record("a", "CAM-1", T0 + timedelta(seconds=5), 10, 40.0),
+    record("c", "CAM-2", T0 + timedelta(seconds=20), 4, None),
+    record("b", "CAM-1", T0 + timedelta(seconds=50), 30, 60.0),
+    record("d", "CAM-1", T0 + timedelta(minutes=7), 2, 20.0),
+]
+
+
+def test_ceiling_computes_what_the_platform_computes() -> None:
+    """Every window the platform finalises (camera, intersection, area minutes, area hours by 5 min)
+    has the same volume, speed, ratio and level in the ceiling's rows, and vice versa."""
+    platform = aggregator()
+    platform.fold(2, [(ORIGIN, r) for r in RECORDS], START)
+    expected: dict[tuple[str, int], dict[str, float | None]] = {}
+    for (code, kind, entity, start, minutes), value in finals(platform, START + 86_400_000).items():
+        key = entity if kind == "camera" else f"{kind}/{'1h' if minutes == 60 else '1m'}|{entity}"
+        expected.setdefault((key.replace("intersection/1m", "intersection"), start), {})[code] = value
+    ceiling = totals()
+    ceiling.add(RECORDS)
+    rows = {(key, start): row for key, start, *row in ceiling.drain_touched()}
+    assert set(rows) == set(expected)
+    for window, (volume, speed, ratio, level) in rows.items():
+        values = expected[window]
+        assert values["traffic.volume"] == volume
+        assert values["traffic.average_speed"] == speed
+        assert values.get("traffic.speed_ratio") == ratio
+        assert values.get("traffic.congestion_level") == (None if level is None else float(level))
+
+
+def test_ceiling_counts_each_event_id_once() -> None:
+    ceiling = totals()
+    ceiling.add(RECORDS[:2])
+    ceiling.drain_touched()
+    ceiling.add(RECORDS[:2])
+    assert ceiling.duplicates == 2
+    assert ceiling.drain_touched() == []  # nothing changed
+
+
+def test_ceiling_rows_only_for_windows_changed_since_last_drain() -> None:
+    ceiling = totals()
+    ceiling.add(RECORDS[:1])
+    ceiling.drain_touched()
+    ceiling.add([record("x", "CAM-2", T0 + timedelta(seconds=9), 1, 10.0)])
+    keys = {key for key, *_ in ceiling.drain_touched()}
+    # CAM-2 is new; its intersection and areas changed too (12 hourly windows hold the pane).
+    assert {"CAM-2", "intersection|INT-1", "area/1m|26001", "area/1h|26001"} <= keys
+    assert "CAM-1" not in keys
+
+
+def test_ceiling_forgets_windows_far_behind_the_newest_event() -> None:
+    ceiling = totals()
+    ceiling.add(RECORDS[:1])
+    ceiling.drain_touched()
+    later = T0 + timedelta(milliseconds=HOUR_MS + KEEP_MS + 60_000)
+    ceiling.add([record("late-enough", "CAM-1", later, 1, 30.0)])
+    ceiling.drain_touched()
+    assert {start for _, _, start in ceiling.minutes} == {to_millis(later) - to_millis(later) % 60_000}
+    assert all(start > START for _, start in ceiling.panes)
+    assert all(start > START for _, start in ceiling.seen)
+
+
+def test_document_says_what_each_pipeline_computes() -> None:
+    doc = document([Result("platform", "P"), Result("quix", "Q")], "short", "cmd", T0)
+    computes = {p["pipeline"]: p["computes"] for p in doc["pipelines"]}
+    assert "intersection" in computes["platform"] and "per-camera" in computes["quix"]
 
 
 def test_lag_slope_is_the_growth_per_second() -> None:
