@@ -6,6 +6,7 @@ A service knows its own files and command line; the manager decides order, ports
 from __future__ import annotations
 
 import base64
+import shutil
 import subprocess
 import sys
 import urllib.request
@@ -90,12 +91,20 @@ def kafka_launch(
     jvm = [str(java), f"-Dlog4j2.configurationFile={log4j}", "-cp", classpath]
     if not (data / "meta.properties").exists():
         progress("Formatting Kafka storage…")
-        result = subprocess.run(
-            [*jvm, "kafka.tools.StorageTool", "format", "-t", _kafka_cluster_id(), "-c", str(props)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        format_storage = [
+            *jvm,
+            "kafka.tools.StorageTool",
+            "format",
+            "-t",
+            _kafka_cluster_id(),
+            "-c",
+            str(props),
+        ]
+        result = subprocess.run(format_storage, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            # Seen once on a fresh machine and not reproduced: do what the hint would say, once.
+            shutil.rmtree(data, ignore_errors=True)
+            result = subprocess.run(format_storage, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise StackError(
                 "Kafka could not format its storage",

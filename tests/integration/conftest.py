@@ -18,6 +18,7 @@ from ioc.contracts import apply_contracts
 from ioc.endpoints import Endpoints
 from ioc.settings import Settings, StackSettings
 from ioc.stack import process
+from ioc.stack.errors import StackError
 from ioc.stack.manager import LocalStack
 
 
@@ -50,7 +51,10 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSta
     settings = Settings(stack=StackSettings(dir=stack_dir))
     stack = LocalStack(settings, progress)
     try:
-        endpoints = stack.up(prepare=lambda ep: apply_contracts(ep, settings.topic_prefix, progress))
+        try:
+            endpoints = stack.up(prepare=lambda ep: apply_contracts(ep, settings.topic_prefix, progress))
+        except StackError as error:  # its log tail is the only clue when a service will not start
+            pytest.fail(f"{error}\n{error.log_tail}", pytrace=False)
         yield RunningStack(settings, stack, endpoints, stack_dir)
     finally:
         stack.down()
