@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from load_tests.benchmark.aggregate import HOUR_MS, KEEP_MS, Layout, ProvinceTotals
 from load_tests.benchmark.layout import layout_json
-from load_tests.benchmark.measure import Result, lag_slope
+from load_tests.benchmark.measure import Result, lag_floor, lag_slope
 from load_tests.benchmark.report import document, targets
 from streams.windows import to_millis
 from tests.unit.test_traffic import PROVINCE
@@ -104,6 +106,25 @@ def test_document_says_what_each_pipeline_computes() -> None:
 def test_lag_slope_is_the_growth_per_second() -> None:
     assert lag_slope([(t / 4, 100 + 20 * t / 4) for t in range(20)]) == 20
     assert lag_slope([(t / 4, 100 if t % 4 else 160) for t in range(20)]) < 5  # a commit saw-tooth
+
+
+def sawtooth(t: float, backlog_per_s: float, last_batch_from_s: float = 99.0) -> float:
+    """Committed lag at t: a batch's worth climbing each second and dropped at the commit, over a
+    backlog; from `last_batch_from_s` on, the batch being processed is three times as big."""
+    batch = 1200 if t >= last_batch_from_s else 400
+    return backlog_per_s * t + batch * (t % 1.0)
+
+
+def test_lag_floor_reads_through_the_commit_sawtooth() -> None:
+    times = [t / 4 for t in range(32)]
+    steady = [(t, round(sawtooth(t, 0, last_batch_from_s=7))) for t in times]
+    growing = [(t, round(sawtooth(t, 50))) for t in times]
+    half = len(times) // 2
+    # A tall tooth at the step's end tilts a line fitted through the teeth; the floor stays flat.
+    assert lag_slope(steady[half:]) > 50
+    assert abs(lag_slope(lag_floor(steady)[half:])) < 1
+    assert lag_slope(lag_floor(growing)[half:]) == pytest.approx(50, rel=0.1)
+    assert lag_floor(steady, span_s=0)[5] == steady[5]  # no span: the readings themselves
 
 
 def result(name: str, sustained: float, p99: float | None = None) -> Result:
