@@ -66,27 +66,32 @@ class AlertProcessor:
     def observe(self, by_partition: dict[int, list[dict[str, Any]]], now: int) -> list[Output]:
         """Feed observations (grouped by the partition they came from) and return encoded alert changes."""
         engine = self.engine()
-        changes = []
+        changes, touched = [], set()
         for partition, records in by_partition.items():
-            before = set(engine.state)
             for record in records:
                 try:
                     changes += engine.observe(record, now)
                 except ObservationError as exc:
                     log.error("observation skipped: %s", exc)
-            for key in set(engine.state) - before:
+            observed = engine.take_observed()
+            for key in observed - self._partition_of.keys():  # first seen: its changelog partition
                 self._partition_of[key] = partition
-        self._persist()
+            touched |= observed
+        self._persist(touched)
         return self._encode(changes)
 
     def tick(self, now: int) -> list[Output]:
         """Absence, minimum-duration openings and auto-resolution, on the wall clock."""
-        changes = self.engine().tick(now)
-        self._persist()
+        engine = self.engine()
+        changes = engine.tick(now)
+        self._persist(engine.state.keys())
         return self._encode(changes)
 
-    def _persist(self) -> None:
-        for key, entry in self.engine().state.items():
+    def _persist(self, keys: Iterable[str]) -> None:
+        """Write the entries among `keys` whose content changed since they were last written."""
+        entries = self.engine().state
+        for key in keys:
+            entry = entries[key]
             text = json.dumps(entry, sort_keys=True)
             if self._saved.get(key) != text:
                 partition = self._partition_of.get(key, 0)

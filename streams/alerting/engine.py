@@ -51,6 +51,9 @@ class AlertEngine:
     def __init__(self, ruleset: RuleSet, state: dict[str, Entry] | None = None) -> None:
         self.ruleset = ruleset
         self.state: dict[str, Entry] = {} if state is None else state
+        # Keys `observe` may have changed since `take_observed`: saving only these keeps a batch's cost
+        # proportional to the batch, not to every entity the engine has ever seen.
+        self._observed: set[str] = set()
         self._rules: dict[tuple[bool, str], list[Rule]] = {}
         for rule in ruleset.rules:
             if isinstance(rule, IncidentRule):
@@ -68,8 +71,15 @@ class AlertEngine:
         for rule in self._rules.get((obs.is_incident, obs.code), []):
             if rule.watch.matches(obs.entity_type, obs.entity_id, obs.area_code):
                 key = dedup_key(rule.id, obs.entity_type, obs.entity_id)
-                changes += self._observe(rule, key, self._entry(key, rule, obs), obs, now_ms)
+                entry = self._entry(key, rule, obs)
+                self._observed.add(key)
+                changes += self._observe(rule, key, entry, obs, now_ms)
         return changes
+
+    def take_observed(self) -> set[str]:
+        """The keys `observe` touched since the last call (`tick` may change any key)."""
+        observed, self._observed = self._observed, set()
+        return observed
 
     def tick(self, now_ms: int) -> list[AlertChange]:
         """Let time pass: open alerts for silent devices and for breaches that have lasted long enough,
