@@ -67,7 +67,9 @@ class StreamSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="IOC_STREAMS_")
 
     app_id: str = "ioc-streams"
-    batch_size: int = 500
+    # Messages per batch (a camera batch holds ~100 records). 200 measured best at 35k records/s:
+    # 500 made a probe wait behind 40k records (p99 7.6 s against 2.9 s), 50 paid too much per batch.
+    batch_size: int = 200
     batch_within_s: float = 0.5
     window_grace_s: float = 30.0
     # A window whose key has gone quiet still closes this long after its end, on the wall clock.
