@@ -8,21 +8,11 @@ from typing import Any
 
 from streams.alerting import load_rules
 from streams.alerts_agent import AlertProcessor
+from tests.unit.test_windowed import Table
 
 RULES = load_rules(Path(__file__).resolve().parents[2] / "config" / "alert_rules.yaml")
 T0 = 1_704_067_200_000
 MIN = 60_000
-
-
-class RecordingTable:
-    """A table that remembers its changelog writes."""
-
-    def __init__(self) -> None:
-        self.data: dict[str, Any] = {}
-        self.writes: list[tuple[int, str]] = []
-
-    def send_changelog(self, partition: int, key: str, value: Any) -> None:
-        self.writes.append((partition, key))
 
 
 def speed(camera: str, value: float, end: int) -> dict[str, Any]:
@@ -40,19 +30,19 @@ def speed(camera: str, value: float, end: int) -> dict[str, Any]:
 
 
 def test_each_entry_is_written_on_its_partition_and_only_when_its_batch_changed_it() -> None:
-    table = RecordingTable()
+    table = Table()
     processor = AlertProcessor(RULES, table, encoder=None, sender="test")  # type: ignore[arg-type]
     processor.observe({0: [speed("CAM-A", 40, T0)], 3: [speed("CAM-B", 40, T0)]}, T0)
-    first = {key: partition for partition, key in table.writes}
+    first = {key: partition for partition, key in table.changelog}
     assert sorted(first.values()) == [0, 3]
     key_a = next(key for key in first if "CAM-A" in key)
     key_b = next(key for key in first if "CAM-B" in key)
     assert first[key_b] == 3
 
-    table.writes.clear()
+    table.changelog.clear()
     processor.observe({0: [speed("CAM-A", 42, T0 + MIN)]}, T0 + MIN)
-    assert table.writes == [(0, key_a)]  # CAM-B's entry is held but untouched: not written again
+    assert table.changelog == [(0, key_a)]  # CAM-B's entry is held but untouched: not written again
 
-    table.writes.clear()
+    table.changelog.clear()
     processor.observe({0: [speed("CAM-A", 42, T0 + MIN)]}, T0 + MIN)  # the same minute again
-    assert table.writes == []  # observed, but its entry came out the same: nothing to write
+    assert table.changelog == []  # observed, but its entry came out the same: nothing to write
