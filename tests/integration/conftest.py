@@ -95,6 +95,19 @@ class WorkerProcess:
         process.stop(self.pid)
 
 
+def prefixed_worker(stack: RunningStack, prefix: str) -> WorkerProcess:
+    """A worker of its own deployment (topic prefix, app id, data folder and log), for tests whose
+    event times must not meet other tests' events in the shared topics' watermarks."""
+    apply_contracts(stack.endpoints, prefix, progress)
+    worker = WorkerProcess(stack)
+    worker.env = worker.env | {
+        "IOC_TOPIC_PREFIX": prefix,
+        "IOC_STREAMS_DATA_DIR": str(stack.dir / f"streams-{prefix}"),
+    }
+    worker.log = stack.dir / "logs" / f"worker-{prefix}.log"
+    return worker
+
+
 @pytest.fixture(scope="session")
 def worker(local_stack: RunningStack) -> Iterator[WorkerProcess]:
     running = WorkerProcess(local_stack)

@@ -22,7 +22,7 @@ Key = tuple[str, str, datetime]  # (indicator, entity_id, window_start)
 class TopicReader:
     """Consumes one topic from the start, decoding every message with the topic's schema."""
 
-    def __init__(self, stack: RunningStack, spec: TopicSpec) -> None:
+    def __init__(self, stack: RunningStack, spec: TopicSpec, prefix: str = "") -> None:
         self.decoder = AvroDecoder(registry_client(stack.endpoints.registry), load_schema(spec.schema))
         self.consumer = Consumer(
             {
@@ -31,7 +31,7 @@ class TopicReader:
                 "auto.offset.reset": "earliest",
             }
         )
-        self.consumer.subscribe([spec.full_name()])
+        self.consumer.subscribe([spec.full_name(prefix)])
         self.seen: list[dict[str, Any]] = []
 
     def poll(self) -> list[dict[str, Any]]:
@@ -47,8 +47,8 @@ class TopicReader:
 class IndicatorReader(TopicReader):
     """The indicators of some entities: every revision, and the final value of each window."""
 
-    def __init__(self, stack: RunningStack, entity_ids: set[str]) -> None:
-        super().__init__(stack, INDICATORS)
+    def __init__(self, stack: RunningStack, entity_ids: set[str], prefix: str = "") -> None:
+        super().__init__(stack, INDICATORS, prefix)
         self.entity_ids = entity_ids
 
     def mine(self) -> list[dict[str, Any]]:
@@ -58,16 +58,18 @@ class IndicatorReader(TopicReader):
         return {(i["indicator"], i["entity_id"], i["window_start"]): i for i in self.mine() if i["is_final"]}
 
 
-def send_batch(stack: RunningStack, spec: TopicSpec, source: str, records: list[dict[str, Any]]) -> None:
+def send_batch(
+    stack: RunningStack, spec: TopicSpec, source: str, records: list[dict[str, Any]], prefix: str = ""
+) -> None:
     """One batch envelope of `records` to an input topic, Avro-encoded with its registered schema."""
     encoder = AvroEncoder.for_subject(
-        registry_client(stack.endpoints.registry), spec.subject(), load_schema(spec.schema)
+        registry_client(stack.endpoints.registry), spec.subject(prefix), load_schema(spec.schema)
     )
     envelope = {"source_id": source, "sent_at": datetime.now(UTC), "records": records}
-    send_raw(stack, spec, source, encoder.encode(envelope))
+    send_raw(stack, spec, source, encoder.encode(envelope), prefix)
 
 
-def send_raw(stack: RunningStack, spec: TopicSpec, source: str, value: bytes) -> None:
+def send_raw(stack: RunningStack, spec: TopicSpec, source: str, value: bytes, prefix: str = "") -> None:
     producer = Producer({"bootstrap.servers": stack.endpoints.kafka, "enable.idempotence": True})
-    producer.produce(spec.full_name(), key=source.encode(), value=value)
+    producer.produce(spec.full_name(prefix), key=source.encode(), value=value)
     assert producer.flush(30) == 0

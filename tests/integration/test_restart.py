@@ -15,8 +15,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from ioc.contracts import apply_contracts
-from tests.integration.conftest import RunningStack, WorkerProcess, progress
+from tests.integration.conftest import RunningStack, prefixed_worker
 from tests.integration.helpers import wait_for
 from tests.integration.stream_io import Feeder, FinalKey, TopicReader, finals, future_hour, single
 from topics.catalog import ALERTS, CAMERA_VEHICLE_COUNTS, INDICATORS
@@ -59,18 +58,6 @@ def messages(t0: datetime) -> list[list[dict[str, Any]]]:
         for camera in CAMERAS
     ]
     return [*out, flush]
-
-
-def prefixed_worker(stack: RunningStack, prefix: str) -> WorkerProcess:
-    """A worker of its own deployment (topic prefix, app id, data folder and log)."""
-    apply_contracts(stack.endpoints, prefix, progress)
-    worker = WorkerProcess(stack)
-    worker.env = worker.env | {
-        "IOC_TOPIC_PREFIX": prefix,
-        "IOC_STREAMS_DATA_DIR": str(stack.dir / f"streams-{prefix}"),
-    }
-    worker.log = stack.dir / "logs" / f"worker-{prefix}.log"
-    return worker
 
 
 class Run:

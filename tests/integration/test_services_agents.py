@@ -1,14 +1,21 @@
 """The public-service agent on the real broker: crafted dossier events (resent, out of order, late,
 malformed) become exact Decision 766 figures for a local day and the month to date, by department
-and by area."""
+and by area.
+
+The day is a fixed past one, so it runs on a deployment of its own (topic prefix, worker): on the
+shared topics another test's newer dossier event on the same partition would move the stream time
+past the day and make all of this day's events late."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.integration.conftest import RunningStack, WorkerProcess
+import pytest
+
+from tests.integration.conftest import RunningStack, prefixed_worker
 from tests.integration.helpers import wait_for
 from tests.integration.indicator_topic import IndicatorReader, TopicReader, send_batch, send_raw
 from topics.catalog import DEPARTMENT_DOSSIER_EVENTS, DLQ_DEPARTMENT
@@ -37,13 +44,23 @@ def event(
     }
 
 
-def test_dossier_events_become_day_and_month_figures(
-    local_stack: RunningStack, worker: WorkerProcess
-) -> None:
+@pytest.fixture(scope="module")
+def prefix(local_stack: RunningStack) -> Iterator[str]:
+    """A deployment of its own for this module, its worker running."""
+    name = f"s{uuid.uuid4().hex[:6]}."
+    worker = prefixed_worker(local_stack, name)
+    worker.start()
+    try:
+        yield name
+    finally:
+        worker.stop()
+
+
+def test_dossier_events_become_day_and_month_figures(local_stack: RunningStack, prefix: str) -> None:
     run = uuid.uuid4().hex[:6]
     dept = f"SO-T{run}"
-    reader = IndicatorReader(local_stack, {dept})
-    dead = TopicReader(local_stack, DLQ_DEPARTMENT)
+    reader = IndicatorReader(local_stack, {dept}, prefix)
+    dead = TopicReader(local_stack, DLQ_DEPARTMENT, prefix)
     d = DAY + 2 * HOUR  # 02:00 local
     end_of_day = DAY + 24 * HOUR
     records = [
@@ -95,8 +112,8 @@ def test_dossier_events_become_day_and_month_figures(
         # D: received today, due the next day (within 48 h of the day's end) -> due soon
         event(f"{run}-d1", f"{run}-D", dept, "received", d + 5 * HOUR, due=end_of_day + 20 * HOUR),
     ]
-    send_batch(local_stack, DEPARTMENT_DOSSIER_EVENTS, f"SRC-{run}", records)
-    send_raw(local_stack, DEPARTMENT_DOSSIER_EVENTS, f"SRC-{run}", b"garbage")
+    send_batch(local_stack, DEPARTMENT_DOSSIER_EVENTS, f"SRC-{run}", records, prefix)
+    send_raw(local_stack, DEPARTMENT_DOSSIER_EVENTS, f"SRC-{run}", b"garbage", prefix)
     codes = ["received", "in_progress", "due_soon", "resolved_on_time", "resolved_late", "overdue"]
     wanted = {(f"public_service.dossiers_{c}", dept, DAY) for c in codes}
     wanted |= {("public_service.on_time_rate", dept, DAY), ("public_service.late_rate", dept, DAY)}
