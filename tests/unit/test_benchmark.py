@@ -14,20 +14,10 @@ from load_tests.benchmark.measure import Result, lag_floor, lag_slope
 from load_tests.benchmark.report import document, targets
 from streams.windows import to_millis
 from tests.unit.test_traffic import PROVINCE
-from tests.unit.test_windowed import ORIGIN, aggregator, finals
+from tests.unit.test_windowed import ORIGIN, aggregator, finals, rec
 
 T0 = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 START = to_millis(T0)
-
-
-def record(event_id: str, camera: str, at: datetime, count: int, speed: float | None) -> dict[str, object]:
-    return {
-        "event_id": event_id,
-        "camera_id": camera,
-        "observed_at": at,
-        "vehicle_count": count,
-        "average_speed_kmh": speed,
-    }
 
 
 def totals() -> ProvinceTotals:
@@ -36,11 +26,11 @@ def totals() -> ProvinceTotals:
 
 
 RECORDS = [  # in time order: none is late for the platform (the benchmark sends none late either)
-    record("e", "CAM-9", T0 + timedelta(seconds=1), 6, 30.0),  # not configured: counts for the province
-    record("a", "CAM-1", T0 + timedelta(seconds=5), 10, 40.0),
-    record("c", "CAM-2", T0 + timedelta(seconds=20), 4, None),
-    record("b", "CAM-1", T0 + timedelta(seconds=50), 30, 60.0),
-    record("d", "CAM-1", T0 + timedelta(minutes=7), 2, 20.0),
+    rec("e", T0 + timedelta(seconds=1), 6, 30.0, camera="CAM-9"),  # not configured: counts for the province
+    rec("a", T0 + timedelta(seconds=5), 10, 40.0, camera="CAM-1"),
+    rec("c", T0 + timedelta(seconds=20), 4, None, camera="CAM-2"),
+    rec("b", T0 + timedelta(seconds=50), 30, 60.0, camera="CAM-1"),
+    rec("d", T0 + timedelta(minutes=7), 2, 20.0, camera="CAM-1"),
 ]
 
 
@@ -78,7 +68,7 @@ def test_ceiling_rows_only_for_windows_changed_since_last_drain() -> None:
     ceiling = totals()
     ceiling.add(RECORDS[:1])
     ceiling.drain_touched()
-    ceiling.add([record("x", "CAM-2", T0 + timedelta(seconds=9), 1, 10.0)])
+    ceiling.add([rec("x", T0 + timedelta(seconds=9), 1, 10.0, camera="CAM-2")])
     keys = {key for key, *_ in ceiling.drain_touched()}
     # CAM-2 is new; its intersection and areas changed too (12 hourly windows hold the pane).
     assert {"CAM-2", "intersection|INT-1", "area/1m|26001", "area/1h|26001"} <= keys
@@ -90,7 +80,7 @@ def test_ceiling_forgets_windows_far_behind_the_newest_event() -> None:
     ceiling.add(RECORDS[:1])
     ceiling.drain_touched()
     later = T0 + timedelta(milliseconds=HOUR_MS + KEEP_MS + 60_000)
-    ceiling.add([record("late-enough", "CAM-1", later, 1, 30.0)])
+    ceiling.add([rec("late-enough", later, 1, 30.0, camera="CAM-1")])
     ceiling.drain_touched()
     assert {start for _, _, start in ceiling.minutes} == {to_millis(later) - to_millis(later) % 60_000}
     assert all(start > START for _, start in ceiling.panes)
