@@ -1,6 +1,6 @@
 """The alerts agent: indicator windows and incident events in, alert changes (CAP fields) out.
 
-The rules and their state machines live in `streams.alerting` (pure); this module feeds them and
+The rules and their state machines live in `streams.model.alerting` (pure); this module feeds them and
 keeps their state in a Faust table. Entries are persisted only when they changed, each on the
 changelog partition of the entity's events, so a restarted worker resumes every open alert, its
 timers and its learned baselines exactly where they were.
@@ -22,8 +22,8 @@ from avro_schemas import load_schema
 from ioc.serde import AvroDecoder, AvroEncoder, SerdeError
 from ioc.settings import Settings
 from streams import state
-from streams.alerting import AlertEngine, ObservationError, RuleSet, load_rules, to_alert_record
-from streams.windows import now_ms
+from streams.model.alerting import AlertEngine, ObservationError, RuleSet, load_rules, to_alert_record
+from streams.model.windows import now_ms
 from topics.catalog import ALERTS, CAMERA_INCIDENTS, INDICATORS
 
 log = logging.getLogger(__name__)

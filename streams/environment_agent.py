@@ -22,9 +22,9 @@ from ioc.serde import AvroDecoder, AvroEncoder
 from ioc.settings import Settings
 from streams.batch_io import BatchCodec, Output, plain
 from streams.late_events import LateEventSink
+from streams.model.windows import now_ms
 from streams.station_feeds import AIR_QUALITY, RAINFALL, FeedSpec, water_feed
 from streams.station_windows import StationWindows
-from streams.windows import now_ms
 from topics.catalog import (
     DLQ_SENSOR,
     INDICATORS,

@@ -28,11 +28,12 @@ from avro_schemas import load_schema
 from ioc.province import PeriodicReport, Province, load_province
 from ioc.serde import AvroDecoder, AvroEncoder
 from ioc.settings import Settings
-from streams import reporting_periods, state
+from streams import state
 from streams.batch_io import BatchCodec, Output
-from streams.indicator_record import WindowStamp
+from streams.model import reporting_periods
+from streams.model.indicator_record import WindowStamp
+from streams.model.windows import is_closed, is_late, now_ms, to_millis, window_start
 from streams.station_feeds import station_of
-from streams.windows import is_closed, is_late, now_ms, to_millis, window_start
 from topics.catalog import (
     CAMERA_HEARTBEATS,
     DEPARTMENT_REPORT_VALUES,

@@ -20,7 +20,7 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 
 from avro_schemas import load_schema
 from ioc.serde import AvroEncoder
-from streams import windows
+from streams.model import windows
 from topics.catalog import LATE_EVENTS
 
 log = logging.getLogger(__name__)

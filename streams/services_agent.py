@@ -1,5 +1,5 @@
 """The public-service agent: dossier figures (Decision 766/QĐ-TTg) by department and by area, for
-the local day and the local month to date (see streams/dossiers.py for what each figure means).
+the local day and the local month to date (see streams/model/dossiers.py for what each figure means).
 
 The state is each dossier's merged status (`d|dossier_id`), so a resent or reordered event changes
 nothing; windows (`win|entity_type|entity_id|period|start`) only carry their revision. Each batch
@@ -26,12 +26,13 @@ from avro_schemas import load_schema
 from ioc.province import Province, load_province
 from ioc.serde import AvroDecoder, AvroEncoder
 from ioc.settings import Settings
-from streams import dossiers, state
+from streams import state
 from streams.batch_io import BatchCodec, Output, plain
-from streams.indicator_record import WindowStamp
 from streams.late_events import LateEventSink
-from streams.local_calendar import DAY_MS, day_window, month_window
-from streams.windows import is_closed, now_ms, to_millis
+from streams.model import dossiers
+from streams.model.indicator_record import WindowStamp
+from streams.model.local_calendar import DAY_MS, day_window, month_window
+from streams.model.windows import is_closed, now_ms, to_millis
 from topics.catalog import DEPARTMENT_DOSSIER_EVENTS, DLQ_DEPARTMENT, INDICATORS
 
 RETAIN_FINISHED_MS = 62 * DAY_MS

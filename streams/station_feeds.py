@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ioc.province import Station
-from streams import aqi, water
-from streams.indicator_record import WindowStamp
-from streams.local_calendar import day_window
+from streams.model import aqi, water
+from streams.model.indicator_record import WindowStamp
+from streams.model.local_calendar import day_window
 
 HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS

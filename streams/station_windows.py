@@ -24,9 +24,9 @@ from faust.types import TableT
 
 from ioc.province import Province
 from streams import state
-from streams.indicator_record import WindowStamp
+from streams.model.indicator_record import WindowStamp
+from streams.model.windows import is_closed, is_late, to_millis, window_start
 from streams.station_feeds import FeedSpec, Record, WindowView, station_of
-from streams.windows import is_closed, is_late, to_millis, window_start
 
 log = logging.getLogger(__name__)
 

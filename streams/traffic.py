@@ -18,8 +18,8 @@ from functools import cache
 from typing import Any
 
 from ioc.province import Province
+from streams.model.windows import WindowSpec
 from streams.windowed import Route, WindowRef
-from streams.windows import WindowSpec
 
 Accumulator = dict[str, Any]
 Values = tuple[str, float | None, str, int]

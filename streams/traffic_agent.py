@@ -15,9 +15,9 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from ioc.province import load_province
 from ioc.settings import Settings
 from streams.late_events import LateEventSink
+from streams.model.windows import now_ms
 from streams.traffic import TrafficModel, ViolationModel
 from streams.windowed import Feed, WindowedAggregator, register_feed
-from streams.windows import now_ms
 from topics.catalog import CAMERA_VEHICLE_COUNTS, CAMERA_VIOLATIONS, DLQ_CAMERA
 
 __all__ = ["now_ms", "register"]

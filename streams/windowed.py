@@ -46,7 +46,7 @@ from ioc.serde import HEADER, MAGIC_BYTE, AvroDecoder, AvroEncoder, SerdeError
 from ioc.settings import Settings
 from streams import state
 from streams.late_events import LateEventSink, Origin, payload_of
-from streams.windows import WindowSpec, is_closed, now_ms, to_millis
+from streams.model.windows import WindowSpec, is_closed, now_ms, to_millis
 from topics.catalog import INDICATORS, LATE_EVENTS, TopicSpec
 
 log = logging.getLogger(__name__)

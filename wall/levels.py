@@ -1,12 +1,12 @@
 """Level scales the wall colours by, with their Vietnamese names: the single place for each scale.
 
-The VN_AQI bands and colours come from streams.aqi (Decision 1459/QĐ-TCMT, Bảng 1), so the wall and
+The VN_AQI bands and colours come from streams.model.aqi (Decision 1459/QĐ-TCMT, Bảng 1), so the wall and
 the computation cannot disagree.
 """
 
 from __future__ import annotations
 
-from streams.aqi import LEVELS as AQI_LEVELS
+from streams.model.aqi import LEVELS as AQI_LEVELS
 from wall.panels import STALE_COLOR, Steps
 
 # Level -1 is what the SQL emits for a point whose data is stale (maps cannot show NULL in a colour).

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ioc.province import load_province
-from streams import reporting_periods
+from streams.model import reporting_periods
 from tests.integration.conftest import RunningStack, WorkerProcess
 from tests.integration.helpers import wait_for
 from tests.integration.indicator_topic import IndicatorReader, TopicReader, send_batch

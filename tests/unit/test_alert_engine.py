@@ -1,4 +1,4 @@
-"""Unit tests for streams.alerting.engine and streams.alerting.cap, with a clock of plain integers.
+"""Unit tests for streams.model.alerting.engine and streams.model.alerting.cap, with a clock of plain integers.
 
 Expected changes are worked out by hand in the comments. T0 = 2024-01-01T00:00:00Z = 1_704_067_200_000 ms,
 which is Monday 07:00 in Asia/Ho_Chi_Minh (hour of the week 7). Unless a test says otherwise the engine
@@ -17,9 +17,16 @@ import fastavro.validation
 import pytest
 
 from avro_schemas import load_schema
-from streams.alerting import AlertChange, AlertEngine, ObservationError, RuleSet, load_rules, to_alert_record
-from streams.alerting.conditions import hour_of_week
-from streams.alerting.rules import (
+from streams.model.alerting import (
+    AlertChange,
+    AlertEngine,
+    ObservationError,
+    RuleSet,
+    load_rules,
+    to_alert_record,
+)
+from streams.model.alerting.conditions import hour_of_week
+from streams.model.alerting.rules import (
     AbsenceRule,
     DeviationRule,
     IncidentRule,

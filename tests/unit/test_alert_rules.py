@@ -1,4 +1,4 @@
-"""Unit tests for streams.alerting.rules: the rule file is validated at start-up with errors an operator
+"""Unit tests for streams.model.alerting.rules: the rule file is validated at start-up with errors an operator
 can act on (file, rule index and id, field), and the starter rule file loads.
 
 Expected messages are written out in full, so a reworded or misplaced error fails here.
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from streams.alerting.errors import RuleConfigError
-from streams.alerting.rules import (
+from streams.model.alerting.errors import RuleConfigError
+from streams.model.alerting.rules import (
     AbsenceRule,
     DeviationRule,
     IncidentRule,

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from streams.alerting import load_rules
 from streams.alerts_agent import AlertProcessor
+from streams.model.alerting import load_rules
 from tests.unit.test_windowed import Table
 
 RULES = load_rules(Path(__file__).resolve().parents[2] / "config" / "alert_rules.yaml")

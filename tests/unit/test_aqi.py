@@ -1,4 +1,4 @@
-"""Unit tests for streams.aqi, built from Decision 1459/QĐ-TCMT (see /work/shared/VN_AQI.md).
+"""Unit tests for streams.model.aqi, built from Decision 1459/QĐ-TCMT (see /work/shared/VN_AQI.md).
 
 Every expected value is written out by hand (worked in the comment next to it) from the decision's tables and
 formulas; none is computed by calling the code under test.
@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from streams.aqi import (
+from streams.model.aqi import (
     MIN_HOURS_FOR_8H_MEAN,
     AqiLevel,
     AqiResult,

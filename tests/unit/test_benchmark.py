@@ -12,7 +12,7 @@ from load_tests.benchmark.aggregate import HOUR_MS, KEEP_MS, Layout, ProvinceTot
 from load_tests.benchmark.layout import layout_json
 from load_tests.benchmark.measure import Result, lag_floor, lag_slope
 from load_tests.benchmark.report import document, targets
-from streams.windows import to_millis
+from streams.model.windows import to_millis
 from tests.unit.test_traffic import PROVINCE
 from tests.unit.test_windowed import ORIGIN, aggregator, finals, rec
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from ioc.province import load_province
 from ioc.settings import Settings
-from streams.dossiers import figures, merge
+from streams.model.dossiers import figures, merge
 from streams.services_agent import DossierFigures
 
 T = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from streams.local_calendar import day_window, month_window
+from streams.model.local_calendar import day_window, month_window
 
 
 def ms(moment: datetime) -> int:

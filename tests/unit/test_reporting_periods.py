@@ -7,8 +7,8 @@ from datetime import date, timedelta
 import pytest
 
 from ioc.province import PeriodicReport
-from streams.local_calendar import DAY_MS
-from streams.reporting_periods import (
+from streams.model.local_calendar import DAY_MS
+from streams.model.reporting_periods import (
     days_late,
     deadline_ms,
     last_due_period,

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from streams.indicator_record import WindowStamp
-from streams.local_calendar import day_window
+from streams.model.indicator_record import WindowStamp
+from streams.model.local_calendar import day_window
 from streams.station_feeds import AIR_QUALITY, HOUR_MS, RAINFALL, WindowView
 
 H = int(datetime(2026, 11, 20, 2, 0, tzinfo=UTC).timestamp() * 1000)  # 09:00 local

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ioc.province import AlarmLevels
-from streams.water import alarm_level, trend_cm_per_hour
+from streams.model.water import alarm_level, trend_cm_per_hour
 
 LEVELS = AlarmLevels(level_1_cm=200, level_2_cm=250, level_3_cm=300)
 

@@ -1,4 +1,4 @@
-"""Unit tests for streams.windows: which window an event falls in, and when a window is late or closed.
+"""Unit tests for streams.model.windows: which window an event falls in, and when a window is late or closed.
 
 Every expected value is worked out by hand in the comment next to it; none comes from the code under test.
 Reference instant: 2024-01-01T00:00:00Z is epoch second 1_704_067_200, i.e. 1_704_067_200_000 ms, which is a
@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from streams.windows import WindowSpec, is_closed, is_late, to_millis, window_start
+from streams.model.windows import WindowSpec, is_closed, is_late, to_millis, window_start
 
 NEW_YEAR_2024_MS = 1_704_067_200_000
 MINUTE_MS = 60_000

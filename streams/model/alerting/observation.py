@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from streams.alerting.errors import ObservationError
-from streams.windows import to_millis
+from streams.model.alerting.errors import ObservationError
+from streams.model.windows import to_millis
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ import math
 from datetime import datetime
 from typing import Literal
 
-from streams.alerting.lifecycle import Entry
-from streams.alerting.observation import Observation
-from streams.alerting.rules import DeviationRule, RateOfChangeRule, ThresholdRule
-from streams.alerting.templates import VN_TZ
+from streams.model.alerting.lifecycle import Entry
+from streams.model.alerting.observation import Observation
+from streams.model.alerting.rules import DeviationRule, RateOfChangeRule, ThresholdRule
+from streams.model.alerting.templates import VN_TZ
 
 Verdict = Literal["fire", "clear", "hold"]
 HOUR_MS = 3_600_000

@@ -3,11 +3,11 @@ their CAP 1.2 form for `ioc.derived.alerts`. The Faust agent around it stays thi
 it loads the rules once at start-up, feeds `AlertEngine.observe` and `tick`, keeps `engine.state` in a
 table and sends `to_alert_record(...)` of every change."""
 
-from streams.alerting.cap import to_alert_record
-from streams.alerting.engine import AlertEngine
-from streams.alerting.errors import AlertingError, ObservationError, RuleConfigError
-from streams.alerting.lifecycle import AlertChange
-from streams.alerting.rules import Rule, RuleSet, load_rules
+from streams.model.alerting.cap import to_alert_record
+from streams.model.alerting.engine import AlertEngine
+from streams.model.alerting.errors import AlertingError, ObservationError, RuleConfigError
+from streams.model.alerting.lifecycle import AlertChange
+from streams.model.alerting.rules import Rule, RuleSet, load_rules
 
 __all__ = [
     "AlertChange",

@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from streams.alerting import conditions
-from streams.alerting.lifecycle import (
+from streams.model.alerting import conditions
+from streams.model.alerting.lifecycle import (
     AlertChange,
     Entry,
     dedup_key,
@@ -29,8 +29,8 @@ from streams.alerting.lifecycle import (
     update_alert,
     update_due,
 )
-from streams.alerting.observation import Observation, parse
-from streams.alerting.rules import (
+from streams.model.alerting.observation import Observation, parse
+from streams.model.alerting.rules import (
     AbsenceRule,
     DeviationRule,
     IncidentRule,

@@ -14,9 +14,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from streams.alerting.lifecycle import AlertChange
-from streams.alerting.rules import Rule
-from streams.alerting.templates import local_time, render
+from streams.model.alerting.lifecycle import AlertChange
+from streams.model.alerting.rules import Rule
+from streams.model.alerting.templates import local_time, render
 
 CapStatus = Literal["Actual", "Exercise", "System", "Test", "Draft"]
 CapScope = Literal["Public", "Restricted", "Private"]

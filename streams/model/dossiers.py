@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from streams.windows import to_millis
+from streams.model.windows import to_millis
 
 Dossier = dict[str, Any]
 CLOSED_WITHOUT_RESULT = frozenset({"cancelled", "withdrawn"})

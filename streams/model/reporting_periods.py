@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from ioc.province import PeriodicReport
-from streams.local_calendar import DAY_MS, VN_TZ
+from streams.model.local_calendar import DAY_MS, VN_TZ
 
 MONTHS_PER_PERIOD = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class AlertingError(Exception):
-    """Base of every error raised by `streams.alerting`."""
+    """Base of every error raised by `streams.model.alerting`."""
 
 
 class RuleConfigError(AlertingError):

@@ -25,8 +25,8 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
-from streams.alerting import templates
-from streams.alerting.errors import RuleConfigError
+from streams.model.alerting import templates
+from streams.model.alerting.errors import RuleConfigError
 
 Category = Literal["traffic", "environment", "public_order", "public_service", "input_health"]
 """The platform's alert categories, used to route alerts to the right unit."""
