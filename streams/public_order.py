@@ -16,16 +16,15 @@ from functools import cache
 from typing import Any
 
 from ioc.province import Province
+from streams.model.indicators import CROWD_BOUNDS
+from streams.model.indicators import PUBLIC_ORDER_CROWD_DENSITY as CROWD_DENSITY
+from streams.model.indicators import PUBLIC_ORDER_CROWD_LEVEL as CROWD_LEVEL
+from streams.model.indicators import PUBLIC_ORDER_INCIDENTS as INCIDENTS
 from streams.traffic import HOUR, MINUTE, camera_areas, merge_counts, merge_sums
 from streams.windowed import Route, WindowRef
 
 Accumulator = dict[str, Any]
 Values = tuple[str, float | None, str, int]
-CROWD_DENSITY = "public_order.crowd_density"
-CROWD_LEVEL = "public_order.crowd_level"
-INCIDENTS = "public_order.incidents"
-# (lowest density / crowded density, level), worst first; below the last bound the level is 0.
-CROWD_BOUNDS = ((2.0, 3), (1.5, 2), (1.0, 1))
 
 
 def crowd_level(density: float | None, crowded_density: float | None) -> int | None:

@@ -18,22 +18,21 @@ from functools import cache
 from typing import Any
 
 from ioc.province import Province
+from streams.model.indicators import CONGESTION_BOUNDS
+from streams.model.indicators import CONGESTION_JAMMED as JAMMED
+from streams.model.indicators import TRAFFIC_AVERAGE_SPEED as AVERAGE_SPEED
+from streams.model.indicators import TRAFFIC_CONGESTION_LEVEL as CONGESTION_LEVEL
+from streams.model.indicators import TRAFFIC_SPEED_RATIO as SPEED_RATIO
+from streams.model.indicators import TRAFFIC_VIOLATIONS as VIOLATIONS
+from streams.model.indicators import TRAFFIC_VOLUME as VOLUME
 from streams.model.windows import WindowSpec
 from streams.windowed import Route, WindowRef
 
 Accumulator = dict[str, Any]
 Values = tuple[str, float | None, str, int]
-VOLUME = "traffic.volume"
-AVERAGE_SPEED = "traffic.average_speed"
-SPEED_RATIO = "traffic.speed_ratio"
-CONGESTION_LEVEL = "traffic.congestion_level"
-VIOLATIONS = "traffic.violations"
 MINUTE = WindowSpec(60_000)
 HOUR = WindowSpec(3_600_000)
 HOUR_BY_5_MIN = WindowSpec(3_600_000, 300_000)
-# (lowest ratio, level), best first; below the last bound the level is 4 (jammed).
-CONGESTION_BOUNDS = ((0.67, 0), (0.50, 1), (0.40, 2), (0.30, 3))
-JAMMED = 4
 
 
 def congestion_level(ratio: float | None) -> int | None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from ioc.province import Province
-from streams.traffic import CONGESTION_BOUNDS, JAMMED, camera_areas
+from streams.model.indicators import CONGESTION_BOUNDS, CONGESTION_JAMMED
+from streams.traffic import camera_areas
 
 
 def layout_json(province: Province) -> dict[str, Any]:
@@ -23,4 +24,9 @@ def layout_json(province: Province) -> dict[str, Any]:
             "free_flow_kmh": intersection.free_flow_kmh if intersection is not None else None,
             "areas": list(areas),
         }
-    return {"cameras": cameras, "province": province.code, "bounds": CONGESTION_BOUNDS, "jammed": JAMMED}
+    return {
+        "cameras": cameras,
+        "province": province.code,
+        "bounds": CONGESTION_BOUNDS,
+        "jammed": CONGESTION_JAMMED,
+    }

@@ -17,11 +17,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from streams.model import indicators
 from streams.model.windows import to_millis
 
 Dossier = dict[str, Any]
 CLOSED_WITHOUT_RESULT = frozenset({"cancelled", "withdrawn"})
-PREFIX = "public_service."
 
 
 def merge(current: Dossier | None, event: dict[str, Any], partition: int) -> Dossier:
@@ -66,18 +66,18 @@ class Figures:
         return 100.0 * part / resolved if resolved else None
 
     def indicators(self) -> list[tuple[str, float | None, str]]:
-        """(code, value, unit) of every figure, codes as docs say (public_service.*)."""
+        """(code, value, unit) of every figure (codes from the indicator catalog)."""
         counts = [
-            ("dossiers_received", self.received),
-            ("dossiers_in_progress", self.in_progress),
-            ("dossiers_due_soon", self.due_soon),
-            ("dossiers_resolved_on_time", self.resolved_on_time),
-            ("dossiers_resolved_late", self.resolved_late),
-            ("dossiers_overdue", self.overdue),
+            (indicators.PUBLIC_SERVICE_DOSSIERS_RECEIVED, self.received),
+            (indicators.PUBLIC_SERVICE_DOSSIERS_IN_PROGRESS, self.in_progress),
+            (indicators.PUBLIC_SERVICE_DOSSIERS_DUE_SOON, self.due_soon),
+            (indicators.PUBLIC_SERVICE_DOSSIERS_RESOLVED_ON_TIME, self.resolved_on_time),
+            (indicators.PUBLIC_SERVICE_DOSSIERS_RESOLVED_LATE, self.resolved_late),
+            (indicators.PUBLIC_SERVICE_DOSSIERS_OVERDUE, self.overdue),
         ]
-        return [(PREFIX + name, float(value), "dossiers") for name, value in counts] + [
-            (PREFIX + "on_time_rate", self.rate(self.resolved_on_time), "%"),
-            (PREFIX + "late_rate", self.rate(self.resolved_late), "%"),
+        return [(code, float(value), "dossiers") for code, value in counts] + [
+            (indicators.PUBLIC_SERVICE_ON_TIME_RATE, self.rate(self.resolved_on_time), "%"),
+            (indicators.PUBLIC_SERVICE_LATE_RATE, self.rate(self.resolved_late), "%"),
         ]
 
 
