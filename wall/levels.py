@@ -1,32 +1,61 @@
-"""Level scales the wall colours by, with their Vietnamese names: the single place for each scale.
-
-The VN_AQI bands and colours come from streams.model.aqi (Decision 1459/QĐ-TCMT, Bảng 1), so the wall and
-the computation cannot disagree.
+"""Level scales the wall colours by: the colours are the wall's, the levels and their Vietnamese names
+come from the indicator catalog (streams.model.indicators), so the wall and the computation cannot
+disagree on a scale. The VN_AQI bands and their official colours come from the catalog too (Decision
+1459/QĐ-TCMT, Bảng 1).
 """
 
 from __future__ import annotations
 
-from streams.model.aqi import LEVELS as AQI_LEVELS
+from collections.abc import Mapping
+
+from streams.model.indicators import AQI_LEVELS, CongestionLevel, CrowdLevel, Level, WaterAlarmLevel
 from wall.panels import STALE_COLOR, Steps
 
 # Level -1 is what the SQL emits for a point whose data is stale (maps cannot show NULL in a colour).
 STALE_LEVEL = -1
 
+
+def coloured(scale: type[Level], colours: Mapping[Level, str]) -> dict[int, tuple[str, str]]:
+    """Each level of a model scale as (Vietnamese name, colour); a level the model adds or drops
+    without its colour changing here stops the wall's build rather than showing uncoloured."""
+    if set(colours) != set(scale):
+        raise ValueError(
+            f"{scale.__name__}: colours given for {sorted(colours)}, the scale has {list(scale)}"
+        )
+    return {int(level): (level.name_vi, colours[level]) for level in scale}
+
+
 CONGESTION = {
     STALE_LEVEL: ("Dữ liệu cũ", STALE_COLOR),
-    0: ("Thông thoáng", "green"),
-    1: ("Đông", "yellow"),
-    2: ("Chậm", "orange"),
-    3: ("Ùn tắc", "red"),
-    4: ("Tắc nghẽn nặng", "dark-red"),
+    **coloured(
+        CongestionLevel,
+        {
+            CongestionLevel.FREE: "green",
+            CongestionLevel.BUSY: "yellow",
+            CongestionLevel.SLOW: "orange",
+            CongestionLevel.CONGESTED: "red",
+            CongestionLevel.JAMMED: "dark-red",
+        },
+    ),
 }
-CROWD = {0: ("Bình thường", "green"), 1: ("Đông", "yellow"), 2: ("Rất đông", "orange"), 3: ("Quá tải", "red")}
-WATER_ALARM = {
-    0: ("Dưới báo động I", "green"),
-    1: ("Báo động I", "yellow"),
-    2: ("Báo động II", "orange"),
-    3: ("Báo động III", "red"),
-}
+CROWD = coloured(
+    CrowdLevel,
+    {
+        CrowdLevel.NORMAL: "green",
+        CrowdLevel.BUSY: "yellow",
+        CrowdLevel.VERY_BUSY: "orange",
+        CrowdLevel.OVERLOADED: "red",
+    },
+)
+WATER_ALARM = coloured(
+    WaterAlarmLevel,
+    {
+        WaterAlarmLevel.BELOW_ALARM: "green",
+        WaterAlarmLevel.ALARM_I: "yellow",
+        WaterAlarmLevel.ALARM_II: "orange",
+        WaterAlarmLevel.ALARM_III: "red",
+    },
+)
 CAP_SEVERITY = {
     "Extreme": ("Khẩn cấp", "dark-red"),
     "Severe": ("Nghiêm trọng", "red"),

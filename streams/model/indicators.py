@@ -116,7 +116,10 @@ class IndicatorFamily(Indicator):
         return enum_symbols(self.schema, self.enum)
 
     def member(self, suffix: str) -> str:
-        """The code of one type, e.g. traffic.violations.red_light."""
+        """The code of one type, e.g. traffic.violations.red_light; a type the schema lacks is an error,
+        so a wall panel on a type the contract dropped fails its build instead of showing nothing."""
+        if suffix not in self.suffixes:
+            raise ValueError(f"{suffix!r} is not a {self.enum} of avro_schemas/{self.schema}.avsc")
         return f"{self.code}.{suffix}"
 
 

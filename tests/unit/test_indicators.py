@@ -100,3 +100,11 @@ def test_bounds_fall_and_reach_every_level(bounds: Bounds, scale: type[Level], p
     lows = [bound for bound, _ in bounds]
     assert lows == sorted(lows, reverse=True)
     assert {level for _, level in bounds} | {past_the_last} == set(scale)
+
+
+def test_a_family_member_of_a_type_the_schema_lacks_is_an_error() -> None:
+    assert FAMILIES[TRAFFIC_VIOLATIONS].member("red_light") == "traffic.violations.red_light"
+    with pytest.raises(
+        ValueError, match="'jaywalking' is not a ViolationType of avro_schemas/camera/violations"
+    ):
+        FAMILIES[TRAFFIC_VIOLATIONS].member("jaywalking")

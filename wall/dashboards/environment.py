@@ -5,6 +5,13 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.builders import dashboard
 
+from streams.model.indicators import (
+    ENVIRONMENT_AQI_HOURLY,
+    ENVIRONMENT_RAINFALL_1H,
+    ENVIRONMENT_WATER_ALARM_LEVEL,
+    ENVIRONMENT_WATER_LEVEL,
+    WaterAlarmLevel,
+)
 from wall.frame import HEADER_HEIGHT, screen
 from wall.levels import WATER_ALARM, aqi_steps
 from wall.panels import bars, big_stat, board, rising_severity, trend, value_texts
@@ -24,7 +31,7 @@ def aqi_by_station_sql() -> str:
 SELECT concat(if(s.name_vi = '', l.entity_id, s.name_vi), if(l.latest_label = '', '', concat(' (', l.latest_label, ')')))
            AS name,
        if(l.age > {AQI_MAX_AGE_S}, NULL, l.latest) AS value, l.age AS data_age_s
-FROM {latest_per_entity("environment.aqi_hourly", "station")} AS l
+FROM {latest_per_entity(ENVIRONMENT_AQI_HOURLY, "station")} AS l
 LEFT JOIN dim_stations_current AS s ON s.id = l.entity_id
 ORDER BY isNull(value), value DESC, name
 LIMIT 20
@@ -41,7 +48,7 @@ SELECT if(s.name_vi = '', l.entity_id, s.name_vi) AS `Trạm`,
           multiIf(l.latest >= s.alarm_level_3_cm, 3, l.latest >= s.alarm_level_2_cm, 2,
                   l.latest >= s.alarm_level_1_cm, 1, 0)) AS `Mức báo động`,
        l.age AS data_age_s
-FROM {latest_per_entity("environment.water_level", "station")} AS l
+FROM {latest_per_entity(ENVIRONMENT_WATER_LEVEL, "station")} AS l
 LEFT JOIN dim_stations_current AS s ON s.id = l.entity_id
 ORDER BY isNull(`Mức báo động`), `Mức báo động` DESC, `Trạm`
 LIMIT 20
@@ -49,12 +56,12 @@ LIMIT 20
 
 
 def rainfall_sql() -> str:
-    return """
+    return f"""
 SELECT $__timeInterval(window_start) AS time, 'Lượng mưa lớn nhất' AS series, max(value) AS value
 FROM indicators_current
-WHERE indicator = 'environment.rainfall_1h' AND entity_type = 'station' AND $__timeFilter(window_start)
+WHERE indicator = '{ENVIRONMENT_RAINFALL_1H}' AND entity_type = 'station' AND $__timeFilter(window_start)
 GROUP BY time, series ORDER BY time
-"""
+"""  # noqa: S608 - assembled from code constants, never from input
 
 
 def build() -> dashboard.Dashboard:
@@ -74,7 +81,7 @@ def build() -> dashboard.Dashboard:
         .with_panel(
             big_stat(
                 "VN_AQI cao nhất",
-                latest_total("environment.aqi_hourly", "station", "max", AQI_MAX_AGE_S),
+                latest_total(ENVIRONMENT_AQI_HOURLY, "station", "max", AQI_MAX_AGE_S),
                 unit="none",
                 steps=aqi_steps(),
                 pos=(12, Y, 6, 6),
@@ -85,11 +92,11 @@ def build() -> dashboard.Dashboard:
             big_stat(
                 "Trạm vượt báo động",
                 latest_total(
-                    "environment.water_alarm_level",
+                    ENVIRONMENT_WATER_ALARM_LEVEL,
                     "station",
                     "count",
                     WATER_MAX_AGE_S,
-                    condition="latest >= 1",
+                    condition=f"latest >= {int(WaterAlarmLevel.ALARM_I)}",
                 ),
                 unit="suffix: trạm",
                 steps=rising_severity(1, 3),

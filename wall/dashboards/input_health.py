@@ -5,6 +5,11 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.builders import dashboard
 
+from streams.model.indicators import (
+    INPUT_HEALTH_CAMERA_ONLINE_RATIO,
+    INPUT_HEALTH_REPORT_LATENESS,
+    INPUT_HEALTH_SENSOR_STALENESS,
+)
 from wall.frame import HEADER_HEIGHT, screen
 from wall.levels import STATION_KIND, vi_names
 from wall.panels import bars, big_stat, board, falling_severity, rising_severity
@@ -21,7 +26,7 @@ def cameras_by_area_sql() -> str:
     return f"""
 SELECT if(a.name_vi = '', l.entity_id, a.name_vi) AS name,
        if(l.age > {HEALTH_MAX_AGE_S}, NULL, l.latest) AS value, l.age AS data_age_s
-FROM {latest_per_entity("input_health.camera_online_ratio", "area")} AS l
+FROM {latest_per_entity(INPUT_HEALTH_CAMERA_ONLINE_RATIO, "area")} AS l
 LEFT JOIN dim_areas_current AS a ON a.code = l.entity_id
 ORDER BY isNull(value), value ASC, name
 LIMIT 20
@@ -35,7 +40,7 @@ SELECT if(s.name_vi = '', l.entity_id, s.name_vi) AS `Trạm`,
        {vi_names(STATION_KIND, "s.kind")} AS `Loại`,
        round(l.latest / 60) AS `Im lặng (phút)`,
        l.age AS data_age_s
-FROM {latest_per_entity("input_health.sensor_staleness", "station")} AS l
+FROM {latest_per_entity(INPUT_HEALTH_SENSOR_STALENESS, "station")} AS l
 LEFT JOIN dim_stations_current AS s ON s.id = l.entity_id
 WHERE l.latest > 2 * if(s.reporting_interval_s = 0, 300, s.reporting_interval_s)
 ORDER BY l.latest DESC
@@ -50,7 +55,7 @@ SELECT if(u.name_vi = '', l.entity_id, u.name_vi) AS `Đơn vị`,
        l.latest_label AS `Báo cáo`,
        l.latest AS `Chậm (ngày)`,
        l.age AS data_age_s
-FROM {latest_per_entity("input_health.report_lateness", "reporting_unit")} AS l
+FROM {latest_per_entity(INPUT_HEALTH_REPORT_LATENESS, "reporting_unit")} AS l
 LEFT JOIN dim_reporting_units_current AS u ON u.code = l.entity_id
 WHERE l.latest > 0
 ORDER BY l.latest DESC
@@ -77,7 +82,7 @@ def build() -> dashboard.Dashboard:
         .with_panel(
             big_stat(
                 "Camera trực tuyến",
-                latest_total("input_health.camera_online_ratio", "province", "avg", HEALTH_MAX_AGE_S),
+                latest_total(INPUT_HEALTH_CAMERA_ONLINE_RATIO, "province", "avg", HEALTH_MAX_AGE_S),
                 unit="percent",
                 steps=falling_severity(80, 95),
                 pos=(0, Y, 8, 7),

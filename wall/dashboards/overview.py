@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.builders import dashboard
 
+from streams.model.indicators import (
+    ENVIRONMENT_AQI_HOURLY,
+    ENVIRONMENT_RAINFALL_24H,
+    INPUT_HEALTH_CAMERA_ONLINE_RATIO,
+    PUBLIC_SERVICE_ON_TIME_RATE,
+    TRAFFIC_CONGESTION_LEVEL,
+    TRAFFIC_VOLUME,
+    CongestionLevel,
+)
 from wall.dashboards.traffic import province_speed, province_volume
 from wall.frame import HEADER_HEIGHT, screen
 from wall.levels import aqi_steps
@@ -23,12 +32,12 @@ FROM (SELECT countIf(state != 'resolved') AS open_alerts, {pipeline_age()} AS ag
 
 
 def hourly_volume_sql() -> str:
-    return """
+    return f"""
 SELECT $__timeInterval(window_start) AS time, 'Toàn tỉnh' AS series, sum(value) AS value
 FROM indicators_current
-WHERE indicator = 'traffic.volume' AND entity_type = 'camera' AND $__timeFilter(window_start)
+WHERE indicator = '{TRAFFIC_VOLUME}' AND entity_type = 'camera' AND $__timeFilter(window_start)
 GROUP BY time, series ORDER BY time
-"""
+"""  # noqa: S608 - assembled from code constants, never from input
 
 
 def build() -> dashboard.Dashboard:
@@ -41,7 +50,11 @@ def build() -> dashboard.Dashboard:
             big_stat(
                 "Nút giao ùn tắc",
                 latest_total(
-                    "traffic.congestion_level", "intersection", "count", 300, condition="latest >= 3"
+                    TRAFFIC_CONGESTION_LEVEL,
+                    "intersection",
+                    "count",
+                    300,
+                    condition=f"latest >= {int(CongestionLevel.CONGESTED)}",
                 ),
                 unit="suffix: nút",
                 steps=rising_severity(1, 5),
@@ -62,7 +75,7 @@ def build() -> dashboard.Dashboard:
         .with_panel(
             big_stat(
                 "VN_AQI cao nhất (giờ)",
-                latest_total("environment.aqi_hourly", "station", "max", 7200),
+                latest_total(ENVIRONMENT_AQI_HOURLY, "station", "max", 7200),
                 unit="none",
                 steps=aqi_steps(),
                 pos=(0, Y + 7, 6, 7),
@@ -73,7 +86,7 @@ def build() -> dashboard.Dashboard:
             big_stat(
                 "Hồ sơ đúng hạn (tháng)",
                 latest_total(
-                    "public_service.on_time_rate",
+                    PUBLIC_SERVICE_ON_TIME_RATE,
                     "department",
                     "avg",
                     3600,
@@ -89,7 +102,7 @@ def build() -> dashboard.Dashboard:
         .with_panel(
             big_stat(
                 "Camera trực tuyến",
-                latest_total("input_health.camera_online_ratio", "province", "avg", 300),
+                latest_total(INPUT_HEALTH_CAMERA_ONLINE_RATIO, "province", "avg", 300),
                 unit="percent",
                 steps=falling_severity(80, 95),
                 pos=(12, Y + 7, 6, 7),
@@ -99,7 +112,7 @@ def build() -> dashboard.Dashboard:
         .with_panel(
             big_stat(
                 "Mưa lớn nhất 24 giờ",
-                latest_total("environment.rainfall_24h", "station", "max", 7200),
+                latest_total(ENVIRONMENT_RAINFALL_24H, "station", "max", 7200),
                 unit="lengthmm",
                 steps=rising_severity(50, 100),
                 pos=(18, Y + 7, 6, 7),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.builders import dashboard
 
+from streams.model.indicators import FAMILIES, PUBLIC_ORDER_CROWD_LEVEL, PUBLIC_ORDER_INCIDENTS, CrowdLevel
 from wall.frame import HEADER_HEIGHT, screen
 from wall.levels import CROWD, INCIDENT_TYPE, level_steps, vi_names
 from wall.panels import bars, big_stat, board, rising_severity, trend, value_texts
@@ -12,13 +13,15 @@ from wall.sql import latest_per_entity, latest_total, pipeline_age
 UID = "ioc-wall-public-order"
 Y = HEADER_HEIGHT
 INCIDENTS_PANEL_TITLE = "Sự cố mới nhất"
+ACCIDENTS = FAMILIES[PUBLIC_ORDER_INCIDENTS].member("accident")
+OVERLOADED = int(CrowdLevel.OVERLOADED)
 
 
 def crowd_sql() -> str:
     return f"""
 SELECT if(z.name_vi = '', l.entity_id, z.name_vi) AS name,
        if(l.age > 300, NULL, l.latest) AS value, l.age AS data_age_s
-FROM {latest_per_entity("public_order.crowd_level", "zone")} AS l
+FROM {latest_per_entity(PUBLIC_ORDER_CROWD_LEVEL, "zone")} AS l
 LEFT JOIN dim_crowd_zones_current AS z ON z.id = l.entity_id
 ORDER BY isNull(value), value DESC, name
 LIMIT 15
@@ -63,14 +66,16 @@ def build() -> dashboard.Dashboard:
                 unit="none",
                 steps=level_steps(CROWD),
                 mappings=[value_texts(CROWD)],
-                max_value=3,
+                max_value=max(CrowdLevel),
                 pos=(0, Y, 12, 14),
             )
         )
         .with_panel(
             big_stat(
                 "Khu vực quá tải",
-                latest_total("public_order.crowd_level", "zone", "count", 300, condition="latest >= 3"),
+                latest_total(
+                    PUBLIC_ORDER_CROWD_LEVEL, "zone", "count", 300, condition=f"latest >= {OVERLOADED}"
+                ),
                 unit="suffix: khu vực",
                 steps=rising_severity(1, 3),
                 pos=(12, Y, 6, 7),
@@ -80,7 +85,7 @@ def build() -> dashboard.Dashboard:
         .with_panel(
             big_stat(
                 "Tai nạn trong giờ",
-                latest_total("public_order.incidents.accident", "area", "sum", 7200),
+                latest_total(ACCIDENTS, "area", "sum", 7200),
                 unit="suffix: vụ",
                 steps=rising_severity(1, 5),
                 pos=(18, Y, 6, 7),

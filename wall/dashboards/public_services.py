@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.builders import dashboard
 
+from streams.model.indicators import (
+    PUBLIC_SERVICE_DOSSIERS_OVERDUE,
+    PUBLIC_SERVICE_DOSSIERS_RECEIVED,
+    PUBLIC_SERVICE_ON_TIME_RATE,
+)
 from wall.frame import HEADER_HEIGHT, screen
 from wall.panels import bars, big_stat, falling_severity, rising_severity
 from wall.sql import MONTH_LOOKBACK, latest_per_entity, latest_total
@@ -35,7 +40,7 @@ def build() -> dashboard.Dashboard:
         .with_panel(
             big_stat(
                 "Hồ sơ tiếp nhận hôm nay",
-                latest_total("public_service.dossiers_received", "department", "sum", MAX_AGE_S, where=TODAY),
+                latest_total(PUBLIC_SERVICE_DOSSIERS_RECEIVED, "department", "sum", MAX_AGE_S, where=TODAY),
                 unit="suffix: hồ sơ",
                 steps=((None, "blue"),),
                 pos=(0, Y, 8, 7),
@@ -45,7 +50,7 @@ def build() -> dashboard.Dashboard:
         .with_panel(
             big_stat(
                 "Hồ sơ quá hạn",
-                latest_total("public_service.dossiers_overdue", "department", "sum", MAX_AGE_S, where=TODAY),
+                latest_total(PUBLIC_SERVICE_DOSSIERS_OVERDUE, "department", "sum", MAX_AGE_S, where=TODAY),
                 unit="suffix: hồ sơ",
                 steps=rising_severity(1, 20),
                 pos=(8, Y, 8, 7),
@@ -56,7 +61,7 @@ def build() -> dashboard.Dashboard:
             big_stat(
                 "Đúng hạn toàn tỉnh (tháng)",
                 latest_total(
-                    "public_service.on_time_rate",
+                    PUBLIC_SERVICE_ON_TIME_RATE,
                     "department",
                     "avg",
                     MAX_AGE_S,
@@ -72,7 +77,7 @@ def build() -> dashboard.Dashboard:
         .with_panel(
             bars(
                 ON_TIME_PANEL_TITLE,
-                by_department_sql("public_service.on_time_rate", MONTH, "ASC"),
+                by_department_sql(PUBLIC_SERVICE_ON_TIME_RATE, MONTH, "ASC"),
                 unit="percent",
                 steps=falling_severity(80, 95),
                 max_value=100,
@@ -82,7 +87,7 @@ def build() -> dashboard.Dashboard:
         .with_panel(
             bars(
                 "Hồ sơ quá hạn theo đơn vị",
-                by_department_sql("public_service.dossiers_overdue", TODAY, "DESC"),
+                by_department_sql(PUBLIC_SERVICE_DOSSIERS_OVERDUE, TODAY, "DESC"),
                 unit="suffix: hồ sơ",
                 steps=rising_severity(1, 10),
                 pos=(12, Y + 7, 12, 20),

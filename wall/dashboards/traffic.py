@@ -5,6 +5,13 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.builders import dashboard, stat
 
+from streams.model.indicators import (
+    TRAFFIC_AVERAGE_SPEED,
+    TRAFFIC_CONGESTION_LEVEL,
+    TRAFFIC_VIOLATIONS,
+    TRAFFIC_VOLUME,
+    CongestionLevel,
+)
 from wall.frame import HEADER_HEIGHT, screen
 from wall.levels import CONGESTION, STALE_LEVEL, VIOLATION_TYPE, level_steps, vi_names
 from wall.panels import bars, big_stat, falling_severity, point_map, rising_severity, trend, value_texts
@@ -25,7 +32,7 @@ SELECT c.latitude AS latitude, c.longitude AS longitude,
        if(l.entity_id = '', NULL, l.age) AS data_age_s
 FROM dim_cameras_current AS c
 LEFT JOIN dim_intersections_current AS i ON i.id = c.intersection_id
-LEFT JOIN {latest_per_entity("traffic.congestion_level", "intersection")} AS l ON l.entity_id = c.intersection_id
+LEFT JOIN {latest_per_entity(TRAFFIC_CONGESTION_LEVEL, "intersection")} AS l ON l.entity_id = c.intersection_id
 """  # noqa: S608 - assembled from code constants, never from input
 
 
@@ -33,7 +40,7 @@ def worst_intersections_sql() -> str:
     return f"""
 SELECT if(i.name_vi = '', l.entity_id, i.name_vi) AS name,
        if(l.age > {CONGESTION_MAX_AGE_S}, NULL, l.latest) AS value, l.age AS data_age_s
-FROM {latest_per_entity("traffic.congestion_level", "intersection")} AS l
+FROM {latest_per_entity(TRAFFIC_CONGESTION_LEVEL, "intersection")} AS l
 LEFT JOIN dim_intersections_current AS i ON i.id = l.entity_id
 ORDER BY isNull(value), value DESC, name
 LIMIT 12
@@ -41,14 +48,14 @@ LIMIT 12
 
 
 def area_speed_sql() -> str:
-    return """
+    return f"""
 SELECT $__timeInterval(s.window_start) AS time, if(a.name_vi = '', s.entity_id, a.name_vi) AS series,
        avg(s.value) AS value
 FROM indicators_current AS s
 LEFT JOIN dim_areas_current AS a ON a.code = s.entity_id
-WHERE s.indicator = 'traffic.average_speed' AND s.entity_type = 'area' AND $__timeFilter(s.window_start)
+WHERE s.indicator = '{TRAFFIC_AVERAGE_SPEED}' AND s.entity_type = 'area' AND $__timeFilter(s.window_start)
 GROUP BY time, series ORDER BY time
-"""
+"""  # noqa: S608 - assembled from code constants, never from input
 
 
 def violations_sql() -> str:
@@ -57,11 +64,11 @@ def violations_sql() -> str:
 SELECT {vi_names(VIOLATION_TYPE, "kind")} AS name,
        if(min(age) > 7200, NULL, sum(latest)) AS value, min(age) AS data_age_s
 FROM (
-    SELECT replaceOne(indicator, 'traffic.violations.', '') AS kind, entity_id,
+    SELECT replaceOne(indicator, '{TRAFFIC_VIOLATIONS}.', '') AS kind, entity_id,
            argMax(value, window_start) AS latest,
            greatest(0, dateDiff('second', max(window_end), $__toTime)) AS age
     FROM indicators_current
-    WHERE startsWith(indicator, 'traffic.violations.') AND entity_type = 'area'
+    WHERE startsWith(indicator, '{TRAFFIC_VIOLATIONS}.') AND entity_type = 'area'
       AND window_start > $__toTime - INTERVAL 2 DAY AND window_start <= $__toTime
     GROUP BY kind, entity_id
 )
@@ -74,7 +81,7 @@ def province_volume(pos: tuple[int, int, int, int]) -> stat.Panel:
     """Vehicles per minute over every camera: on the traffic screen and on the overview."""
     return big_stat(
         "Lưu lượng xe / phút",
-        latest_total("traffic.volume", "camera", "sum", 300),
+        latest_total(TRAFFIC_VOLUME, "camera", "sum", 300),
         unit="suffix: xe",
         steps=((None, "blue"),),
         pos=pos,
@@ -86,7 +93,7 @@ def province_speed(pos: tuple[int, int, int, int]) -> stat.Panel:
     """Average speed over every camera, red when traffic crawls."""
     return big_stat(
         "Tốc độ trung bình",
-        latest_total("traffic.average_speed", "camera", "avg", 300),
+        latest_total(TRAFFIC_AVERAGE_SPEED, "camera", "avg", 300),
         unit="velocitykmh",
         steps=falling_severity(15, 25),
         pos=pos,
@@ -119,7 +126,7 @@ def build(center: tuple[float, float]) -> dashboard.Dashboard:
                 unit="none",
                 steps=level_steps(CONGESTION),
                 mappings=[value_texts(CONGESTION)],
-                max_value=4,
+                max_value=max(CongestionLevel),
                 pos=(14, Y + 6, 10, 14),
             )
         )
