@@ -167,7 +167,7 @@ def test_bad_threshold_values_name_the_field(tmp_path: Path, extra: str, expecte
     """Each bad value is reported against its own field."""
     text = f"""rules:
   - id: t.rule
-    kind: threshold{COMMON}    watch: {{indicators: [x]}}{extra}
+    kind: threshold{COMMON}    watch: {{indicators: [traffic.volume]}}{extra}
 """
     problems = problems_of(write(tmp_path, text))
     assert len(problems) == 1
@@ -199,7 +199,7 @@ def test_other_kinds_check_their_fields(tmp_path: Path, kind_fields: str, expect
     urgency: Immediate
     event_vi: Sự kiện
     headline_vi: "{{entity_id}}"
-    watch: {{indicators: [x]}}
+    watch: {{indicators: [traffic.volume]}}
 """
     problems = problems_of(write(tmp_path, text))
     assert f"{tmp_path / 'rules.yaml'}: rules[0] (id=k.rule): {expected}" in problems
@@ -209,7 +209,7 @@ def test_deviation_needs_two_samples_and_incident_a_positive_auto_resolve(tmp_pa
     """A standard deviation needs two samples; auto-resolving after 0 s would end alerts at once."""
     text = f"""rules:
   - id: d.rule
-    kind: deviation{CLASSIFICATION}    watch: {{indicators: [x]}}
+    kind: deviation{CLASSIFICATION}    watch: {{indicators: [traffic.volume]}}
     direction: above
     sigma: 3
     min_samples: 1
@@ -223,6 +223,34 @@ def test_deviation_needs_two_samples_and_incident_a_positive_auto_resolve(tmp_pa
     assert problems_of(write(tmp_path, text)) == [
         f"{prefix}: rules[0] (id=d.rule): min_samples: Input should be greater than or equal to 2",
         f"{prefix}: rules[1] (id=i.rule): auto_resolve_s: Input should be greater than 0",
+    ]
+
+
+def test_a_rule_may_watch_only_codes_of_the_indicator_catalog(tmp_path: Path) -> None:
+    """A misspelt or retired code would make a rule that never fires; family members and the liveness
+    signals of absence rules are codes too."""
+    path = write(
+        tmp_path,
+        "rules:"
+        + threshold_rule("a.rule").replace(
+            "[traffic.average_speed]", "[traffic.speed, traffic.violations.red_light]"
+        )
+        + threshold_rule("b.rule").replace("[traffic.average_speed]", "[traffic.violations.red_lights]")
+        + """
+  - id: c.rule
+    kind: absence"""
+        + CLASSIFICATION
+        + """    headline_vi: "{entity_id}"
+    watch: {indicators: [input_health.camera_heartbeat]}
+    silence_s: 300
+""",
+    )
+    assert problems_of(path) == [
+        f"{path}: rules[0] (id=a.rule): watch.indicators[0]: unknown indicator code 'traffic.speed'; did you"
+        " mean traffic.speed_ratio? (the codes are listed in docs/indicators.md)",
+        f"{path}: rules[1] (id=b.rule): watch.indicators[0]: unknown indicator code"
+        " 'traffic.violations.red_lights'; did you mean traffic.violations.red_light? (the codes are listed in"
+        " docs/indicators.md)",
     ]
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import get_close_matches
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -25,6 +27,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from streams.model import indicators as catalog
 from streams.model.alerting import templates
 from streams.model.alerting.errors import RuleConfigError
 
@@ -73,10 +76,28 @@ class _Where(_Strict):
         )
 
 
+CHECK_CODES = "check_codes"
+"""Validation context key set by `load_rules`: a rule file may watch only codes of the indicator
+catalog, while rules built in code (the engine's own tests) may watch any code."""
+
+
+def _watchable(code: str, info: ValidationInfo) -> str:
+    """A code the platform emits (streams.model.indicators), or a liveness signal for absence rules;
+    anything else would be a rule that silently never fires."""
+    if not (info.context or {}).get(CHECK_CODES):
+        return code
+    if catalog.indicator_of(code) is not None or code in catalog.LIVENESS_SIGNALS:
+        return code
+    known = [*catalog.emitted_codes(), *catalog.LIVENESS_SIGNALS]
+    guess = get_close_matches(code, known, n=1)
+    hint = f"; did you mean {guess[0]}?" if guess else ""
+    raise ValueError(f"unknown indicator code {code!r}{hint} (the codes are listed in docs/indicators.md)")
+
+
 class Watch(_Where):
     """The indicator codes a rule watches, as the streams emit them on the indicators topic."""
 
-    indicators: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1)
+    indicators: list[Annotated[str, Field(min_length=1), AfterValidator(_watchable)]] = Field(min_length=1)
 
 
 class IncidentWatch(_Where):
@@ -294,7 +315,7 @@ def _parse(document: object, source: str) -> RuleSet:
                 problems.append(f"{label}: id: duplicate of rules[{first_index[rule_id]}]")
             first_index.setdefault(rule_id, index)
         try:
-            rules.append(_RULE.validate_python(raw))
+            rules.append(_RULE.validate_python(raw, context={CHECK_CODES: True}))
         except ValidationError as exc:
             problems += [f"{label}: {_where(error['loc'], raw)}: {_message(error)}" for error in exc.errors()]
     if problems:
