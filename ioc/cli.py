@@ -32,11 +32,15 @@ topics_app = typer.Typer(help="Topic Kafka theo mã nguồn — topics as code."
 schemas_app = typer.Typer(help="Quản trị lược đồ Avro — schema governance.", no_args_is_help=True)
 sinks_app = typer.Typer(help="Ghi dữ liệu vào ClickHouse — ClickHouse sinks.", no_args_is_help=True)
 db_app = typer.Typer(help="Lược đồ kho dữ liệu — warehouse DDL migrations.", no_args_is_help=True)
+docs_app = typer.Typer(
+    help="Tài liệu sinh từ mã nguồn — documentation generated from the code.", no_args_is_help=True
+)
 app.add_typer(stack_app, name="stack")
 app.add_typer(topics_app, name="topics")
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(sinks_app, name="sinks")
 app.add_typer(db_app, name="db")
+app.add_typer(docs_app, name="docs")
 app.add_typer(grafana_app, name="grafana")
 app.add_typer(wall_app, name="wall")
 app.add_typer(ingest_app, name="ingest")
@@ -162,6 +166,14 @@ def schemas_catalog() -> None:
 
     for path in write_catalog(DEFAULT_DIR):
         print(path)
+
+
+@docs_app.command("indicators")
+def docs_indicators() -> None:
+    """Tạo lại bảng chỉ tiêu — regenerate the indicator tables of docs/indicators.md from the catalog."""
+    from streams.model import indicator_docs
+
+    print(indicator_docs.write())
 
 
 @app.command("worker")

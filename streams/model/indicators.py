@@ -175,7 +175,7 @@ INPUT_HEALTH_CAMERA_HEARTBEAT = "input_health.camera_heartbeat"
 INPUT_HEALTH_SENSOR_READING = "input_health.sensor_reading"
 
 _TRAFFIC_WINDOW = "1 min tumbling; areas also 1 h hopping by 5 min"
-_DOSSIER_WINDOW = "the local day, and the local month to date (provisional until the month ends)"
+_DOSSIER_WINDOW = "the local day; the local month to date"
 _DOSSIER_ENTITIES: tuple[EntityType, ...] = ("department", "area")
 
 
@@ -290,8 +290,9 @@ _ALL: tuple[Indicator, ...] = (
     ),
     Indicator(
         INPUT_HEALTH_REPORT_LATENESS, "days", ("reporting_unit",), "the report's period (local days)",
-        "Days the latest due periodic report is late against its Decree 09/2019 period; `label` = the"
-        " report code; a missing report is a provisional value that grows each day.", "Số ngày chậm báo cáo",
+        "Days the latest due periodic report is late against its Decree 09/2019 period (a monthly period runs"
+        " from the 15th to the 14th; due `due_days` later); `label` = the report code; a missing report is a"
+        " provisional value that grows each day.", "Số ngày chậm báo cáo",
     ),
 )  # fmt: skip
 
