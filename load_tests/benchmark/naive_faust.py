@@ -19,13 +19,14 @@ from avro_schemas import load_schema
 from ioc.serde import AvroDecoder, AvroEncoder, registry_client
 from load_tests.benchmark.aggregate import WINDOW_MS, event_ms
 from load_tests.benchmark.child_config import read_config
+from streams.model.indicators import TRAFFIC_VOLUME
 from topics.catalog import CAMERA_VEHICLE_COUNTS, INDICATORS
 
 
 def indicator(camera: str, start: int, volume: float, samples: int) -> dict[str, Any]:
     """A provisional `traffic.volume` of one camera's minute, as the platform's contract has it."""
     return {
-        "indicator": "traffic.volume",
+        "indicator": TRAFFIC_VOLUME,
         "entity_type": "camera",
         "entity_id": camera,
         "area_code": "",

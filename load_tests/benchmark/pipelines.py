@@ -7,6 +7,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from streams.model.indicators import TRAFFIC_VOLUME
 from topics.catalog import CAMERA_VEHICLE_COUNTS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,7 +41,7 @@ PLATFORM = Pipeline(
     "ioc-streams",
     "indicators",
     "entity_id",
-    "indicator = 'traffic.volume'",
+    f"indicator = '{TRAFFIC_VOLUME}'",
     "platform set: 1-min windows per camera, intersection and area, 1-h/5-min hopping per area; "
     "each event_id once; provisional + final with revisions; late events routed; state in changelogs",
 )
@@ -72,7 +73,7 @@ NAIVE = Pipeline(
     "bench-naive-faust",
     "indicators",
     "entity_id",
-    "indicator = 'traffic.volume'",
+    f"indicator = '{TRAFFIC_VOLUME}'",
     "per-camera 1-min volume only, duplicates counted again (less work than the platform)",
 )
 PIPELINES = (PLATFORM, CEILING, QUIX, NAIVE)
