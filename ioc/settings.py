@@ -61,24 +61,34 @@ class StackSettings(BaseSettings):
 
 
 class StreamSettings(BaseSettings):
-    """The Faust worker's own settings. Prefixed, because Faust reads bare variables itself
-    (a set environment variable would silently override what the app passes)."""
+    """The stream worker's own settings (streams/)."""
 
     model_config = SettingsConfigDict(env_prefix="IOC_STREAMS_")
 
+    # The consumer group (and the prefix of every worker's transactional id).
     app_id: str = "ioc-streams"
-    # Messages per batch (a camera batch holds ~100 records). 200 measured best at 35k records/s:
-    # 500 made a probe wait behind 40k records (p99 7.6 s against 2.9 s), 50 paid too much per batch.
+    # This worker's name in its group, stable across its restarts: a worker that comes back under the
+    # same name within the session timeout gets its partitions again at once, and fences the crashed
+    # one's transaction. Empty: the host name (one worker per host or container). Two workers on one
+    # host need different names.
+    instance_id: str = ""
+    # Messages taken from Kafka at once (a camera batch holds ~100 records).
     batch_size: int = 200
-    batch_within_s: float = 0.5
+    # Outputs become visible to readers when their transaction commits: this often.
+    commit_interval_s: float = 0.2
+    session_timeout_s: float = 10.0
+    # A crashed worker's open transaction blocks readers of its partitions until aborted after this.
+    transaction_timeout_s: float = 10.0
     window_grace_s: float = 30.0
-    # A window whose key has gone quiet still closes this long after its end, on the wall clock.
+    # A window whose series has gone quiet still closes this long after its end, on the wall clock;
+    # a source partition whose clock has not moved for this long stops holding totals back.
     idle_close_s: float = 60.0
-    close_check_interval_s: float = 5.0
+    close_check_interval_s: float = 1.0
     # An open window's provisional result is re-emitted at most this often (its final always is).
     provisional_interval_s: float = 5.0
-    web_port: int = 0
-    data_dir: Path = Path(".stack") / "streams"
+    # A device silent this long (behind its partition's newest event) is forgotten, and a record this
+    # far behind its partition's newest event is late outright.
+    device_horizon_s: float = 86_400.0
     alert_rules: Path = Path(__file__).resolve().parent.parent / "config" / "alert_rules.yaml"
     # CAP `sender`: who issues the alerts, as other emergency systems will see it.
     alert_sender: str = "ioc@localhost"

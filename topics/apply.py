@@ -18,7 +18,7 @@ from confluent_kafka.admin import (
     NewTopic,
 )
 
-from topics.catalog import ALL_TOPICS, TopicSpec
+from topics.catalog import ALL_TOPICS, INTERNAL_TOPICS, TopicSpec
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,10 @@ def _admin(bootstrap: str) -> AdminClient:
 
 
 def apply_topics(
-    bootstrap: str, prefix: str = "", specs: tuple[TopicSpec, ...] = ALL_TOPICS, timeout_s: float = 30.0
+    bootstrap: str,
+    prefix: str = "",
+    specs: tuple[TopicSpec, ...] = ALL_TOPICS + INTERNAL_TOPICS,
+    timeout_s: float = 30.0,
 ) -> list[Change]:
     """Bring the broker in line with `specs`; returns what changed (only `unchanged` on a second run)."""
     admin = _admin(bootstrap)
@@ -43,10 +46,11 @@ def apply_topics(
     changes: list[Change] = []
     to_create = [s for s in specs if s.full_name(prefix) not in existing]
     if to_create:
+        brokers = len(admin.list_topics(timeout=10).brokers)
         futures = admin.create_topics(
             [
                 NewTopic(
-                    s.full_name(prefix), s.partitions, 1 if _single_broker(admin) else 3, config=s.config()
+                    s.full_name(prefix), s.partitions, min(s.replication_factor, brokers), config=s.config()
                 )
                 for s in to_create
             ],
@@ -61,10 +65,6 @@ def apply_topics(
             continue
         changes.extend(_reconcile(admin, spec, name, len(existing[name].partitions), timeout_s))
     return changes
-
-
-def _single_broker(admin: AdminClient) -> bool:
-    return len(admin.list_topics(timeout=10).brokers) < 3
 
 
 def _reconcile(

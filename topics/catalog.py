@@ -27,6 +27,8 @@ class TopicSpec:
     cleanup_policy: str = "delete"
     log_append_time: bool = True
     extra_config: dict[str, str] = field(default_factory=dict)
+    # Copies on a cluster; a broker of its own (the local default) keeps one (see topics/apply.py).
+    replication_factor: int = 3
 
     def full_name(self, prefix: str = "") -> str:
         """The topic's name on the broker; tests give each run its own prefix."""
@@ -152,6 +154,45 @@ DEAD_LETTER_TOPICS: tuple[TopicSpec, ...] = (DLQ_CAMERA, DLQ_SENSOR, DLQ_DEPARTM
 ALL_TOPICS: tuple[TopicSpec, ...] = INPUT_TOPICS + DERIVED_TOPICS + DEAD_LETTER_TOPICS
 
 
+# --- The stream engine's internal topics (streams/engine): not data contracts, no Avro schema. ---
+# A changelog holds one task's state, one partition per partition of the task's source: compacted,
+# so it keeps the newest value of each key and forgets deleted keys (tombstones) soon after; small
+# segments let the cleaner reach them quickly, so a restore reads little beyond the live state.
+CHANGELOG_CONFIG = {
+    "retention.ms": "-1",
+    "segment.ms": str(10 * 60 * 1000),
+    "segment.bytes": str(8 * 1024 * 1024),
+    "min.cleanable.dirty.ratio": "0.2",
+    "delete.retention.ms": str(10 * 60 * 1000),
+}
+
+
+def changelog(task: str, source: TopicSpec) -> TopicSpec:
+    """The state of the tasks of `task` (a stream processor's name), co-partitioned with `source`."""
+    return TopicSpec(
+        name=f"ioc.internal.{task}.changelog",
+        schema="",
+        key="state key (MessagePack values; a null value deletes the key)",
+        partitions=source.partitions,
+        retention_days=0,
+        cleanup_policy="compact",
+        log_append_time=False,
+        extra_config=CHANGELOG_CONFIG,
+    )
+
+
+def totals(task: str, partitions: int) -> TopicSpec:
+    """Partial totals on their way from every source partition to the partition that owns each total."""
+    return TopicSpec(
+        name=f"ioc.internal.{task}.totals",
+        schema="",
+        key="the sending source topic|partition (the partition is the owner's, chosen by the sender)",
+        partitions=partitions,
+        retention_days=7,
+        log_append_time=False,
+    )
+
+
 def family(spec: TopicSpec) -> str:
     """The family of a topic: camera, sensor, department, derived or dlq."""
     return spec.name.split(".")[1]
@@ -175,3 +216,55 @@ def by_name(name: str) -> TopicSpec:
         if spec.name == name:
             return spec
     raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class ProcessorTopics:
+    """A stream processor's internal topics: its state, and for one that feeds totals over several
+    sources (areas, departments), the topic its partials travel on and the state of their owners."""
+
+    name: str
+    state: TopicSpec
+    totals: TopicSpec | None = None
+    totals_state: TopicSpec | None = None
+
+    @property
+    def all(self) -> tuple[TopicSpec, ...]:
+        return tuple(t for t in (self.state, self.totals, self.totals_state) if t is not None)
+
+
+def processor_topics(name: str, source: TopicSpec, totals_partitions: int = 0) -> ProcessorTopics:
+    if not totals_partitions:
+        return ProcessorTopics(name, changelog(name, source))
+    partials = totals(name, totals_partitions)
+    return ProcessorTopics(name, changelog(name, source), partials, changelog(f"{name}-totals", partials))
+
+
+# Vehicle counts are the hot path: their totals get as many owner partitions as the feed has.
+TRAFFIC_COUNTS_TASKS = processor_topics("traffic-counts", CAMERA_VEHICLE_COUNTS, 6)
+TRAFFIC_VIOLATIONS_TASKS = processor_topics("traffic-violations", CAMERA_VIOLATIONS, 3)
+PUBLIC_ORDER_CROWD_TASKS = processor_topics("public-order-crowd", CAMERA_CROWD_DENSITY, 3)
+PUBLIC_ORDER_INCIDENTS_TASKS = processor_topics("public-order-incidents", CAMERA_INCIDENTS, 3)
+ENVIRONMENT_AIR_QUALITY_TASKS = processor_topics("environment-air-quality", SENSOR_AIR_QUALITY)
+ENVIRONMENT_RAINFALL_TASKS = processor_topics("environment-rainfall", SENSOR_RAINFALL)
+ENVIRONMENT_WATER_LEVEL_TASKS = processor_topics("environment-water-level", SENSOR_WATER_LEVEL)
+SERVICES_DOSSIERS_TASKS = processor_topics("services-dossiers", DEPARTMENT_DOSSIER_EVENTS, 3)
+HEALTH_HEARTBEATS_TASKS = processor_topics("health-heartbeats", CAMERA_HEARTBEATS, 3)
+HEALTH_SENSORS_TASKS = processor_topics("health-sensors", SENSOR_AIR_QUALITY, 3)
+HEALTH_REPORTS_TASKS = processor_topics("health-reports", DEPARTMENT_REPORT_VALUES)
+ALERTS_TASKS = processor_topics("alerts", INDICATORS)
+PROCESSOR_TOPICS: tuple[ProcessorTopics, ...] = (
+    TRAFFIC_COUNTS_TASKS,
+    TRAFFIC_VIOLATIONS_TASKS,
+    PUBLIC_ORDER_CROWD_TASKS,
+    PUBLIC_ORDER_INCIDENTS_TASKS,
+    ENVIRONMENT_AIR_QUALITY_TASKS,
+    ENVIRONMENT_RAINFALL_TASKS,
+    ENVIRONMENT_WATER_LEVEL_TASKS,
+    SERVICES_DOSSIERS_TASKS,
+    HEALTH_HEARTBEATS_TASKS,
+    HEALTH_SENSORS_TASKS,
+    HEALTH_REPORTS_TASKS,
+    ALERTS_TASKS,
+)
+INTERNAL_TOPICS: tuple[TopicSpec, ...] = tuple(t for p in PROCESSOR_TOPICS for t in p.all)

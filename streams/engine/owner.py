@@ -1,0 +1,152 @@
+"""A total's owner: merges the partials every source partition sent for the totals it owns.
+
+Each total (an area, an intersection, a department, the province) has one owner: the task of the
+internal topic's partition its key hashes to (streams/engine/upstream.py `TotalsTopic`). The owner's
+watermark is the least of its source partitions' clocks, as each partition reported with its
+partials: a window closes once every partition has passed its end plus grace, so it holds every
+partial that any partition judged in time, in whatever order the owner read them, with one worker or
+ten. Kafka transactions give each partial to the owner exactly once.
+
+A source partition whose clock has not moved for the idle timeout (no data, or its worker down) stops
+holding the totals back, as a quiet device does for its own windows; what it sends later for windows
+that have closed meanwhile is reported late, never counted in a final.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import msgpack
+from confluent_kafka import Message
+
+from streams.engine.inputs import Origin, Output
+from streams.engine.outputs import send_all
+from streams.engine.runtime import Outputs
+from streams.engine.store import Store
+from streams.engine.upstream import Sinks, Timing
+from streams.engine.windowing import NO_WINDOW, Book, Model, Place
+
+PROGRESS_KEY = "~progress"
+
+
+class OwnerTask:
+    """One partition of a totals topic."""
+
+    def __init__(
+        self,
+        store: Store,
+        model: Model,
+        sinks: Sinks,
+        timing: Timing,
+        upstreams: Sequence[str],
+        opened_ms: int,
+    ) -> None:
+        """`upstreams` are every source partition that may send partials here (ids as they send them)."""
+        self.store = store
+        self.model = model
+        self.sinks = sinks
+        self.timing = timing
+        saved = store.get(PROGRESS_KEY) or {"w": 0, "u": {}}
+        self.watermark: int = saved["w"]
+        self.clocks: dict[str, int] = {u: saved["u"].get(u, 0) for u in upstreams}
+        # Wall-clock time each source partition's clock last moved (from the task's start, at first).
+        self.moved_at: dict[str, int] = dict.fromkeys(upstreams, opened_ms)
+        self.book = Book(
+            store,
+            model,
+            timing.grace_ms,
+            timing.idle_ms,
+            timing.provisional_ms,
+            sinks.indicators.add,
+            base_watermark=lambda series: self.watermark,
+        )
+        self.late: list[Output] = []
+
+    def process(self, topic: str, messages: Sequence[Message], out: Outputs) -> None:
+        now = out.now
+        for message in messages:
+            body = msgpack.unpackb(message.value(), raw=False, strict_map_key=False)
+            origin = Origin(topic, message.partition(), message.offset(), body["u"])
+            for name, entity_id, area, pane, first, acc in body["t"]:
+                self._merge(origin, Place(self.book.routes[name], entity_id, area), pane, first, acc, now)
+            upstream, clock = body["u"], body["c"]
+            if clock > self.clocks.get(upstream, 0):
+                self.clocks[upstream] = clock
+                self.moved_at[upstream] = now
+            self._advance(now)
+        self.sinks.indicators.send(out)
+        send_all(out, self.sinks.late_topic, self.late)
+        self.late = []
+
+    def flush(self, out: Outputs) -> None:
+        self.book.emit_pending(out.now)
+        self.sinks.indicators.send(out)
+        saved = self.store.get(PROGRESS_KEY)
+        if saved is None or saved["w"] != self.watermark or saved["u"] != self.clocks:
+            self.store.put(PROGRESS_KEY, {"w": self.watermark, "u": dict(self.clocks)})
+
+    def tick(self, out: Outputs) -> None:
+        self._advance(out.now)
+        self.book.close_idle(out.now)
+        self.sinks.indicators.send(out)
+
+    def _advance(self, now: int) -> None:
+        """Move the watermark to the least clock of the source partitions still moving."""
+        idle_ms = self.timing.idle_ms
+        moving = [clock for upstream, clock in self.clocks.items() if now - self.moved_at[upstream] < idle_ms]
+        if moving and min(moving) > self.watermark:
+            self.watermark = min(moving)
+            self.book.close_due(self.watermark, now)
+
+    def _merge(
+        self, origin: Origin, place: Place, pane: int, first: int, acc: dict[str, Any], now: int
+    ) -> None:
+        route = place.route
+        shape = route.shape
+        book = self.book
+        key = place.key
+        series = book.series(place)
+        watermark = max(self.watermark, series["s"])
+        starts = shape.windows(pane)
+        if first != NO_WINDOW:
+            opened = book.open_from(shape, [start for start in starts if start >= first], watermark)
+            if opened != first:
+                self._late(origin, place, pane, acc, shape.end(first), watermark, now)
+                first = NO_WINDOW if opened is None else opened
+        if book.stateful:
+            series["x"] = self.model.absorb(route, series["x"], acc)  # type: ignore[attr-defined]
+        if first != NO_WINDOW:
+            contributions = series["p"].setdefault(pane, {})
+            merged = contributions.get(first)
+            if merged is None:
+                merged = contributions[first] = self.model.empty(route)
+            self.model.merge(route, merged, acc)
+            book.touch_windows(key, series, route, pane, first, starts)
+        elif not book.stateful:
+            book.drop_if_empty(key, series)
+        self.store.touch(key)
+
+    def _late(
+        self,
+        origin: Origin,
+        place: Place,
+        pane: int,
+        acc: dict[str, Any],
+        window_end: int,
+        watermark: int,
+        now: int,
+    ) -> None:
+        """A partial that came after its window closed here (its source partition had been idle)."""
+        self.late.append(
+            self.sinks.late.record(
+                origin,
+                {"route": place.route.name, "entity_id": place.entity_id, "pane_start": pane, "partial": acc},
+                processor=f"{place.route.name}/{place.entity_id}",
+                event_ms=pane,
+                window_end_ms=window_end,
+                watermark_ms=watermark,
+                now_ms=now,
+                ref=f"partial from {origin.source_id}",
+            )
+        )

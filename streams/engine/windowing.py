@@ -1,0 +1,283 @@
+"""The one event-time window engine: series of panes, windows that open, revise, close and emit.
+
+Every windowed indicator is a *route* (say `traffic/area/1h`, an area's volume over an hour hopping by
+five minutes) computed for an *entity* (area 26001). The state of one route and entity is a *series*:
+its panes (the slices of time its windows are made of, see streams/model/shapes.py), the windows that
+exist (a window exists once its reported tail holds data) with their revision and last emission, and
+the time through which its windows are closed. A series is one key of the task's store, so it is
+written to the changelog once per commit at most, and deleted with a tombstone once it holds nothing.
+
+Rules, the same for every route:
+- **Watermark.** The greatest event time a task has seen on its stream: per device for the route a
+  device's own records are judged on (its *gate*), per source partition for totals (see
+  streams/engine/upstream.py), and for a total's owner the least of its source partitions' (see
+  streams/engine/owner.py). A window closes once its end plus the grace period is at or behind the
+  watermark, at once (before any later record is folded), or, for a series gone quiet, once the wall
+  clock passes its end plus grace plus the idle timeout.
+- **Late.** A record (or a partial total) whose windows have all closed counts nowhere and goes to
+  the late-events topic; one that missed only the older of its windows counts in the others and the
+  miss is reported. A pane keeps each contribution apart by the first window it may count in
+  (`first`), so a window never includes what arrived after it was judged closed.
+- **Emission.** A window touched since its last emission is emitted provisional (revision + 1) at the
+  next commit, at most every `provisional_ms`; when it closes it is emitted once more, final, and
+  forgotten. Routes kept only to accept records once (`emit=False`) never emit.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from streams.model.routes import NO_WINDOW, Acc, Model, Place, Route, WindowView
+from streams.model.shapes import Shape
+
+log = logging.getLogger(__name__)
+Series = dict[str, Any]
+
+
+class Book:
+    """The series of one task, in its store: opening windows, closing them, emitting them."""
+
+    def __init__(
+        self,
+        store: Any,
+        model: Model,
+        grace_ms: int,
+        idle_ms: int,
+        provisional_ms: int,
+        emit: Callable[[dict[str, Any]], None],
+        base_watermark: Callable[[Series], int],
+    ) -> None:
+        """`base_watermark` is a series' clock without its wall-clock closes: the device clock at a
+        gate, the task's watermark at a total's owner."""
+        self.store = store
+        self.base_watermark = base_watermark
+        self.model = model
+        self.routes = {route.name: route for route in model.routes}
+        self.grace_ms = grace_ms
+        self.idle_ms = idle_ms
+        self.provisional_ms = provisional_ms
+        self.emit = emit  # receives each indicator record
+        self.stateful = hasattr(model, "absorb")
+        self.pending: set[str] = set()  # series with windows touched but not yet emitted
+        self._due: list[tuple[int, str]] = []  # (close due, series key): a heap, entries may be stale
+        for key, series in store.items():
+            if not key.startswith("~"):
+                if any(meta[2] for meta in series["w"].values()):
+                    self.pending.add(key)
+                self._schedule(key, series)
+
+    # --- series ------------------------------------------------------------------------------
+
+    def route_of(self, key: str) -> tuple[Route, str]:
+        name, entity_id = key.split("|", 1)
+        return self.routes[name], entity_id
+
+    def series(self, place: Place) -> Series:
+        """The series of a place, created empty on first sight."""
+        series = self.store.data.get(place.key)
+        if series is None:
+            series = {"a": place.area_code, "c": 0, "s": 0, "n": None, "p": {}, "i": {}, "w": {}, "x": None}
+            self.store.data[place.key] = series
+        return series
+
+    def open_from(self, shape: Shape, starts: Sequence[int], watermark: int) -> int | None:
+        """The oldest of `starts` whose window is still open at `watermark`, or None when all closed."""
+        grace = self.grace_ms
+        for start in starts:
+            if shape.end(start) + grace > watermark:
+                return start
+        return None
+
+    def contribute(
+        self, key: str, series: Series, route: Route, pane: int, first: int, starts: Sequence[int]
+    ) -> Acc:
+        """The accumulator of the pane's contribution that counts from window `first` on, with every
+        window it counts in marked touched (windows whose tail it reaches are created)."""
+        contributions = series["p"].get(pane)
+        if contributions is None:
+            contributions = series["p"][pane] = {}
+        acc = contributions.get(first)
+        if acc is None:
+            acc = contributions[first] = self.model.empty(route)
+        self.touch_windows(key, series, route, pane, first, starts)
+        return acc
+
+    def touch_windows(
+        self, key: str, series: Series, route: Route, pane: int, first: int, starts: Sequence[int]
+    ) -> None:
+        windows, shape = series["w"], route.shape
+        due = series["n"]
+        for start in starts:
+            if start < first:
+                continue
+            meta = windows.get(start)
+            if meta is not None:
+                meta[2] = 1
+            elif shape.reports(start, pane):
+                windows[start] = [0, 0, 1]
+                end = shape.end(start) + self.grace_ms
+                if due is None or end < due:
+                    due = end
+        if due != series["n"]:
+            series["n"] = due
+            heapq.heappush(self._due, (due, key))
+        self.pending.add(key)
+        self.store.touch(key)
+
+    # --- closing -----------------------------------------------------------------------------
+
+    def close(self, key: str, series: Series, watermark: int, now: int, *, by_clock: bool = False) -> None:
+        """Emit as final and forget every window closed at `watermark`; drop panes no window needs;
+        delete the series once nothing is left (a gate keeps its clock: see `UpstreamTask.forget`)."""
+        route, entity_id = self.route_of(key)
+        shape, grace = route.shape, self.grace_ms
+        windows = series["w"]
+        place = Place(route, entity_id, series["a"])
+        for start in sorted(windows):
+            end = shape.end(start)
+            if end + grace > watermark:
+                break
+            meta = windows.pop(start)
+            if route.emit:
+                meta[0] += 1
+                self._emit_window(place, series, start, meta[0], True, end)
+            if by_clock and end + grace > series["s"]:
+                series["s"] = end + grace
+        panes = series["p"]
+        for pane in [p for p in panes if shape.end(shape.windows(p)[-1]) + grace <= watermark]:
+            del panes[pane]
+            series["i"].pop(pane, None)
+        if self.stateful and series["x"] is not None:
+            series["x"] = self.model.prune(route, series["x"], watermark - grace)  # type: ignore[attr-defined]
+        self._reschedule(key, series)
+        self.store.touch(key)
+
+    def _reschedule(self, key: str, series: Series) -> None:
+        route = self.route_of(key)[0]
+        shape, grace = route.shape, self.grace_ms
+        ends = [shape.end(start) + grace for start in series["w"]]
+        ends += [shape.end(shape.windows(pane)[-1]) + grace for pane in series["p"]]
+        series["n"] = min(ends) if ends else None
+        self._schedule(key, series)
+
+    def _schedule(self, key: str, series: Series) -> None:
+        if series["n"] is not None:
+            heapq.heappush(self._due, (series["n"], key))
+
+    def close_due(self, watermark: int, now: int) -> None:
+        """Close every series whose next window or pane is due at `watermark` (the owner's clock)."""
+        while self._due and self._due[0][0] <= watermark:
+            due, key = heapq.heappop(self._due)
+            series = self.store.data.get(key)
+            if series is None or series["n"] != due:
+                continue  # a stale entry: the series moved on or is gone
+            self.close(key, series, max(watermark, series["s"]), now)
+            self.drop_if_empty(key, series)
+
+    def watermark(self, series: Series) -> int:
+        """The series' effective watermark: its clock, or later where the wall clock closed windows."""
+        return max(self.base_watermark(series), series["s"])
+
+    def close_idle(self, now: int) -> None:
+        """Close windows of quiet series on the wall clock (end + grace + idle behind now)."""
+        idle_mark = now - self.idle_ms
+        for key, series in self.store.items():
+            if key.startswith("~") or series["n"] is None:
+                continue
+            if series["n"] <= idle_mark and idle_mark > self.watermark(series):
+                self.close(key, series, idle_mark, now, by_clock=True)
+                self.drop_if_empty(key, series)
+
+    def drop_if_empty(self, key: str, series: Series) -> None:
+        """Delete (tombstone) a series with nothing left, once its clock covers what the wall clock had
+        sealed, so that a straggler for one of its closed windows is still judged late. Gates keep
+        their device clock: the task forgets a device only past its horizon (streams/engine/upstream.py)."""
+        empty = not series["p"] and not series["w"] and series["x"] is None
+        if empty and not series["c"] and series["s"] <= self.base_watermark(series):
+            self.store.delete(key)
+            self.pending.discard(key)
+
+    # --- emission ----------------------------------------------------------------------------
+
+    def emit_pending(self, now: int) -> None:
+        """Provisional results of touched windows, each at most every `provisional_ms`."""
+        still: set[str] = set()
+        for key in self.pending:
+            series = self.store.data.get(key)
+            if series is None:
+                continue
+            route, entity_id = self.route_of(key)
+            if not route.emit:
+                continue
+            place = Place(route, entity_id, series["a"])
+            watermark = self.watermark(series)
+            for start, meta in series["w"].items():
+                if not meta[2]:
+                    continue
+                if now - meta[1] < self.provisional_ms:
+                    still.add(key)
+                    continue
+                meta[0] += 1
+                meta[1] = now
+                meta[2] = 0
+                self._emit_window(place, series, start, meta[0], False, watermark)
+            self.store.touch(key)
+        self.pending = still
+
+    def _emit_window(
+        self, place: Place, series: Series, start: int, revision: int, final: bool, as_of: int
+    ) -> None:
+        route = place.route
+        shape = route.shape
+        end = shape.end(start)
+        view = WindowView(
+            route,
+            place.entity_id,
+            place.area_code,
+            shape.report_start(start),
+            end,
+            self.window_panes(route, series, start),
+            series["x"],
+            end if final else min(end, as_of),
+            final,
+        )
+        for code, value, unit, samples, label in self.model.values(view):
+            self.emit(
+                {
+                    "indicator": code,
+                    "entity_type": route.entity_type,
+                    "entity_id": place.entity_id,
+                    "area_code": place.area_code,
+                    "window_start": view.start_ms,
+                    "window_end": end,
+                    "value": value,
+                    "unit": unit,
+                    "sample_count": samples,
+                    "revision": revision,
+                    "is_final": final,
+                    "computed_at": 0,  # stamped by the task at encoding
+                    "label": label,
+                }
+            )
+
+    def window_panes(self, route: Route, series: Series, start: int) -> list[tuple[int, Acc]]:
+        """The window's panes with what counts in it: contributions whose first window is at or
+        before its start (one per pane in the usual case, merged into a copy otherwise)."""
+        panes = []
+        contributions_by_pane = series["p"]
+        for pane in route.shape.panes(start):
+            contributions = contributions_by_pane.get(pane)
+            if not contributions:
+                continue
+            counted = [acc for first, acc in contributions.items() if NO_WINDOW < first <= start]
+            if len(counted) == 1:
+                panes.append((pane, counted[0]))
+            elif counted:
+                merged = self.model.empty(route)
+                for acc in counted:
+                    self.model.merge(route, merged, acc)
+                panes.append((pane, merged))
+        return panes
