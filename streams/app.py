@@ -1,47 +1,35 @@
-"""The Faust application: built from settings and endpoints, never at import time.
-
-Faust reads some bare environment variables itself and lets them override what the app passes;
-the platform's own settings therefore carry the `IOC_STREAMS_` prefix and are passed explicitly.
-"""
+"""The stream worker: every agent's processors on one runtime, built from settings, never at import time."""
 
 from __future__ import annotations
 
-import faust
+import socket
 
 from ioc.endpoints import Endpoints
 from ioc.serde import registry_client
 from ioc.settings import Settings
-from streams import (
-    alerts_agent,
-    environment_agent,
-    health_agent,
-    public_order_agent,
-    services_agent,
-    traffic_agent,
-)
+from streams.agents import traffic
+from streams.engine.runtime import Runtime, RuntimeConfig
+from streams.engine.topology import Node, Wiring
+
+AGENTS = (traffic,)
 
 
-def create_app(settings: Settings, endpoints: Endpoints) -> faust.App:
-    """The app with every agent registered; schemas are looked up in the registry here, once."""
+def processors(settings: Settings, endpoints: Endpoints) -> list[Node]:
+    """Every agent's processors; schemas are looked up in the registry here, once."""
+    wiring = Wiring(settings, registry_client(endpoints.registry))
+    return [node for agent in AGENTS for node in agent.processors(wiring)]
+
+
+def create_runtime(settings: Settings, endpoints: Endpoints) -> Runtime:
     streams = settings.streams
-    streams.data_dir.mkdir(parents=True, exist_ok=True)
-    app = faust.App(
-        f"{settings.topic_prefix}{streams.app_id}",
-        broker=f"kafka://{endpoints.kafka}",
-        store="memory://",
-        datadir=str(streams.data_dir),
-        web_enabled=False,
-        processing_guarantee="at_least_once",
-        consumer_auto_offset_reset="earliest",
-        topic_disable_leader=True,
-        broker_commit_every=500,
-        broker_commit_interval=1.0,
+    config = RuntimeConfig(
+        bootstrap=endpoints.kafka,
+        group_id=f"{settings.topic_prefix}{streams.app_id}",
+        instance_id=streams.instance_id or socket.gethostname(),
+        batch_size=streams.batch_size,
+        commit_interval_s=streams.commit_interval_s,
+        tick_interval_s=streams.close_check_interval_s,
+        session_timeout_ms=int(streams.session_timeout_s * 1000),
+        transaction_timeout_ms=int(streams.transaction_timeout_s * 1000),
     )
-    registry = registry_client(endpoints.registry)
-    traffic_agent.register(app, settings, registry)
-    public_order_agent.register(app, settings, registry)
-    alerts_agent.register(app, settings, registry)
-    environment_agent.register(app, settings, registry)
-    services_agent.register(app, settings, registry)
-    health_agent.register(app, settings, registry)
-    return app
+    return Runtime(processors(settings, endpoints), config)

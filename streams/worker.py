@@ -1,15 +1,21 @@
-"""`ioc worker`: run the Faust app until SIGTERM or Ctrl-C (Faust's worker handles both gracefully)."""
+"""`ioc worker`: run the stream worker until SIGTERM or Ctrl-C, then commit what it did and leave."""
 
 from __future__ import annotations
 
-import faust
+import logging
+import signal
+import threading
 
 from ioc.endpoints import resolve
 from ioc.settings import Settings
-from streams.app import create_app
+from streams.app import create_runtime
 
 
 def run_worker(settings: Settings) -> None:
-    """Build the app against the configured or local services and run it in the foreground."""
-    app = create_app(settings, resolve(settings, need=("kafka", "registry")))
-    faust.Worker(app, loglevel="INFO").execute_from_commandline()
+    """Build the runtime against the configured or local services and run it in the foreground."""
+    logging.basicConfig(level=logging.INFO, format="[%(asctime)s] %(levelname)s %(name)s: %(message)s")
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    runtime = create_runtime(settings, resolve(settings, need=("kafka", "registry")))
+    runtime.run(stop)
