@@ -139,10 +139,14 @@ class SourceTask:
 
     def process(self, topic: str, messages: Sequence[Message], out: Outputs) -> None:
         dead: list[Output] = []
-        self.fold(self.intake.records(messages, dead), out.now)
+        self.step(self.intake.records(messages, dead), out)
+        send_all(out, self.sinks.dead_topic, dead)
+
+    def step(self, items: Sequence[tuple[Origin, dict[str, Any]]], out: Outputs) -> None:
+        """Fold decoded records and send what they produced at once (finals, late events)."""
+        self.fold(items, out.now)
         self.sinks.indicators.send(out)
         send_all(out, self.sinks.late_topic, self.late)
-        send_all(out, self.sinks.dead_topic, dead)
         self.late = []
 
     def flush(self, out: Outputs) -> None:

@@ -156,10 +156,14 @@ class Book:
         self.store.touch(key)
 
     def _reschedule(self, key: str, series: Series) -> None:
+        """The series' next due time: its oldest window's or pane's end plus grace; for a series left
+        empty by the wall clock, the sealed time its clock must reach before it may be deleted."""
         route = self.route_of(key)[0]
         shape, grace = route.shape, self.grace_ms
         ends = [shape.end(start) + grace for start in series["w"]]
         ends += [shape.end(shape.windows(pane)[-1]) + grace for pane in series["p"]]
+        if not ends and series["s"] > self.base_watermark(series):
+            ends = [series["s"]]
         series["n"] = min(ends) if ends else None
         self._schedule(key, series)
 

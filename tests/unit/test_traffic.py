@@ -1,4 +1,4 @@
-"""Unit tests for streams.traffic: folding vehicle counts and violations, congestion, and where a
+"""Unit tests for streams.model.traffic: folding vehicle counts and violations, congestion, and where a
 camera's records count.
 
 Expected values are worked out by hand in comments. 2024-01-01T00:00:00Z = 1_704_067_200_000 ms.
@@ -6,20 +6,24 @@ Expected values are worked out by hand in comments. 2024-01-01T00:00:00Z = 1_704
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from ioc.province import Province
-from streams.traffic import (
-    AVERAGE_SPEED,
-    CONGESTION_LEVEL,
-    HOUR,
-    HOUR_BY_5_MIN,
-    MINUTE,
-    SPEED_RATIO,
-    VOLUME,
+from streams.model.indicators import TRAFFIC_AVERAGE_SPEED as AVERAGE_SPEED
+from streams.model.indicators import TRAFFIC_CONGESTION_LEVEL as CONGESTION_LEVEL
+from streams.model.indicators import TRAFFIC_SPEED_RATIO as SPEED_RATIO
+from streams.model.indicators import TRAFFIC_VOLUME as VOLUME
+from streams.model.routes import WindowView
+from streams.model.traffic import (
+    AREA_HOUR,
+    AREA_MINUTE,
+    AREA_VIOLATIONS_HOUR,
+    CAMERA_MINUTE,
+    CAMERA_VIOLATIONS_HOUR,
+    INTERSECTION_MINUTE,
+    MILLI,
     TrafficModel,
     ViolationModel,
     add_record,
@@ -30,7 +34,6 @@ from streams.traffic import (
     merge_sums,
     values,
 )
-from streams.windowed import WindowRef
 
 PROVINCE = Province.model_validate(
     {
@@ -62,7 +65,7 @@ def record(count: int, speed: float | None, camera: str = "CAM-1") -> dict[str, 
     return {
         "event_id": "E",
         "camera_id": camera,
-        "observed_at": datetime(2024, 1, 1, tzinfo=UTC),
+        "observed_at": 1_704_067_200_000,
         "vehicle_count": count,
         "average_speed_kmh": speed,
     }
@@ -70,49 +73,55 @@ def record(count: int, speed: float | None, camera: str = "CAM-1") -> dict[str, 
 
 def test_empty_window_has_nothing() -> None:
     """A new window must start from zero, or the first emission would carry phantom vehicles."""
-    assert empty() == {
-        "vehicles": 0,
-        "speed_sum": 0.0,
-        "speed_vehicles": 0,
-        "free_flow_sum": 0.0,
-        "records": 0,
-    }
+    assert empty() == {"vehicles": 0, "speed_sum": 0, "speed_vehicles": 0, "free_flow_sum": 0, "records": 0}
 
 
 def test_empty_returns_a_fresh_dict_each_time() -> None:
     """Two windows must never share one accumulator."""
-    add_record(empty(), record(3, 50.0))
+    add_record(empty(), record(3, 50.0), None)
     assert empty()["vehicles"] == 0
 
 
 def test_add_record_weights_speed_and_free_flow_by_vehicle_count() -> None:
     """A lane with 40 cars at 30 km/h weighs four times one with 10 cars at 80 km/h."""
     acc = empty()
-    add_record(acc, record(40, 30.0), 50.0)
-    add_record(acc, record(10, 80.0), 60.0)
-    # vehicles 50; speed_sum 40*30 + 10*80 = 2000; free-flow sum 40*50 + 10*60 = 2600.
+    add_record(acc, record(40, 30.0), 50 * MILLI)
+    add_record(acc, record(10, 80.0), 60 * MILLI)
+    # vehicles 50; speed_sum 40*30 + 10*80 = 2000 km/h; free-flow sum 40*50 + 10*60 = 2600 (in m-km/h).
     assert (acc["vehicles"], acc["records"], acc["speed_vehicles"]) == (50, 2, 50)
-    assert acc["speed_sum"] == pytest.approx(2000.0)
-    assert acc["free_flow_sum"] == pytest.approx(2600.0)
+    assert (acc["speed_sum"], acc["free_flow_sum"]) == (2000 * MILLI, 2600 * MILLI)
+
+
+def test_speed_sums_are_integers_so_their_order_does_not_matter() -> None:
+    """Totals add partials in whatever order partitions send them: float sums would differ in the
+    last digit (0.1 + 0.2 + 0.3 != 0.3 + 0.2 + 0.1), integer sums of thousandths cannot."""
+    speeds = [0.1, 0.2, 0.3, 33.333, 47.1]
+    forward, backward = empty(), empty()
+    for speed in speeds:
+        add_record(forward, record(1, speed), None)
+    for speed in reversed(speeds):
+        add_record(backward, record(1, speed), None)
+    assert forward == backward
+    assert isinstance(forward["speed_sum"], int)
 
 
 def test_records_without_speed_count_vehicles_but_not_speed() -> None:
     """A counter without a speed sensor adds to the volume but must not drag the average toward 0."""
     acc = empty()
-    add_record(acc, record(40, 30.0), 50.0)
-    add_record(acc, record(5, None), 50.0)
-    add_record(acc, {"camera_id": "CAM-1", "vehicle_count": 7}, 50.0)
+    add_record(acc, record(40, 30.0), 50 * MILLI)
+    add_record(acc, record(5, None), 50 * MILLI)
+    add_record(acc, record(7, None), 50 * MILLI)
     # vehicles 40 + 5 + 7 = 52, speed and free flow only from the 40: 1200 and 2000.
     assert (acc["vehicles"], acc["records"], acc["speed_vehicles"]) == (52, 3, 40)
-    assert (acc["speed_sum"], acc["free_flow_sum"]) == (pytest.approx(1200.0), pytest.approx(2000.0))
+    assert (acc["speed_sum"], acc["free_flow_sum"]) == (1200 * MILLI, 2000 * MILLI)
 
 
 def test_zero_count_record_does_not_weigh_its_speed() -> None:
     """A speed reported over zero vehicles is meaningless and must not move the average."""
     acc = empty()
-    add_record(acc, record(10, 50.0))
-    add_record(acc, record(0, 200.0))
-    assert (acc["vehicles"], acc["speed_vehicles"], acc["speed_sum"]) == (10, 10, pytest.approx(500.0))
+    add_record(acc, record(10, 50.0), None)
+    add_record(acc, record(0, 200.0), None)
+    assert (acc["vehicles"], acc["speed_vehicles"], acc["speed_sum"]) == (10, 10, 500 * MILLI)
 
 
 @pytest.mark.parametrize(
@@ -139,11 +148,11 @@ def test_congestion_level_bounds(ratio: float | None, level: int | None) -> None
 def test_values_of_an_intersection_window() -> None:
     """Volume, weighted speed, ratio against free flow and the level that ratio gives."""
     acc = empty()
-    add_record(acc, record(10, 10.0), 50.0)
-    add_record(acc, record(30, 20.0), 50.0)
-    add_record(acc, record(5, None), 50.0)
+    add_record(acc, record(10, 10.0), 50 * MILLI)
+    add_record(acc, record(30, 20.0), 50 * MILLI)
+    add_record(acc, record(5, None), 50 * MILLI)
     # volume 45; speed (100 + 600) / 40 = 17.5; ratio 700 / (40*50 = 2000) = 0.35 -> level 3.
-    got = {code: (value, unit, samples) for code, value, unit, samples in values(acc, with_congestion=True)}
+    got = {code: (value, unit, n) for code, value, unit, n, _ in values(acc, with_congestion=True)}
     assert got == {
         VOLUME: (45.0, "vehicles", 3),
         AVERAGE_SPEED: (pytest.approx(17.5), "km/h", 3),
@@ -155,23 +164,23 @@ def test_values_of_an_intersection_window() -> None:
 def test_values_without_speed_report_null_not_zero() -> None:
     """No measured speed is unknown congestion, not a jam (0 km/h would read as level 4)."""
     acc = empty()
-    add_record(acc, record(5, None), 50.0)
-    got = {code: value for code, value, _, _ in values(acc, with_congestion=True)}
+    add_record(acc, record(5, None), 50 * MILLI)
+    got = {code: value for code, value, *_ in values(acc, with_congestion=True)}
     assert got == {VOLUME: 5.0, AVERAGE_SPEED: None, SPEED_RATIO: None, CONGESTION_LEVEL: None}
 
 
 def test_camera_windows_have_no_congestion() -> None:
     """A camera has no free-flow speed of its own: only volume and speed."""
-    codes = [code for code, _, _, _ in values(empty(), with_congestion=False)]
+    codes = [code for code, *_ in values(empty(), with_congestion=False)]
     assert codes == [VOLUME, AVERAGE_SPEED]
 
 
 def test_merge_sums_adds_a_pane_field_by_field() -> None:
     """Merging two panes equals adding their records to one window."""
     one, two, both = empty(), empty(), empty()
-    add_record(one, record(4, 20.0), 50.0)
-    add_record(two, record(6, 40.0), 60.0)
-    for r, ff in ((record(4, 20.0), 50.0), (record(6, 40.0), 60.0)):
+    add_record(one, record(4, 20.0), 50 * MILLI)
+    add_record(two, record(6, 40.0), 60 * MILLI)
+    for r, ff in ((record(4, 20.0), 50 * MILLI), (record(6, 40.0), 60 * MILLI)):
         add_record(both, r, ff)
     merge_sums(one, two)
     assert one == both
@@ -193,32 +202,57 @@ def test_unconfigured_camera_still_counts_for_the_province() -> None:
     assert camera_areas(PROVINCE, "CAM-NEW") == ("", ("75",))
 
 
-def test_traffic_routes_of_a_camera() -> None:
-    """The camera minute is the gate; then the intersection minute, and every area by minute and by
-    hour hopping every 5 minutes."""
-    routes = TrafficModel(PROVINCE).routes(record(1, None))
-    got = [(r.processor, r.entity_type, r.entity_id, r.area_code, r.spec) for r in routes]
+def test_where_a_camera_counts() -> None:
+    """The camera minute is the gate; the intersection minute and every area (ward, province,
+    corridor) by minute and by hour hopping every 5 minutes are totals, grouped by window shape."""
+    placement = TrafficModel(PROVINCE).place(record(1, None))
+    assert placement.key == "CAM-1"
+    assert placement.gate is not None
+    assert (placement.gate.route, placement.gate.entity_id, placement.gate.area_code) == (
+        CAMERA_MINUTE,
+        "CAM-1",
+        "26001",
+    )
+    got = [(p.route, p.entity_id, p.area_code) for _, places in placement.totals for p in places]
     assert got == [
-        ("traffic/camera/1m", "camera", "CAM-1", "26001", MINUTE),
-        ("traffic/intersection/1m", "intersection", "INT-1", "26001", MINUTE),
-        ("traffic/area/1m", "area", "26001", "26001", MINUTE),
-        ("traffic/area/1h", "area", "26001", "26001", HOUR_BY_5_MIN),
-        ("traffic/area/1m", "area", "75", "75", MINUTE),
-        ("traffic/area/1h", "area", "75", "75", HOUR_BY_5_MIN),
-        ("traffic/area/1m", "area", "Z-QL1A", "Z-QL1A", MINUTE),
-        ("traffic/area/1h", "area", "Z-QL1A", "Z-QL1A", HOUR_BY_5_MIN),
+        (INTERSECTION_MINUTE, "INT-1", "26001"),
+        (AREA_MINUTE, "26001", "26001"),
+        (AREA_MINUTE, "75", "75"),
+        (AREA_MINUTE, "Z-QL1A", "Z-QL1A"),
+        (AREA_HOUR, "26001", "26001"),
+        (AREA_HOUR, "75", "75"),
+        (AREA_HOUR, "Z-QL1A", "Z-QL1A"),
     ]
+    assert [shape for shape, _ in placement.totals] == [INTERSECTION_MINUTE.shape, AREA_HOUR.shape]
+
+
+def view(route: Any, entity_id: str, acc: dict[str, Any]) -> WindowView:
+    return WindowView(route, entity_id, "26001", 0, 60_000, [(0, acc)], None, 60_000, True)
 
 
 def test_traffic_model_uses_the_intersection_free_flow_speed() -> None:
     """INT-1's free flow is 50 km/h: 20 cars at 25 km/h give a ratio of 500 / 1000 = 0.5."""
     model = TrafficModel(PROVINCE)
-    acc = model.empty()
-    model.add(acc, record(20, 25.0))
-    ref = WindowRef("traffic/intersection/1m", "intersection", "INT-1", "26001", 0, 60_000)
-    got = {code: value for code, value, _, _ in model.indicators(ref, acc)}
+    acc = model.empty(INTERSECTION_MINUTE)
+    model.add(INTERSECTION_MINUTE, acc, record(20, 25.0))
+    got = {code: value for code, value, *_ in model.values(view(INTERSECTION_MINUTE, "INT-1", acc))}
     assert got[SPEED_RATIO] == pytest.approx(0.5)
     assert got[CONGESTION_LEVEL] == 1.0
+
+
+def test_a_window_of_several_panes_adds_them_up() -> None:
+    """An hour hopping by five minutes is twelve panes: its volume is theirs added."""
+    model = TrafficModel(PROVINCE)
+    panes = []
+    for index, count in enumerate((3, 4, 5)):
+        acc = model.empty(AREA_HOUR)
+        model.add(AREA_HOUR, acc, record(count, 30.0))
+        panes.append((index * 300_000, acc))
+    window = WindowView(AREA_HOUR, "75", "75", 0, 3_600_000, panes, None, 3_600_000, True)
+    got = {code: value for code, value, *_ in model.values(window)}
+    assert got[VOLUME] == 12.0
+    assert got[AVERAGE_SPEED] == pytest.approx(30.0)
+    assert [acc["vehicles"] for _, acc in panes] == [3, 4, 5]  # the panes themselves are left as they were
 
 
 @pytest.mark.parametrize(
@@ -241,21 +275,24 @@ def test_traffic_model_accepts_a_good_record() -> None:
     assert TrafficModel(PROVINCE).problem(record(0, None)) is None
 
 
-def test_violation_routes_and_indicators() -> None:
+def test_violation_places_and_indicators() -> None:
     """Violations count per camera hour (the gate) and per area hour, one indicator per type."""
     model = ViolationModel(PROVINCE)
-    routes = model.routes({"camera_id": "CAM-2"})
-    assert [(r.entity_type, r.entity_id, r.spec) for r in routes] == [
-        ("camera", "CAM-2", HOUR),
-        ("area", "26001", HOUR),
-        ("area", "75", HOUR),
-        ("area", "Z-QL1A", HOUR),
+    placement = model.place({"camera_id": "CAM-2"})
+    assert placement.gate is not None and placement.gate.route == CAMERA_VIOLATIONS_HOUR
+    totals = [(p.route, p.entity_id) for _, places in placement.totals for p in places]
+    assert totals == [
+        (AREA_VIOLATIONS_HOUR, "26001"),
+        (AREA_VIOLATIONS_HOUR, "75"),
+        (AREA_VIOLATIONS_HOUR, "Z-QL1A"),
     ]
-    acc = model.empty()
+    acc = model.empty(AREA_VIOLATIONS_HOUR)
     for kind in ("red_light", "wrong_way", "red_light"):
-        model.add(acc, {"violation_type": kind})
-    ref = WindowRef("violations/area/1h", "area", "26001", "26001", 0, 3_600_000)
-    assert model.indicators(ref, acc) == [
-        ("traffic.violations.red_light", 2.0, "violations/h", 2),
-        ("traffic.violations.wrong_way", 1.0, "violations/h", 1),
+        model.add(AREA_VIOLATIONS_HOUR, acc, {"violation_type": kind})
+    window = WindowView(
+        AREA_VIOLATIONS_HOUR, "26001", "26001", 0, 3_600_000, [(0, acc)], None, 3_600_000, True
+    )
+    assert model.values(window) == [
+        ("traffic.violations.red_light", 2.0, "violations/h", 2, ""),
+        ("traffic.violations.wrong_way", 1.0, "violations/h", 1, ""),
     ]
