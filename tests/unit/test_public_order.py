@@ -1,29 +1,22 @@
-"""Unit tests for streams.public_order: crowd density and level per zone, incidents per hour by area,
-through the shared window aggregator with a stand-in table. T = 2024-01-01T00:00:00Z."""
+"""Unit tests for streams.model.public_order: crowd density and level per zone, incidents per hour by
+area, through the window engine (tests/unit/stream_harness.py). T = 2024-01-01T00:00:00Z."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from avro_schemas import load_schema
 from ioc.province import Province
-from ioc.serde import AvroEncoder
-from streams.late_events import LateEventSink, Origin
-from streams.public_order import (
-    CROWD_DENSITY,
-    CROWD_LEVEL,
-    CrowdModel,
-    IncidentModel,
-    crowd_level,
-    density_of,
-)
-from streams.windowed import WindowedAggregator, WindowModel
-from tests.unit.test_windowed import MIN, T_MS, Table, read
+from streams.model.indicators import PUBLIC_ORDER_CROWD_DENSITY as CROWD_DENSITY
+from streams.model.indicators import PUBLIC_ORDER_CROWD_LEVEL as CROWD_LEVEL
+from streams.model.public_order import CrowdModel, IncidentModel, crowd_level, density_of
+from streams.model.routes import Model
+from tests.unit.stream_harness import TIMING, Deployment
 
-T = datetime(2024, 1, 1, tzinfo=UTC)
+T = 1_704_067_200_000
+S = 1_000
+MIN = 60_000
 PROVINCE = Province.model_validate(
     {
         "code": "75",
@@ -61,7 +54,6 @@ PROVINCE = Province.model_validate(
         ],
     }
 )
-ORIGIN = Origin("ioc.camera.crowd-density", 0, 3, "SRC")
 
 
 @pytest.mark.parametrize(
@@ -84,7 +76,7 @@ def test_crowd_level_bounds(density: float | None, crowded: float | None, level:
     assert crowd_level(density, crowded) == level
 
 
-def crowd(event_id: str, at: datetime, persons: int, density: float | None, **extra: Any) -> dict[str, Any]:
+def crowd(event_id: str, at: int, persons: int, density: float | None, **extra: Any) -> dict[str, Any]:
     return {
         "event_id": event_id,
         "camera_id": "CAM-1",
@@ -122,30 +114,33 @@ def test_crowd_model_names_the_field_and_rule_a_record_breaks(
 
 
 def test_crowd_zone_is_the_named_zone_else_the_camera_zone_else_the_raw_id() -> None:
+    """The camera's minute is the gate (where a record is judged once); the zone is a total."""
     model = CrowdModel(PROVINCE)
-    named = model.routes(crowd("a", T, 1, 1.0, zone_id="CZ-2"))[0]
-    assert (named.entity_type, named.entity_id, named.area_code) == ("zone", "CZ-2", "26002")
+
+    def zone(record: dict[str, Any]) -> tuple[str, str]:
+        placement = model.place(record)
+        assert placement.gate is not None and placement.gate.entity_id == record["camera_id"]
+        [(_, [place])] = placement.totals
+        return place.entity_id, place.area_code
+
+    assert zone(crowd("a", T, 1, 1.0, zone_id="CZ-2")) == ("CZ-2", "26002")
     # "left-half" is the vendor's own zone name in CAM-1's view: CAM-1 watches CZ-1.
-    by_camera = model.routes(crowd("a", T, 1, 1.0, zone_id="left-half"))[0]
-    assert (by_camera.entity_id, by_camera.area_code) == ("CZ-1", "26001")
-    raw = model.routes(crowd("a", T, 1, 1.0, camera_id="CAM-2", zone_id="gate-3"))[0]
-    assert (raw.entity_id, raw.area_code) == ("gate-3", "26002")
+    assert zone(crowd("a", T, 1, 1.0, zone_id="left-half")) == ("CZ-1", "26001")
+    assert zone(crowd("a", T, 1, 1.0, camera_id="CAM-2", zone_id="gate-3")) == ("gate-3", "26002")
 
 
-def aggregator(model: WindowModel) -> WindowedAggregator:
-    return WindowedAggregator(
-        Table(),  # type: ignore[arg-type]
-        model,
-        AvroEncoder(load_schema("derived/indicators"), 1),
-        LateEventSink(AvroEncoder(load_schema("derived/late_events"), 2)),
-        grace_ms=30_000,
-        idle_ms=60_000,
-        provisional_ms=0,
-    )
-
-
-def finals(agg: WindowedAggregator) -> list[tuple[str, str, str, int, float | None, int]]:
-    rows = [read("derived/indicators", v) for _, v in agg.close_due(T_MS + 86_400_000)]
+def finals(
+    model: Model, records: list[dict[str, Any]], schema: str
+) -> list[tuple[str, str, str, int, float | None, int]]:
+    """Every final of the records folded on one partition, once the wall clock is far ahead."""
+    d = Deployment(model, partitions=1, owners=2, timing=TIMING, schema=schema, opened_ms=T)
+    d.fold(0, records, T)
+    far = T + 86_400_000
+    for _ in range(2):
+        d.run_until_quiet(far)
+        d.tick(far)
+    d.run_until_quiet(far)
+    rows = [r for r in d.indicators() if r["is_final"]]
     return sorted(
         (
             r["indicator"],
@@ -162,22 +157,19 @@ def finals(agg: WindowedAggregator) -> list[tuple[str, str, str, int, float | No
 def test_crowd_minute_mean_density_and_level_with_duplicate_and_unknown_density() -> None:
     """Minute 00:00 of CZ-1: densities 3.0 and 5.0 (the re-sent 5.0 once; the record without density
     or area counts nowhere in the mean): mean 4.0 = 2x the zone's 2.0 -> level 3 (overloaded)."""
-    agg = aggregator(CrowdModel(PROVINCE))
     records = [
-        crowd("a", T + timedelta(seconds=5), 120, 3.0),
-        crowd("b", T + timedelta(seconds=25), 200, 5.0),
-        crowd("b", T + timedelta(seconds=25), 200, 5.0),
-        crowd("c", T + timedelta(seconds=45), 80, None),
+        crowd("a", T + 5 * S, 120, 3.0),
+        crowd("b", T + 25 * S, 200, 5.0),
+        crowd("b", T + 25 * S, 200, 5.0),
+        crowd("c", T + 45 * S, 80, None),
     ]
-    agg.fold(0, [(ORIGIN, r) for r in records], T_MS)
-    assert finals(agg) == [
-        (CROWD_DENSITY, "zone", "CZ-1", T_MS, 4.0, 2),
-        (CROWD_LEVEL, "zone", "CZ-1", T_MS, 3.0, 2),
+    assert finals(CrowdModel(PROVINCE), records, "camera/crowd_density") == [
+        (CROWD_DENSITY, "zone", "CZ-1", T, 4.0, 2),
+        (CROWD_LEVEL, "zone", "CZ-1", T, 3.0, 2),
     ]
-    assert agg.duplicates == 1
 
 
-def incident(event_id: str, at: datetime, kind: str, camera: str = "CAM-1") -> dict[str, Any]:
+def incident(event_id: str, at: int, kind: str, camera: str = "CAM-1") -> dict[str, Any]:
     return {"event_id": event_id, "camera_id": camera, "observed_at": at, "incident_type": kind}
 
 
@@ -185,24 +177,22 @@ def test_incidents_per_hour_by_type_and_area_without_camera_indicators() -> None
     """Hour 00:00: CAM-1 (ward 26001) has 2 accidents (one re-sent) and a fight; CAM-2 (26002) a
     fire at 00:59:59.999; 01:00 starts the next hour. The province 75 sums both wards. The camera
     hour only guards against duplicates and emits nothing of its own."""
-    agg = aggregator(IncidentModel(PROVINCE))
     records = [
-        incident("a", T + timedelta(minutes=3), "accident"),
-        incident("a", T + timedelta(minutes=3), "accident"),
-        incident("b", T + timedelta(minutes=10), "accident"),
-        incident("c", T + timedelta(minutes=20), "fight"),
-        incident("d", T + timedelta(minutes=59, seconds=59, milliseconds=999), "fire_smoke", "CAM-2"),
-        incident("e", T + timedelta(hours=1), "fight", "CAM-2"),
+        incident("a", T + 3 * MIN, "accident"),
+        incident("a", T + 3 * MIN, "accident"),
+        incident("b", T + 10 * MIN, "accident"),
+        incident("c", T + 20 * MIN, "fight"),
+        incident("d", T + 60 * MIN - 1, "fire_smoke", "CAM-2"),
+        incident("e", T + 60 * MIN, "fight", "CAM-2"),
     ]
-    agg.fold(0, [(ORIGIN, r) for r in records], T_MS)
     hour = 60 * MIN
-    assert finals(agg) == [
-        ("public_order.incidents.accident", "area", "26001", T_MS, 2.0, 2),
-        ("public_order.incidents.accident", "area", "75", T_MS, 2.0, 2),
-        ("public_order.incidents.fight", "area", "26001", T_MS, 1.0, 1),
-        ("public_order.incidents.fight", "area", "26002", T_MS + hour, 1.0, 1),
-        ("public_order.incidents.fight", "area", "75", T_MS, 1.0, 1),
-        ("public_order.incidents.fight", "area", "75", T_MS + hour, 1.0, 1),
-        ("public_order.incidents.fire_smoke", "area", "26002", T_MS, 1.0, 1),
-        ("public_order.incidents.fire_smoke", "area", "75", T_MS, 1.0, 1),
+    assert finals(IncidentModel(PROVINCE), records, "camera/incidents") == [
+        ("public_order.incidents.accident", "area", "26001", T, 2.0, 2),
+        ("public_order.incidents.accident", "area", "75", T, 2.0, 2),
+        ("public_order.incidents.fight", "area", "26001", T, 1.0, 1),
+        ("public_order.incidents.fight", "area", "26002", T + hour, 1.0, 1),
+        ("public_order.incidents.fight", "area", "75", T, 1.0, 1),
+        ("public_order.incidents.fight", "area", "75", T + hour, 1.0, 1),
+        ("public_order.incidents.fire_smoke", "area", "26002", T, 1.0, 1),
+        ("public_order.incidents.fire_smoke", "area", "75", T, 1.0, 1),
     ]
