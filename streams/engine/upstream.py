@@ -201,9 +201,13 @@ class SourceTask:
             gate = placement.gate
             if gate is not None:
                 if event_ms < clock - horizon:
-                    self._late(origin, record, gate, event_ms, event_ms, clock - horizon, now)
+                    for place in (gate, *placement.also):
+                        self._late(origin, record, place, event_ms, event_ms, clock - horizon, now)
                     continue
-                if not self._gate(origin, record, event_ms, gate, now):
+                accepted = self._gate(origin, record, event_ms, gate, now)
+                for other in placement.also:  # judged alone; only the first gate decides for totals
+                    self._gate(origin, record, event_ms, other, now, count_duplicate=False)
+                if not accepted:
                     continue
             for index, (shape, places) in enumerate(placement.totals):
                 self._total(origin, record, event_ms, placement, index, shape, places, source_clock, now)
@@ -214,8 +218,18 @@ class SourceTask:
                     clock = event_ms
         self.clock = clock
 
-    def _gate(self, origin: Origin, record: dict[str, Any], event_ms: int, gate: Place, now: int) -> bool:
-        """Judge and fold one record at its device's windows; False when it counts nowhere."""
+    def _gate(
+        self,
+        origin: Origin,
+        record: dict[str, Any],
+        event_ms: int,
+        gate: Place,
+        now: int,
+        *,
+        count_duplicate: bool = True,
+    ) -> bool:
+        """Judge and fold one record at one of its device's gates; False when it counts nowhere there.
+        A duplicate is counted (`duplicates`) at the first gate only, so once per record."""
         key = gate.key
         book = self.book
         series = self.store.data.get(key) or book.series(gate)
@@ -231,7 +245,7 @@ class SourceTask:
         event_id = str(record["event_id"])
         seen = self._ids(key, series, pane)
         if event_id in seen:
-            self.duplicates += 1
+            self.duplicates += count_duplicate
             return False
         seen.add(event_id)
         series["i"][pane].append(event_id)

@@ -49,18 +49,25 @@ class Placement:
     the totals it counts in, which other tasks own, grouped by window shape (every total of one shape
     judges a record alike). `key` names the placement (the device, usually): the engine adds a record
     once per shape to a running sum for its placement and spreads that sum over the totals at commit,
-    instead of adding every record to every total. Models build placements once per device."""
+    instead of adding every record to every total. `also` are further gates of the same device (a
+    station's hourly and daily VN_AQI): each judges the record on its own windows, and only `gate`
+    decides whether it counts in the totals. Models build placements once per device."""
 
     key: str
     gate: Place | None
     totals: tuple[tuple[Shape, tuple[Place, ...]], ...] = ()
+    also: tuple[Place, ...] = ()
 
     @classmethod
-    def of(cls, key: str, gate: Place | None, totals: Sequence[Place] = ()) -> Placement:
+    def of(
+        cls, key: str, gate: Place | None, totals: Sequence[Place] = (), also: Sequence[Place] = ()
+    ) -> Placement:
+        if also and gate is None:
+            raise ValueError(f"placement {key}: further gates need a first gate")
         shapes: dict[Shape, list[Place]] = {}
         for place in totals:
             shapes.setdefault(place.route.shape, []).append(place)
-        return cls(key, gate, tuple((shape, tuple(places)) for shape, places in shapes.items()))
+        return cls(key, gate, tuple((shape, tuple(places)) for shape, places in shapes.items()), tuple(also))
 
 
 @dataclass(frozen=True)

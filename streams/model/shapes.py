@@ -30,21 +30,25 @@ class Sliding:
     """Windows of `size_ms` starting every `hop_ms` (tumbling when the hop is 0 or the size), aligned so
     that starts fall on `offset_ms` modulo the hop (0: the epoch, UTC). `report_ms` (0: the whole
     window) is the reported tail. The size need not be a multiple of the hop: the daily VN_AQI is a
-    local day plus the seven hours before it (31 h) starting every 24 h."""
+    local day plus the seven hours before it (31 h) starting every 24 h. `exist_ms` (0: the reported
+    tail) is the tail whose data makes a window exist, where it differs: the 24 h rainfall reports its
+    whole span but exists only when its last hour holds readings, a trailing sum for each hour heard."""
 
     size_ms: int
     hop_ms: int = 0
     offset_ms: int = 0
     report_ms: int = 0
+    exist_ms: int = 0
     pane_ms: int = field(init=False)
 
     def __post_init__(self) -> None:
         step = self.hop_ms or self.size_ms
         if self.size_ms <= 0 or self.hop_ms < 0 or step > self.size_ms:
             raise ValueError(f"window size must be positive and at least its hop, got {self}")
-        if not 0 <= self.report_ms <= self.size_ms:
+        if not 0 <= self.report_ms <= self.size_ms or not 0 <= self.exist_ms <= self.size_ms:
             raise ValueError(f"the reported tail must lie inside the window, got {self}")
-        pane = math.gcd(self.size_ms, step, self.report_ms or self.size_ms, self.offset_ms or step)
+        tails = (self.report_ms or self.size_ms, self.exist_ms or self.size_ms)
+        pane = math.gcd(self.size_ms, step, *tails, self.offset_ms or step)
         object.__setattr__(self, "pane_ms", pane)
 
     @property
@@ -84,8 +88,10 @@ class Sliding:
         return range(start, start + self.size_ms, self.pane_ms)
 
     def reports(self, start: int, pane: int) -> bool:
-        """Whether the pane lies in the window's reported tail (data there makes the window exist)."""
-        return self.report_start(start) <= pane < start + self.size_ms
+        """Whether data in the pane makes the window exist: the pane lies in its reported tail (or in
+        its `exist_ms` tail, when set)."""
+        end = start + self.size_ms
+        return end - (self.exist_ms or self.report_ms or self.size_ms) <= pane < end
 
 
 @dataclass(frozen=True)
