@@ -4,7 +4,8 @@
 it fills a topic of its own with vehicle-count batches, then drains it three ways, one after the
 other on the same messages:
 
-- `read-only`: consume, decode and map to rows, no insert: the ceiling any sink can reach here;
+- `read-only`: consume (with the sink's own consumer settings, `read_committed` included), decode and
+  map to rows, no insert: the ceiling any sink can reach here;
 - `chdb`: the sink inserting into an in-process chDB, as the embedded warehouse runs its sinks;
 - `http`: the sink inserting through ClickHouse's HTTP interface (the warehouse as `ioc_writer`),
   as `ioc sinks run` writes to a ClickHouse server.
@@ -37,7 +38,7 @@ from ioc.serde import AvroDecoder, registry_client
 from ioc.settings import Settings
 from load_tests.live import kafka_sender
 from sinks.migrate import migrate
-from sinks.sink import TopicSink
+from sinks.sink import TopicSink, sink_consumer_config
 from sinks.tables import MAPPINGS
 from topics.apply import apply_topics
 from topics.catalog import CAMERA_VEHICLE_COUNTS
@@ -88,7 +89,7 @@ def consumer_config(endpoints: Endpoints, topic: str, way: str) -> dict[str, Any
 def read_only(endpoints: Endpoints, topic: str, records: int) -> int:
     """Consume, decode and map every message to rows, inserting nothing; returns the rows mapped."""
     decoder = AvroDecoder(registry_client(endpoints.registry), load_schema(SPEC.schema))
-    consumer = Consumer(consumer_config(endpoints, topic, "read-only") | {"auto.offset.reset": "earliest"})
+    consumer = Consumer(sink_consumer_config(consumer_config(endpoints, topic, "read-only")))
     consumer.subscribe([topic])
     rows = 0
     try:

@@ -4,7 +4,8 @@ escalate, serve the acknowledgement links, and publish the audit trail to `ioc.d
 Offsets are committed only after the changes read are stored in the state file (see `state.py`), so
 a crash at any point neither loses an alert nor notifies twice. On its first start the router's
 consumer group reads the topic from the beginning: alerts raised before it was deployed still reach
-someone (resolved ones are only recorded).
+someone (resolved ones are only recorded). It reads only committed transactions: the stream worker
+writes the alerts topic in Kafka transactions, and an aborted one leaves its records in the log.
 """
 
 from __future__ import annotations
@@ -101,6 +102,18 @@ class AckServer:
         self.thread.join(timeout=10)
 
 
+def router_consumer_config(bootstrap: str, settings: Settings) -> dict[str, str | bool]:
+    """The router's consumer: its own group, offsets committed by the router after the state file
+    has the changes, a first start from the beginning, and no record of an aborted transaction."""
+    return {
+        "bootstrap.servers": bootstrap,
+        "group.id": f"{settings.topic_prefix}{settings.routing.group_id}",
+        "enable.auto.commit": False,
+        "auto.offset.reset": "earliest",
+        "isolation.level": "read_committed",
+    }
+
+
 def run_router(
     settings: Settings,
     stop: threading.Event,
@@ -124,14 +137,7 @@ def run_router(
         NOTIFICATIONS.full_name(prefix),
         encoder.encode,
     )
-    consumer = Consumer(
-        {
-            "bootstrap.servers": endpoints.kafka,
-            "group.id": f"{prefix}{settings.routing.group_id}",
-            "enable.auto.commit": False,
-            "auto.offset.reset": "earliest",
-        }
-    )
+    consumer = Consumer(router_consumer_config(endpoints.kafka, settings))
     consumer.subscribe([ALERTS.full_name(prefix)])
     ack_server = AckServer(settings, store, clock)
     ack_server.start()

@@ -7,6 +7,10 @@ its Kafka topic, partition and offset, and on each partition assignment the sink
 highest offset the table already holds, so a crash between insert and commit resumes after the
 inserted rows instead of inserting them again. The insert's deduplication token (topic, partition
 and offset range) also drops a retried insert that reached ClickHouse before an error was reported.
+
+The sink reads with `isolation.level=read_committed`: the stream worker writes the derived topics
+(indicators, alerts, late events, dead letters) in Kafka transactions, and an aborted transaction
+leaves its records in the log, where a read_uncommitted consumer would store them.
 """
 
 from __future__ import annotations
@@ -47,6 +51,17 @@ RETRIABLE_COMMIT_ERRORS = {
 Messages = list[tuple[int, list[Row]]]  # (offset, rows of that message), per partition
 
 
+def sink_consumer_config(base: dict[str, Any]) -> dict[str, Any]:
+    """The sink's consumer settings over `base` (bootstrap servers, group id): offsets committed by
+    the sink itself after the insert, a partition the group never committed read from its start,
+    and only records of committed transactions."""
+    return base | {
+        "enable.auto.commit": False,
+        "auto.offset.reset": "earliest",
+        "isolation.level": "read_committed",
+    }
+
+
 def is_row_rejection(exc: Exception) -> bool:
     """Whether ClickHouse (or the client encoding for it) refused the data rather than the request."""
     if isinstance(exc, DataError | ProgrammingError | ValueError | TypeError | OverflowError):
@@ -75,9 +90,7 @@ class TopicSink:
         self.dead_letters = dead_letters
         self.batch_max_records = batch_max_records
         self.batch_max_seconds = batch_max_seconds
-        self.consumer = Consumer(
-            consumer_config | {"enable.auto.commit": False, "auto.offset.reset": "earliest"}
-        )
+        self.consumer = Consumer(sink_consumer_config(consumer_config))
         self.rows_written = 0
         self.rejected_messages = 0
         self.insert_failures = 0
