@@ -17,14 +17,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import msgpack
 from confluent_kafka import Message
 
 from streams.engine.inputs import Origin, Output
 from streams.engine.outputs import send_all
 from streams.engine.runtime import Outputs
 from streams.engine.store import Store
-from streams.engine.upstream import Sinks, Timing
+from streams.engine.upstream import Sinks, Timing, read_partials
 from streams.engine.windowing import NO_WINDOW, Book, Model, Place
 
 PROGRESS_KEY = "~progress"
@@ -66,11 +65,10 @@ class OwnerTask:
     def process(self, topic: str, messages: Sequence[Message], out: Outputs) -> None:
         now = out.now
         for message in messages:
-            body = msgpack.unpackb(message.value(), raw=False, strict_map_key=False)
-            origin = Origin(topic, message.partition(), message.offset(), body["u"])
-            for name, entity_id, area, pane, first, acc in body["t"]:
+            upstream, clock, parts = read_partials(message.value())
+            origin = Origin(topic, message.partition(), message.offset(), upstream)
+            for name, entity_id, area, pane, first, acc in parts:
                 self._merge(origin, Place(self.book.routes[name], entity_id, area), pane, first, acc, now)
-            upstream, clock = body["u"], body["c"]
             if clock > self.clocks.get(upstream, 0):
                 self.clocks[upstream] = clock
                 self.moved_at[upstream] = now
@@ -115,13 +113,14 @@ class OwnerTask:
                 self._late(origin, place, pane, acc, shape.end(first), watermark, now)
                 first = NO_WINDOW if opened is None else opened
         if book.stateful:
-            series["x"] = self.model.absorb(route, series["x"], acc)  # type: ignore[attr-defined]
+            series["x"] = self.model.absorb(route, series["x"], acc, first)  # type: ignore[attr-defined]
         if first != NO_WINDOW:
             contributions = series["p"].setdefault(pane, {})
             merged = contributions.get(first)
             if merged is None:
                 merged = contributions[first] = self.model.empty(route)
-            self.model.merge(route, merged, acc)
+            if not book.stateful:  # a stateful model's state holds it; the pane only marks its windows
+                self.model.merge(route, merged, acc)
             book.touch_windows(key, series, route, pane, first, starts)
         elif not book.stateful:
             book.drop_if_empty(key, series)

@@ -82,8 +82,15 @@ class Sinks:
 
 
 def partial_message(upstream: str, progress: int, parts: list[list[Any]]) -> bytes:
-    """One message to a totals owner: who sends, its progress, and its partials (MessagePack, internal)."""
+    """One message to a totals owner: who sends, its progress, and its partials (MessagePack, internal).
+    A part is `[route name, entity id, area code, pane, first window, accumulator]`."""
     return msgpack.packb({"u": upstream, "c": progress, "t": parts}, use_bin_type=True)
+
+
+def read_partials(data: bytes) -> tuple[str, int, list[list[Any]]]:
+    """(upstream, progress, parts) of a message written by `partial_message`."""
+    body = msgpack.unpackb(data, raw=False, strict_map_key=False)
+    return body["u"], body["c"], body["t"]
 
 
 class SourceTask:

@@ -114,10 +114,16 @@ class Model(Protocol):
 
 class StatefulModel(Model, Protocol):
     """A model whose windows read a state of the whole series (dossiers of a department), not only
-    the panes: every contribution is absorbed into it, even one too late for any window."""
+    the panes: every contribution is absorbed into it, even one too late for any window. What the
+    state absorbed is not copied into the panes as well (a month's pane would hold the month): a
+    stateful model's panes only mark the windows its contributions touched, so `view.panes` holds
+    empty accumulators and `view.state` is what its windows read."""
 
-    def absorb(self, route: Route, state: Any, acc: Acc) -> Any:
-        """Fold a contribution into the series state (None at first); returns the new state."""
+    def absorb(self, route: Route, state: Any, acc: Acc, first: int) -> Any:
+        """Fold a contribution into the series state (None at first); returns the new state. `first`
+        is the start of the oldest window the contribution counts in, NO_WINDOW when it came too late
+        for every window holding it: the state can then tell each window what came in time for it,
+        as panes do, whatever the order in which the owner read its partials."""
 
     def prune(self, route: Route, state: Any, closed_through_ms: int) -> Any:
         """Forget what no open or future window can need; None when nothing is left."""
