@@ -1,4 +1,4 @@
-"""The real local stack (Kafka, Apicurio, chDB warehouse) and a Faust worker, started once per test
+"""The real local stack (Kafka, Apicurio, chDB warehouse) and a stream worker, started once per test
 session by the project's own stack code, on free loopback ports, with data in a temporary folder,
 and stopped at the end whatever happened."""
 
@@ -61,19 +61,16 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSta
 
 
 class WorkerProcess:
-    """The Faust worker as its own process, as `ioc worker` runs it; restartable like a crashed one."""
+    """The stream worker as its own process, as `ioc worker` runs it; restartable like a crashed one
+    (a restart keeps its instance id, as a supervisor restarting a container does)."""
 
-    def __init__(self, stack: RunningStack) -> None:
-        self.log = stack.dir / "logs" / "worker.log"
-        self.env = {
-            "IOC_STACK_DIR": str(stack.dir),
-            "IOC_STREAMS_DATA_DIR": str(stack.dir / "streams"),
-            "IOC_STREAMS_CLOSE_CHECK_INTERVAL_S": "1",
-        }
+    def __init__(self, stack: RunningStack, instance: str = "w1") -> None:
+        self.log = stack.dir / "logs" / f"worker-{instance}.log"
+        self.env = {"IOC_STACK_DIR": str(stack.dir), "IOC_STREAMS_INSTANCE_ID": instance}
         self.pid = 0
 
     def start(self) -> None:
-        progress("Starting the Faust worker…")
+        progress(f"Starting the stream worker {self.env['IOC_STREAMS_INSTANCE_ID']}…")
         ready_before = self.log.read_text(errors="replace").count("Worker ready") if self.log.exists() else 0
         self.pid = process.start(
             "worker", [sys.executable, "-m", "ioc.cli", "worker"], self.log, env=self.env
@@ -95,16 +92,13 @@ class WorkerProcess:
         process.stop(self.pid)
 
 
-def prefixed_worker(stack: RunningStack, prefix: str) -> WorkerProcess:
-    """A worker of its own deployment (topic prefix, app id, data folder and log), for tests whose
-    event times must not meet other tests' events in the shared topics' watermarks."""
+def prefixed_worker(stack: RunningStack, prefix: str, instance: str = "w1") -> WorkerProcess:
+    """A worker of its own deployment (topic prefix, consumer group and log), for tests whose event
+    times must not meet other tests' events in the shared topics' clocks."""
     apply_contracts(stack.endpoints, prefix, progress)
-    worker = WorkerProcess(stack)
-    worker.env = worker.env | {
-        "IOC_TOPIC_PREFIX": prefix,
-        "IOC_STREAMS_DATA_DIR": str(stack.dir / f"streams-{prefix}"),
-    }
-    worker.log = stack.dir / "logs" / f"worker-{prefix}.log"
+    worker = WorkerProcess(stack, instance)
+    worker.env = worker.env | {"IOC_TOPIC_PREFIX": prefix}
+    worker.log = stack.dir / "logs" / f"worker-{prefix}{instance}.log"
     return worker
 
 

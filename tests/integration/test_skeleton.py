@@ -1,5 +1,5 @@
 """The walking skeleton end to end on the real stack: simulator-style producer → Kafka (Avro,
-Confluent framing) → Faust agent → indicator topic → sinks → ClickHouse, with exact numbers."""
+Confluent framing) → stream worker → indicator topic → sinks → ClickHouse, with exact numbers."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Every wall panel's SQL, with Grafana's macros expanded for a time range, runs on the real warehouse
 as the read-only `grafana` user over filled data (the pipeline's own traffic indicators from the
-Faust worker, plus crafted rows for what the pipeline does not produce yet) and returns the columns
+stream worker, plus crafted rows for what the pipeline does not produce yet) and returns the columns
 its panel type needs; the dimension tables are loaded at warehouse start and re-synced idempotently."""
 
 from __future__ import annotations
