@@ -49,15 +49,14 @@ O3_LOOKBACK_HOURS = aqi.O3_8H_WINDOW - 1
 # The local day starts at 00:00 Asia/Ho_Chi_Minh = 17:00 UTC: Vietnam has kept UTC+7, without daylight
 # saving, since 1975 (streams/model/local_calendar.py's day_window agrees; a test checks it).
 LOCAL_DAY_START_UTC_MS = 17 * HOUR_MS
-_DAILY_SIZE = DAY_MS + O3_LOOKBACK_HOURS * HOUR_MS
-
 _NOWCAST_SIZE = aqi.NOWCAST_HOURS * HOUR_MS
+# A daily window starts 7 hours before the local day it reports: at 10:00 UTC, for 31 h.
+_DAILY_SIZE = DAY_MS + O3_LOOKBACK_HOURS * HOUR_MS
+_DAILY_OFFSET = LOCAL_DAY_START_UTC_MS - O3_LOOKBACK_HOURS * HOUR_MS
 
 AQI_HOURLY = Route("aqi/station/1h", "station", Sliding(_NOWCAST_SIZE, HOUR_MS, report_ms=HOUR_MS))
 AQI_DAILY = Route(
-    "aqi/station/1d",
-    "station",
-    Sliding(_DAILY_SIZE, DAY_MS, offset_ms=LOCAL_DAY_START_UTC_MS - _DAILY_SIZE + DAY_MS, report_ms=DAY_MS),
+    "aqi/station/1d", "station", Sliding(_DAILY_SIZE, DAY_MS, offset_ms=_DAILY_OFFSET, report_ms=DAY_MS)
 )
 RAINFALL_1H = Route("rainfall/station/1h", "station", Sliding(HOUR_MS))
 RAINFALL_24H = Route("rainfall/station/24h", "station", Sliding(DAY_MS, HOUR_MS, exist_ms=HOUR_MS))
