@@ -5,8 +5,10 @@ ClickHouse refuses, after their dead letters are acknowledged), and while ClickH
 the sink pauses its partitions and retries with backoff. Nothing is stored twice: every row carries
 its Kafka topic, partition and offset, and on each partition assignment the sink seeks past the
 highest offset the table already holds, so a crash between insert and commit resumes after the
-inserted rows instead of inserting them again. The insert's deduplication token (topic, partition
-and offset range) also drops a retried insert that reached ClickHouse before an error was reported.
+inserted rows instead of inserting them again. The insert's deduplication token (topic, partition,
+offset range and row count) also drops a retried insert that reached ClickHouse before an error was
+reported. A resend (the same record in a new message) is not inserted either: before each insert the
+sink drops the rows whose key the table already holds, so rollups count every record once (`dedup.py`).
 
 The sink reads with `isolation.level=read_committed`: the stream worker writes the derived topics
 (indicators, alerts, late events, dead letters) in Kafka transactions, and an aborted transaction
@@ -28,6 +30,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Topic
 
 from ioc.serde import AvroDecoder, SerdeError
 from sinks.dead_letters import DeadLetterSender
+from sinks.dedup import QUERY_SIZE_MARGIN, Key, KeyFilter
 from sinks.tables import Row, TableMapping
 
 log = logging.getLogger(__name__)
@@ -91,7 +94,11 @@ class TopicSink:
         self.batch_max_records = batch_max_records
         self.batch_max_seconds = batch_max_seconds
         self.consumer = Consumer(sink_consumer_config(consumer_config))
+        self.keys = (
+            KeyFilter(mapping.table, mapping.columns, mapping.event_key) if mapping.event_key else None
+        )
         self.rows_written = 0
+        self.duplicates_dropped = 0
         self.rejected_messages = 0
         self.insert_failures = 0
         # Partitions held now; readable from other threads, which the consumer itself is not.
@@ -152,14 +159,25 @@ class TopicSink:
         return len(rows) or 1
 
     def flush(self, pending: dict[int, Messages], stop: threading.Event) -> None:
-        """Insert every pending partition (retrying while ClickHouse is unavailable), then commit."""
+        """Insert every pending partition (retrying while ClickHouse is unavailable), then commit.
+
+        What to insert is planned once for the whole batch (one lookup of the stored keys), and
+        planned again for the partitions left after a failure (part of an insert may have been
+        written) or after a refused message (its rows were not stored, so their copies in later
+        partitions are no longer duplicates)."""
         backoff = 0.5
-        for partition in list(pending):
+        partitions = list(pending)
+        plan: dict[int, Messages] | None = None
+        for index, partition in enumerate(partitions):
             while True:
                 try:
-                    self._insert_partition(partition, pending[partition])
+                    if plan is None:
+                        plan = self._plan({p: pending[p] for p in partitions[index:]})
+                    if not self._insert_partition(partition, pending[partition], plan[partition]):
+                        plan = None
                     break
                 except Exception as exc:
+                    plan = None
                     if stop.is_set():
                         raise
                     log.warning(
@@ -220,35 +238,83 @@ class TopicSink:
                 self._pause_for(backoff, stop or threading.Event())
                 backoff = min(backoff * 2, MAX_BACKOFF_S)
 
-    def _insert_partition(self, partition: int, messages: Messages) -> None:
-        rows = [row for _, message_rows in messages for row in message_rows]
-        if not rows:
-            return
+    def _plan(self, pending: dict[int, Messages]) -> dict[int, Messages]:
+        """Each partition's messages without the rows whose key the table holds or an earlier row of
+        the batch (in partition order, the order of the inserts) carries."""
+        if self.keys is None:
+            return pending
+        rows = [row for messages in pending.values() for _, message_rows in messages for row in message_rows]
+        stored = self._stored_keys(
+            [message_rows for messages in pending.values() for _, message_rows in messages]
+        )
+        if self.keys.all_new(rows, stored):
+            return pending  # the usual batch: no Python loop over its 20,000 rows
+        seen = set(stored)
+        plan: dict[int, Messages] = {}
+        for partition, messages in pending.items():
+            plan[partition] = []
+            for offset, message_rows in messages:
+                fresh = self.keys.new_rows(message_rows, seen)
+                seen.update(map(self.keys.key_of, fresh))
+                plan[partition].append((offset, fresh))
+        kept = sum(len(r) for messages in plan.values() for _, r in messages)
+        self.duplicates_dropped += len(rows) - kept
+        log.debug("%s: %d rows already stored not inserted again", self.mapping.table, len(rows) - kept)
+        return plan
+
+    def _stored_keys(self, messages: list[list[Row]]) -> set[Key]:
+        """The keys among the messages' rows that the table already holds (none without an event key)."""
+        if self.keys is None or (sql := self.keys.lookup_sql(messages)) is None:
+            return set()
+        # The event ids travel in the query text: let it be parsed, and keep them out of a server's
+        # query log (about 500 kB a batch, twice, would otherwise be logged every second).
+        settings = {
+            "max_query_size": len(sql.encode()) + QUERY_SIZE_MARGIN,
+            "log_queries_cut_to_length": 2048,
+        }
+        answer = self.client.raw_query(sql, settings=settings, fmt="JSONCompactEachRow")
+        return self.keys.stored_keys(answer)
+
+    def _insert_partition(self, partition: int, messages: Messages, planned: Messages) -> bool:
+        """Insert the planned rows of one partition; False when a message was refused (then sent to
+        the dead-letter topic with ClickHouse's own reason), which the batch's plan did not foresee."""
+        rows = [row for _, message_rows in planned for row in message_rows]
         try:
-            self._insert(rows, f"{self.topic}:{partition}:{messages[0][0]}-{messages[-1][0]}")
+            self._insert(rows, partition, messages[0][0], messages[-1][0])
+            return True
         except Exception as exc:
             if not is_row_rejection(exc):
                 raise
-            # Find the refused messages one by one; the others are stored, the refused ones go to
-            # the dead-letter topic with ClickHouse's own reason.
-            for offset, message_rows in messages:
-                if not message_rows:
-                    continue
-                try:
-                    self._insert(message_rows, f"{self.topic}:{partition}:{offset}-{offset}")
-                except Exception as single:
-                    if not is_row_rejection(single):
-                        raise
-                    self._reject(
-                        partition, offset, repr(message_rows[0]).encode(), "clickhouse-rejected", str(single)
-                    )
+        # Find the refused messages one by one, from the messages as read: the stored keys are
+        # asked again (a refused insert may have written the parts before the refused one), and a
+        # row repeated from an earlier message counts as stored only once that message is.
+        seen = self._stored_keys([message_rows for _, message_rows in messages])
+        for offset, message_rows in messages:
+            fresh = self.keys.new_rows(message_rows, seen) if self.keys is not None else message_rows
+            try:
+                self._insert(fresh, partition, offset, offset)
+            except Exception as single:
+                if not is_row_rejection(single):
+                    raise
+                self._reject(
+                    partition, offset, repr(message_rows[0]).encode(), "clickhouse-rejected", str(single)
+                )
+                continue
+            if self.keys is not None:
+                seen.update(map(self.keys.key_of, fresh))
+        return False
 
-    def _insert(self, rows: list[Row], token: str) -> None:
+    def _insert(self, rows: list[Row], partition: int, first: int, last: int) -> None:
+        """Insert under a token naming the offsets and the row count: a retry after rows of the first
+        attempt were stored inserts fewer rows (the rest are found stored), so ClickHouse does not
+        take it for the first attempt and drop it by that attempt's token."""
+        if not rows:
+            return
         self.client.insert(
             self.mapping.table,
             rows,
             column_names=self.mapping.all_columns(),
-            settings={"insert_deduplication_token": token},
+            settings={"insert_deduplication_token": f"{self.topic}:{partition}:{first}-{last}:{len(rows)}"},
         )
         self.rows_written += len(rows)
 

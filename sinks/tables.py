@@ -3,6 +3,8 @@
 Every table ends with `kafka_topic, kafka_partition, kafka_offset`: the sink reads the highest
 offset per partition of its topic back on assignment to resume exactly after what ClickHouse
 already holds (see `sink.py`). Several topics may share a table (the dead letters of each family).
+A table keyed by `event_id` names its sorting key (`event_key`): the sink inserts no row whose key
+the table already holds (see `dedup.py`), so a resend never reaches the rollups.
 
 Input topics carry batch envelopes (`source_id`, `sent_at`, `records`): each record becomes one row
 holding the envelope's `source_id`, and the record's fields keep their contract names as column
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
+from sinks.dedup import EventKey
 from topics.catalog import (
     ALERTS,
     CAMERA_CROWD_DENSITY,
@@ -48,19 +51,24 @@ Rows = Callable[[dict[str, Any]], Iterable[Row]]
 
 @dataclass(frozen=True)
 class TableMapping:
-    """One topic's table, its columns (without the Kafka columns) and the row extractor."""
+    """One topic's table, its columns (without the Kafka columns), the row extractor, and the
+    table's sorting key when it holds `event_id` (rows already stored under it are not inserted)."""
 
     topic: TopicSpec
     table: str
     columns: tuple[str, ...]
     rows: Rows
+    event_key: EventKey | None = None
 
     def all_columns(self) -> list[str]:
         return [*self.columns, "kafka_topic", "kafka_partition", "kafka_offset"]
 
 
-def batch_mapping(topic: TopicSpec, table: str, fields: tuple[str, ...]) -> TableMapping:
-    """A batch envelope exploded to one row per record: `source_id`, then the named record fields.
+def batch_mapping(
+    topic: TopicSpec, table: str, fields: tuple[str, ...], key: tuple[str, ...]
+) -> TableMapping:
+    """A batch envelope exploded to one row per record: `source_id`, then the named record fields;
+    `key` is the table's ORDER BY (event_id and observed_at among it).
 
     `itemgetter` reads the fields in C, which matters at a province's peak of thousands of records
     per second through one Python thread per topic."""
@@ -70,17 +78,19 @@ def batch_mapping(topic: TopicSpec, table: str, fields: tuple[str, ...]) -> Tabl
         source = batch["source_id"]
         return ([source, *pick(record)] for record in batch["records"])
 
-    return TableMapping(topic, table, ("source_id", *fields), rows)
+    return TableMapping(topic, table, ("source_id", *fields), rows, EventKey(key))
 
 
-def record_mapping(topic: TopicSpec, table: str, fields: tuple[str, ...]) -> TableMapping:
+def record_mapping(
+    topic: TopicSpec, table: str, fields: tuple[str, ...], key: EventKey | None = None
+) -> TableMapping:
     """A topic whose every message is one record, stored as one row of the named fields."""
     pick = itemgetter(*fields)
 
     def rows(record: dict[str, Any]) -> Iterable[Row]:
         return ([*pick(record)],)
 
-    return TableMapping(topic, table, fields, rows)
+    return TableMapping(topic, table, fields, rows, key)
 
 
 def _indicator_rows(ind: dict[str, Any]) -> Iterable[Row]:
@@ -189,6 +199,10 @@ NOTIFICATION_FIELDS = (
     "detail",
 )
 
+# The raw tables' ORDER BY (migrations 001 and 004-007), most of them per camera or device.
+CAMERA_KEY = ("camera_id", "observed_at", "event_id")
+DEVICE_KEY = ("device_id", "observed_at", "event_id")
+
 MAPPINGS: tuple[TableMapping, ...] = (
     batch_mapping(
         CAMERA_VEHICLE_COUNTS,
@@ -203,6 +217,7 @@ MAPPINGS: tuple[TableMapping, ...] = (
             "vehicle_count",
             "average_speed_kmh",
         ),
+        CAMERA_KEY,
     ),
     batch_mapping(
         CAMERA_SPEEDS,
@@ -220,6 +235,7 @@ MAPPINGS: tuple[TableMapping, ...] = (
             "max_speed_kmh",
             "speed_limit_kmh",
         ),
+        CAMERA_KEY,
     ),
     batch_mapping(
         CAMERA_PLATE_READS,
@@ -235,6 +251,7 @@ MAPPINGS: tuple[TableMapping, ...] = (
             "confidence",
             "image_ref",
         ),
+        CAMERA_KEY,
     ),
     batch_mapping(
         CAMERA_VIOLATIONS,
@@ -252,6 +269,7 @@ MAPPINGS: tuple[TableMapping, ...] = (
             "confidence",
             "evidence_ref",
         ),
+        CAMERA_KEY,
     ),
     batch_mapping(
         CAMERA_CROWD_DENSITY,
@@ -265,6 +283,7 @@ MAPPINGS: tuple[TableMapping, ...] = (
             "density_persons_per_m2",
             "zone_area_m2",
         ),
+        ("camera_id", "zone_id", "observed_at", "event_id"),
     ),
     batch_mapping(
         CAMERA_INCIDENTS,
@@ -281,6 +300,7 @@ MAPPINGS: tuple[TableMapping, ...] = (
             "longitude",
             "evidence_ref",
         ),
+        CAMERA_KEY,
     ),
     batch_mapping(
         CAMERA_HEARTBEATS,
@@ -295,6 +315,7 @@ MAPPINGS: tuple[TableMapping, ...] = (
             "firmware_version",
             "stream_fps",
         ),
+        CAMERA_KEY,
     ),
     batch_mapping(
         SENSOR_AIR_QUALITY,
@@ -314,16 +335,19 @@ MAPPINGS: tuple[TableMapping, ...] = (
             "temperature_c",
             "relative_humidity_pct",
         ),
+        DEVICE_KEY,
     ),
     batch_mapping(
         SENSOR_WATER_LEVEL,
         "sensor_water_level",
         ("event_id", "station_id", "observed_at", "device_id", "water_level_cm", "flow_m3s"),
+        ("station_id", "observed_at", "event_id"),
     ),
     batch_mapping(
         SENSOR_RAINFALL,
         "sensor_rainfall",
         ("event_id", "device_id", "observed_at", "station_id", "interval_seconds", "rainfall_mm"),
+        DEVICE_KEY,
     ),
     batch_mapping(
         SENSOR_WEATHER,
@@ -341,6 +365,7 @@ MAPPINGS: tuple[TableMapping, ...] = (
             "atmospheric_pressure_hpa",
             "precipitation_mm",
         ),
+        DEVICE_KEY,
     ),
     batch_mapping(
         SENSOR_TRAFFIC_COUNTERS,
@@ -358,6 +383,7 @@ MAPPINGS: tuple[TableMapping, ...] = (
             "occupancy_pct",
             "congested",
         ),
+        DEVICE_KEY,
     ),
     batch_mapping(
         SENSOR_DEVICES,
@@ -383,6 +409,7 @@ MAPPINGS: tuple[TableMapping, ...] = (
             "reporting_interval_seconds",
             "installed_at",
         ),
+        DEVICE_KEY,
     ),
     batch_mapping(
         DEPARTMENT_DOSSIER_EVENTS,
@@ -400,6 +427,7 @@ MAPPINGS: tuple[TableMapping, ...] = (
             "channel",
             "area_code",
         ),
+        ("department_code", "observed_at", "event_id"),
     ),
     batch_mapping(
         DEPARTMENT_REPORT_VALUES,
@@ -419,6 +447,7 @@ MAPPINGS: tuple[TableMapping, ...] = (
             "revision",
             "note",
         ),
+        ("reporting_unit_code", "report_code", "indicator_code", "observed_at", "event_id"),
     ),
     batch_mapping(
         DEPARTMENT_HOTLINE_REPORTS,
@@ -439,6 +468,7 @@ MAPPINGS: tuple[TableMapping, ...] = (
             "longitude",
             "assigned_unit_code",
         ),
+        ("ticket_id", "observed_at", "event_id"),
     ),
     TableMapping(
         INDICATORS,
@@ -461,7 +491,12 @@ MAPPINGS: tuple[TableMapping, ...] = (
         _indicator_rows,
     ),
     record_mapping(ALERTS, "alerts", ALERT_FIELDS),
-    record_mapping(NOTIFICATIONS, "notifications", NOTIFICATION_FIELDS),
+    record_mapping(
+        NOTIFICATIONS,
+        "notifications",
+        NOTIFICATION_FIELDS,
+        EventKey(("alert_id", "occurred_at", "event_id"), time="occurred_at"),
+    ),
     TableMapping(
         LATE_EVENTS,
         "late_events",

@@ -596,30 +596,6 @@ def test_rollups_equal_the_raw_aggregates(local_stack: RunningStack, writer: Cli
     assert len(days) == 2, "the records should span two Vietnamese calendar days"
 
 
-def test_a_vendor_resend_collapses_in_raw_but_counts_twice_in_rollups(
-    local_stack: RunningStack, writer: Client
-) -> None:
-    """The documented caveat: rollups see inserts, not merges, so a resend (same event_id) counts twice
-    there until ingestion deduplicates; the raw table with FINAL counts it once."""
-    camera = f"CAM-RESEND-{RUN}"
-    records = _vehicle_counts([camera], f"RS-{RUN}")[:3]
-    batch = {"source_id": f"SRC-{RUN}", "sent_at": datetime.now(UTC), "records": records}
-    produce(local_stack, CAMERA_VEHICLE_COUNTS, [batch, batch])
-    cam = {"c": camera}
-    rollup_records = wait_for(
-        lambda: writer.query(
-            "SELECT sum(records) FROM camera_vehicle_counts_1h WHERE camera_id = {c:String}", parameters=cam
-        ).result_rows[0][0],
-        lambda n: n == 2 * len(records),
-    )
-    assert rollup_records == 2 * len(records)
-    raw = writer.query(
-        "SELECT count(), sum(vehicle_count) FROM camera_vehicle_counts FINAL WHERE camera_id = {c:String}",
-        parameters=cam,
-    ).result_rows
-    assert raw == [(len(records), sum(r["vehicle_count"] for r in records))]
-
-
 # --- the documentation's queries ------------------------------------------------------------------
 
 

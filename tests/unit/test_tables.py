@@ -158,6 +158,83 @@ def test_raw_input_tables_collapse_a_resend_by_event_id(mapping: TableMapping) -
     assert order_by and "event_id" in order_by.group(1).split(", ")
 
 
+def _order_by(table: Table) -> list[str]:
+    match = re.search(r"ORDER BY \((.*?)\)", table.clauses)
+    assert match, table.name
+    return [column.strip() for column in match.group(1).split(",")]
+
+
+def _projections() -> dict[str, str]:
+    """Each table's `event_keys` projection as written in the migrations (its SELECT … ORDER BY …)."""
+    found = {}
+    for _, statement in _statements():
+        match = re.match(
+            r"ALTER TABLE (\w+)\s+ADD PROJECTION IF NOT EXISTS event_keys \((SELECT .*?\))\)",
+            statement,
+            re.DOTALL,
+        )
+        if match:
+            found[match.group(1)] = " ".join(match.group(2).split())
+    return found
+
+
+KEYED = [m for m in MAPPINGS if m.event_key is not None]
+
+
+@pytest.mark.parametrize("mapping", KEYED, ids=lambda m: m.table)
+def test_an_event_key_is_the_tables_own_sorting_key(mapping: TableMapping) -> None:
+    """The sink drops a row only when a stored row has the same key: exactly what the table's
+    ReplacingMergeTree collapses, so rollups equal the raw table read with FINAL."""
+    assert mapping.event_key is not None
+    table = TABLES[mapping.table]
+    # Without a version column: the table keeps one copy like the sink, not the highest version.
+    assert table.engine == "ReplacingMergeTree" and not table.clauses.startswith("(")
+    assert _order_by(table) == list(mapping.event_key.columns)
+    assert table.columns[mapping.event_key.time][0] == "DateTime64(3, 'UTC')"
+    # The lookup reads every other key column back as a JSON string.
+    for column in mapping.event_key.columns:
+        if column != mapping.event_key.time:
+            assert table.columns[column][0] in ("String", "LowCardinality(String)"), column
+
+
+def test_every_sink_table_keyed_by_event_id_and_every_rollup_source_has_an_event_key() -> None:
+    keyed_by_event_id = {m.table for m in MAPPINGS if "event_id" in _order_by(TABLES[m.table])}
+    rollup_sources = {
+        match.group(1)
+        for _, statement in _statements()
+        if statement.startswith("CREATE MATERIALIZED VIEW")
+        and (match := re.search(r"\nFROM (\w+)\n", statement))
+    }
+    assert rollup_sources >= {
+        "camera_vehicle_counts",
+        "sensor_air_quality",
+        "sensor_rainfall",
+        "sensor_water_level",
+        "department_dossier_events",
+    }
+    assert {m.table for m in KEYED} == keyed_by_event_id
+    assert rollup_sources <= keyed_by_event_id
+
+
+@pytest.mark.parametrize("mapping", KEYED, ids=lambda m: m.table)
+def test_each_keyed_table_has_the_projection_its_lookup_reads(mapping: TableMapping) -> None:
+    """The lookup selects the key columns by time and event id; a projection holding exactly those,
+    ordered by them, is what keeps it from reading a granule per camera (migration 070)."""
+    assert mapping.event_key is not None
+    key = mapping.event_key
+    assert _projections()[mapping.table] == (
+        f"SELECT {', '.join(key.columns)} ORDER BY ({key.time}, event_id)"
+    )
+    modes = [
+        statement
+        for _, statement in _statements()
+        if statement.startswith(
+            f"ALTER TABLE {mapping.table} MODIFY SETTING deduplicate_merge_projection_mode"
+        )
+    ]
+    assert modes and modes[0].endswith("= 'rebuild'")
+
+
 def test_retention_of_personal_data_is_bounded() -> None:
     assert "INTERVAL 30 DAY" in TABLES["restricted_camera_plate_reads"].clauses
     assert "INTERVAL 365 DAY" in TABLES["restricted_camera_violations"].clauses
