@@ -4,9 +4,11 @@
 -- at insert time, and a plain view (camera_vehicle_counts_1m, _1h, _1d) that finalizes the states with
 -- -Merge combinators, so analysts query it like a table. The average speed is weighted by the vehicles
 -- that carried a speed: speed_weighted_sum / speed_weight. A materialized view sees rows as they are
--- inserted, so a vendor resend of an event_id counts twice here until ingestion deduplicates; a sink
--- retry does not (it repeats the insert deduplication token) and a crash does not replay (the sink
--- resumes after the stored offsets). Retention: 1m 90 days, 1h 800 days, 1d 1825 days.
+-- inserted, so each record must be inserted once: the sink does not insert a row whose sorting key
+-- (camera_id, observed_at, event_id) the raw table already holds, so a vendor's resend changes no
+-- rollup (sinks/dedup.py, migration 070); a sink retry does not either (it repeats the insert
+-- deduplication token) and a crash does not replay (the sink resumes after the stored offsets).
+-- Retention: 1m 90 days, 1h 800 days, 1d 1825 days.
 
 CREATE TABLE IF NOT EXISTS camera_vehicle_counts_1m_agg
 (

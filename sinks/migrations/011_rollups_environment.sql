@@ -1,9 +1,9 @@
 -- Rollups of air quality (per device), rainfall (per device) and water level (per station) per minute,
 -- hour and day (day = calendar day in Vietnam time), built like the vehicle-count rollups in 010:
 -- partial states in *_agg, fed at insert time by *_mv, finalized by the views *_1m, *_1h, *_1d.
--- Averages and extremes skip missing (NULL) readings. A vendor resend of an event_id counts twice
--- here until ingestion deduplicates (the raw tables collapse it). Retention: 1m 90 days, 1h 800 days,
--- 1d 1825 days.
+-- Averages and extremes skip missing (NULL) readings. A vendor's resend changes no rollup: the sink
+-- does not insert a row whose sorting key the raw table already holds (see 010). Retention: 1m 90
+-- days, 1h 800 days, 1d 1825 days.
 
 CREATE TABLE IF NOT EXISTS sensor_air_quality_1m_agg
 (

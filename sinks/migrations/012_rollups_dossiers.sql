@@ -1,7 +1,7 @@
 -- Rollups of dossier events per department and event type, per minute, hour and day (day = calendar
--- day in Vietnam time), built like the rollups in 010. A vendor resend of an event_id counts twice
--- here until ingestion deduplicates (the raw table collapses it). Retention: 1m 90 days, 1h 800 days,
--- 1d 1825 days.
+-- day in Vietnam time), built like the rollups in 010. A vendor's resend changes no rollup: the sink
+-- does not insert a row whose sorting key the raw table already holds (see 010). Retention: 1m 90
+-- days, 1h 800 days, 1d 1825 days.
 
 CREATE TABLE IF NOT EXISTS department_dossier_events_1m_agg
 (
