@@ -65,6 +65,14 @@ def _is_timestamp(field_type: Any) -> bool:
     return any(isinstance(b, dict) and b.get("logicalType") == "timestamp-millis" for b in branches)
 
 
+def millis_encoder(client: SchemaRegistryClient, subject: str, schema: dict[str, Any]) -> AvroEncoder:
+    """An encoder of the registered schema that takes instants as epoch milliseconds: the same bytes
+    (a timestamp-millis is a long), at half the cost of fastavro converting each one (measured)."""
+    encoder = AvroEncoder.for_subject(client, subject, schema)
+    encoder.parsed = fastavro.parse_schema(_strip_timestamps(copy.deepcopy(schema), set()))
+    return encoder
+
+
 class MillisDecoder:
     """Framed Avro of any registered version, resolved to the reader's schema, times as epoch ms."""
 

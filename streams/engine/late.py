@@ -17,6 +17,9 @@ from streams.engine.inputs import Origin, payload_of
 log = logging.getLogger(__name__)
 
 
+LOGGED_PER_MINUTE = 10  # a late feed sends thousands: the first few are logged, then a count
+
+
 class LateEvents:
     """Builds late-event messages and keeps the count per computation (`processor`)."""
 
@@ -24,6 +27,9 @@ class LateEvents:
         self.encoder = encoder
         self.grace_ms = grace_ms
         self.counts: Counter[str] = Counter()
+        self._minute = 0
+        self._logged = 0
+        self._unlogged = 0
 
     def record(
         self,
@@ -44,13 +50,7 @@ class LateEvents:
         self.counts[processor] += 1
         record_ref = ref if ref is not None else str(record.get("event_id", ""))
         lateness = max(0, watermark_ms - (window_end_ms + self.grace_ms))
-        log.warning(
-            "late record %s from %s for %s: %d ms past its window's grace",
-            record_ref,
-            origin.ref,
-            processor,
-            lateness,
-        )
+        self._log(record_ref, origin, processor, lateness, now_ms)
         value = {
             "source_topic": origin.topic,
             "partition": origin.partition,
@@ -66,3 +66,25 @@ class LateEvents:
             "detected_at": now_ms,
         }
         return f"{origin.topic}|{origin.partition}".encode(), self.encoder.encode(value)
+
+    def _log(self, record_ref: str, origin: Origin, processor: str, lateness: int, now_ms: int) -> None:
+        minute = now_ms // 60_000
+        if minute != self._minute:
+            if self._unlogged:
+                log.warning(
+                    "%d more late records in the last minute (all on %s)",
+                    self._unlogged,
+                    "ioc.derived.late-events",
+                )
+            self._minute, self._logged, self._unlogged = minute, 0, 0
+        if self._logged >= LOGGED_PER_MINUTE:
+            self._unlogged += 1
+            return
+        self._logged += 1
+        log.warning(
+            "late record %s from %s for %s: %d ms past its window's grace",
+            record_ref,
+            origin.ref,
+            processor,
+            lateness,
+        )

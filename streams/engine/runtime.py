@@ -94,15 +94,30 @@ class _Clock:
 
 
 class _Sender:
-    """The `Outputs` the tasks see: produce into the open transaction."""
+    """The `Outputs` the tasks see: produce into the open transaction. While the previous transaction
+    is still committing (a round trip the worker does not wait for), what tasks send is held and
+    produced into the next transaction as soon as it begins."""
 
     def __init__(self, producer: Producer, begin: Callable[[], None]) -> None:
         self.producer = producer
         self.begin = begin
         self.now = 0
+        self.held: list[tuple[str, bytes | None, bytes | None, int | None]] | None = None
 
     def send(self, topic: str, key: bytes | None, value: bytes | None, partition: int | None = None) -> None:
+        if self.held is not None:
+            self.held.append((topic, key, value, partition))
+            return
         self.begin()
+        self._produce(topic, key, value, partition)
+
+    def release(self) -> None:
+        """Stop holding; produce what was held (into a new transaction)."""
+        held, self.held = self.held or [], None
+        for message in held:
+            self.send(*message)
+
+    def _produce(self, topic: str, key: bytes | None, value: bytes | None, partition: int | None) -> None:
         while True:
             try:
                 if partition is None:
@@ -177,6 +192,8 @@ class Runtime:
         self._suspended: dict[tuple[str, int], tuple[Task, list[Store]]] = {}
         self._offsets: dict[tuple[str, int], int] = {}
         self._in_transaction = False
+        self._committing: threading.Thread | None = None
+        self._commit_error: KafkaException | None = None
         self._ready = False
         self.out = _Sender(self.producer, self._begin)
 
@@ -187,8 +204,13 @@ class Runtime:
             self.producer.begin_transaction()
             self._in_transaction = True
 
-    def commit(self) -> None:
-        """Flush every task and store into the open transaction, then commit it with the offsets."""
+    def commit(self, wait: bool = True) -> None:
+        """Flush every task and store into the open transaction, then commit it with the offsets.
+
+        With `wait=False` the commit's round trip to the broker runs on a thread while the loop goes
+        on consuming and processing; what the tasks send meanwhile is held for the next transaction,
+        and the offsets consumed meanwhile belong to it. The next commit (or a rebalance) waits for it."""
+        self.settle()
         if not self._in_transaction and not self._offsets:
             return
         self._begin()
@@ -198,26 +220,46 @@ class Runtime:
         for stores in self.stores.values():
             for store in stores:
                 store.flush(self._send_changelog)
-        try:
-            if self._offsets:
-                offsets = [TopicPartition(t, p, o) for (t, p), o in self._offsets.items()]
-                self.producer.send_offsets_to_transaction(offsets, self.consumer.consumer_group_metadata())
-            self._commit_with_retries()
-        except KafkaException as exc:
-            self._fail(exc)
-            return
+        offsets = [TopicPartition(t, p, o) for (t, p), o in self._offsets.items()]
         self._offsets.clear()
-        self._in_transaction = False
+        self.out.held = []
+        self._committing = threading.Thread(target=self._commit_transaction, args=(offsets,), daemon=True)
+        self._committing.start()
+        if wait:
+            self.settle()
 
-    def _commit_with_retries(self) -> None:
-        while True:
-            try:
-                self.producer.commit_transaction()
-                return
-            except KafkaException as exc:
-                if not exc.args[0].retriable():
-                    raise
-                log.warning("commit: %s; retrying", exc.args[0])
+    def _commit_transaction(self, offsets: list[TopicPartition]) -> None:
+        try:
+            if offsets:
+                self.producer.send_offsets_to_transaction(offsets, self.consumer.consumer_group_metadata())
+            while True:
+                try:
+                    self.producer.commit_transaction()
+                    return
+                except KafkaException as exc:
+                    if not exc.args[0].retriable():
+                        raise
+                    log.warning("commit: %s; retrying", exc.args[0])
+        except KafkaException as exc:
+            self._commit_error = exc
+
+    def settle(self, block: bool = True) -> bool:
+        """Wait for (or, without `block`, look at) the commit in flight; once it is done, release what
+        was held into a new transaction, or restart every task if it failed. True when none is in flight."""
+        if self._committing is None:
+            return True
+        if not block and self._committing.is_alive():
+            return False
+        self._committing.join()
+        self._committing = None
+        self._in_transaction = False
+        error, self._commit_error = self._commit_error, None
+        if error is not None:
+            self.out.held = None
+            self._fail(error)
+        else:
+            self.out.release()
+        return True
 
     def _fail(self, exc: KafkaException) -> None:
         """A transaction that cannot commit is aborted and every task starts again from its changelog
@@ -229,6 +271,7 @@ class Runtime:
         self.producer.abort_transaction()
         self._in_transaction = False
         self._offsets.clear()
+        self.out.held = None
         assignment = self.consumer.assignment()
         self._drop_all()
         self._open(assignment)
@@ -258,6 +301,7 @@ class Runtime:
 
     def _on_lost(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         """Partitions taken away without a chance to commit: what was not committed is not ours."""
+        self.settle()
         if self._in_transaction:
             self.producer.abort_transaction()
             self._in_transaction = False
@@ -319,8 +363,8 @@ class Runtime:
                     for task in self.tasks.values():
                         task.tick(self.out)
                     next_tick = clock + self.config.tick_interval_s
-                if clock >= next_commit:
-                    self.commit()
+                if clock >= next_commit and self.settle(block=False):
+                    self.commit(wait=False)
                     next_commit = time.monotonic() + self.config.commit_interval_s
             self.commit()
         finally:

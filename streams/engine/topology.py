@@ -13,7 +13,7 @@ from avro_schemas import load_schema
 from ioc.province import Province, load_province
 from ioc.serde import AvroEncoder
 from ioc.settings import Settings
-from streams.engine.inputs import Intake, MillisDecoder
+from streams.engine.inputs import Intake, MillisDecoder, millis_encoder
 from streams.engine.late import LateEvents
 from streams.engine.outputs import Indicators
 from streams.engine.owner import OwnerTask
@@ -58,10 +58,11 @@ class Wiring:
         return spec.full_name(self.prefix)
 
     def encoder(self, spec: TopicSpec) -> AvroEncoder:
-        """The encoder of a contract topic's registered schema (looked up once per topic)."""
+        """The encoder of a contract topic's registered schema (looked up once per topic), taking
+        instants as epoch milliseconds as everything in the engine carries them."""
         encoder = self._encoders.get(spec.name)
         if encoder is None:
-            encoder = self._encoders[spec.name] = AvroEncoder.for_subject(
+            encoder = self._encoders[spec.name] = millis_encoder(
                 self.registry, spec.subject(self.prefix), load_schema(spec.schema)
             )
         return encoder

@@ -123,7 +123,13 @@ class CrowdModel:
         level = crowd_level(density, zone.crowded_density if zone is not None else None)
         return [
             (PUBLIC_ORDER_CROWD_DENSITY, density, "persons/m2", acc["densities"], ""),
-            (PUBLIC_ORDER_CROWD_LEVEL, None if level is None else float(level), "level", acc["densities"], ""),
+            (
+                PUBLIC_ORDER_CROWD_LEVEL,
+                None if level is None else float(level),
+                "level",
+                acc["densities"],
+                "",
+            ),
         ]
 
 

@@ -69,8 +69,10 @@ class Sliding:
         """The start of the pane holding the moment."""
         return event_ms - (event_ms - self.offset_ms) % self.pane_ms
 
-    def windows(self, pane: int) -> range:
+    def windows(self, pane: int) -> range | tuple[int]:
         """Starts of every window holding the pane, oldest first."""
+        if self.pane_ms == self.size_ms:  # tumbling: the pane is the window (the hot path)
+            return (pane,)
         step = self.step_ms
         newest = pane - (pane - self.offset_ms) % step
         older = (newest - pane + self.size_ms - 1) // step  # windows before the newest still holding it
