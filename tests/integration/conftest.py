@@ -92,10 +92,16 @@ class WorkerProcess:
         process.stop(self.pid)
 
 
+_applied: set[str] = set()
+
+
 def prefixed_worker(stack: RunningStack, prefix: str, instance: str = "w1") -> WorkerProcess:
     """A worker of its own deployment (topic prefix, consumer group and log), for tests whose event
-    times must not meet other tests' events in the shared topics' clocks."""
-    apply_contracts(stack.endpoints, prefix, progress)
+    times must not meet other tests' events in the shared topics' clocks. The deployment's topics and
+    schemas are made with its first worker."""
+    if prefix not in _applied:
+        apply_contracts(stack.endpoints, prefix, progress)
+        _applied.add(prefix)
     worker = WorkerProcess(stack, instance)
     worker.env = worker.env | {"IOC_TOPIC_PREFIX": prefix}
     worker.log = stack.dir / "logs" / f"worker-{prefix}{instance}.log"

@@ -43,17 +43,32 @@ class Feeder:
         self.producer = Producer({"bootstrap.servers": stack.endpoints.kafka, "enable.idempotence": True})
         self.encoders: dict[str, AvroEncoder] = {}
 
-    def send(self, spec: TopicSpec, records: list[dict[str, Any]]) -> None:
+    def send(
+        self,
+        spec: TopicSpec,
+        records: list[dict[str, Any]],
+        source_id: str = "",
+        partition: int | None = None,
+    ) -> None:
+        """One batch envelope from `source_id` (the feeder's own by default), on the partition its key
+        gives or on `partition`."""
         encoder = self.encoders.get(spec.name)
         if encoder is None:
             encoder = self.encoders[spec.name] = AvroEncoder.for_subject(
                 self.registry, spec.subject(self.prefix), load_schema(spec.schema)
             )
-        batch = {"source_id": self.source_id, "sent_at": datetime.now(UTC), "records": records}
-        self.send_bytes(spec, encoder.encode(batch))
+        source = source_id or self.source_id
+        batch = {"source_id": source, "sent_at": datetime.now(UTC), "records": records}
+        self.send_bytes(spec, encoder.encode(batch), source, partition)
 
-    def send_bytes(self, spec: TopicSpec, value: bytes) -> None:
-        self.producer.produce(spec.full_name(self.prefix), key=self.source_id.encode(), value=value)
+    def send_bytes(
+        self, spec: TopicSpec, value: bytes, source_id: str = "", partition: int | None = None
+    ) -> None:
+        key = (source_id or self.source_id).encode()
+        if partition is None:
+            self.producer.produce(spec.full_name(self.prefix), key=key, value=value)
+        else:
+            self.producer.produce(spec.full_name(self.prefix), key=key, value=value, partition=partition)
 
     def flush(self) -> None:
         assert self.producer.flush(30) == 0
