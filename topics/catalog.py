@@ -156,14 +156,17 @@ ALL_TOPICS: tuple[TopicSpec, ...] = INPUT_TOPICS + DERIVED_TOPICS + DEAD_LETTER_
 
 # --- The stream engine's internal topics (streams/engine): not data contracts, no Avro schema. ---
 # A changelog holds one task's state, one partition per partition of the task's source: compacted,
-# so it keeps the newest value of each key and forgets deleted keys (tombstones) soon after; small
-# segments let the cleaner reach them quickly, so a restore reads little beyond the live state.
+# so it keeps the newest value of each key and forgets deleted keys (tombstones) soon after. A segment
+# rolls every minute so the cleaner can reach what was just written, and a tombstone is kept a minute
+# once cleaned: a restore then reads little beyond the live state. A restore racing the cleaner may
+# read a deleted key's old value without its tombstone; the engine drops such values (windows already
+# closed by their clock, devices past their horizon), so the short retention is safe.
 CHANGELOG_CONFIG = {
     "retention.ms": "-1",
-    "segment.ms": str(10 * 60 * 1000),
+    "segment.ms": "60000",
     "segment.bytes": str(8 * 1024 * 1024),
     "min.cleanable.dirty.ratio": "0.2",
-    "delete.retention.ms": str(10 * 60 * 1000),
+    "delete.retention.ms": "60000",
 }
 
 

@@ -60,6 +60,7 @@ class OwnerTask:
             sinks.indicators.add,
             base_watermark=lambda series: self.watermark,
         )
+        self.book.discard_stale()
         self.late: list[Output] = []
 
     def process(self, topic: str, messages: Sequence[Message], out: Outputs) -> None:

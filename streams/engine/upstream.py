@@ -141,6 +141,8 @@ class SourceTask:
         # Gate pane -> (its stored id list, the same ids as a set), rebuilt when it no longer mirrors
         # the list (a restore); only a cache, the list in the series is the truth.
         self._seen: dict[tuple[str, int], tuple[list[str], set[str]]] = {}
+        self.book.discard_stale()
+        self.forget_silent_devices(restored=True)
 
     # --- the runtime's calls -----------------------------------------------------------------
 
@@ -352,15 +354,18 @@ class SourceTask:
         self.deltas.clear()
         self.sent_progress = self.progress
 
-    def forget_silent_devices(self) -> None:
+    def forget_silent_devices(self, restored: bool = False) -> None:
         """Delete the series of devices with no open window whose clock is a horizon behind the
-        partition (and such sources' clocks), and the cached id sets of panes that closed."""
+        partition (and such sources' clocks), and the cached id sets of panes that closed. Right after a
+        restore, a device that far behind is deleted even with windows: no committed state keeps one
+        (the wall clock closes them long before), so it is an old value read back (see
+        `Book.discard_stale`); a worker stopped for longer than the horizon loses such windows' finals."""
         limit = self.clock - self.timing.horizon_ms
         for source in [s for s, clock in self.source_clocks.items() if clock <= limit]:
             del self.source_clocks[source]
             self.moved_at.pop(source, None)
         for key, series in self.store.items():
-            if key.startswith("~") or series["p"] or series["w"]:
+            if key.startswith("~") or ((series["p"] or series["w"]) and not restored):
                 continue
             if max(series["c"], series["s"]) <= limit:
                 self.store.delete(key)

@@ -69,6 +69,25 @@ class Book:
                     self.pending.add(key)
                 self._schedule(key, series)
 
+    def discard_stale(self) -> None:
+        """After a restore: drop, without emitting, windows that are already closed by their series'
+        clock. Closing is immediate and commits with the clock that caused it, so no committed state
+        holds such a window; one read back is an old value whose tombstone compaction removed while the
+        changelog was being read (a restore racing the log cleaner). Its final was sent long ago."""
+        grace = self.grace_ms
+        for key, series in self.store.items():
+            if key.startswith("~"):
+                continue
+            shape = self.route_of(key)[0].shape
+            watermark = self.watermark(series)
+            stale = [start for start in series["w"] if shape.end(start) + grace <= watermark]
+            if stale:
+                for start in stale:
+                    del series["w"][start]
+                self.pending.discard(key)
+                self._reschedule(key, series)
+                self.store.touch(key)
+
     # --- series ------------------------------------------------------------------------------
 
     def route_of(self, key: str) -> tuple[Route, str]:

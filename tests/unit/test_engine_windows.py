@@ -373,3 +373,25 @@ def test_a_device_silent_past_the_horizon_is_forgotten_and_its_stragglers_are_la
     assert [e["record_ref"] for e in d.late_events()] == []  # not committed yet
     d.commit(T + 3 * MIN)
     assert [e["record_ref"] for e in d.late_events()] == ["c"]
+
+
+def test_an_old_value_read_back_after_compaction_removed_its_tombstone_sends_no_second_final() -> None:
+    """INT-1 is heard in minute 00 only; an unconfigured camera of the same source then moves the
+    clock to 00:03, which closes INT-1's minute and leaves its series empty: it is deleted. If a restore
+    reads an old value of that key (compaction removed the tombstone during the read), the window it
+    holds is already closed by the owner's watermark: dropped, not finalised again."""
+    d = traffic(partitions=1, owners=1)
+    d.fold(0, [rec("a", T, 3, camera="CAM-1")], T)
+    d.run_until_quiet(T)
+    key = "traffic/intersection/1m|INT-1"
+    old = d.snapshot[("owner", 0)][key]
+    d.fold(0, [rec("b", T + 3 * MIN, 1, camera="CAM-X")], T)
+    d.run_until_quiet(T)
+    assert key not in d.snapshot[("owner", 0)]
+    assert volume(d.finals(), "intersection", "INT-1", T) == 3.0
+    d.snapshot[("owner", 0)][key] = old  # the stale value a racing restore could read
+    d.crash(T)
+    d.tick(FAR)
+    d.run_until_quiet(FAR)  # the harness fails on a second final
+    assert volume(d.finals(), "intersection", "INT-1", T) == 3.0
+    assert key not in d.stores[("owner", 0)].data or not d.stores[("owner", 0)].data[key]["w"]
