@@ -174,6 +174,8 @@ class Runtime:
                 "session.timeout.ms": config.session_timeout_ms,
                 "heartbeat.interval.ms": max(500, config.session_timeout_ms // 10),
                 "fetch.wait.max.ms": 50,
+                # What librdkafka fetches ahead is memory too: enough for several batches, not 64 MB.
+                "queued.max.messages.kbytes": 16_384,
             }
         )
         self.producer = Producer(

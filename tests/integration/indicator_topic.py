@@ -29,6 +29,7 @@ class TopicReader:
                 "bootstrap.servers": stack.endpoints.kafka,
                 "group.id": f"test-{uuid.uuid4().hex}",
                 "auto.offset.reset": "earliest",
+                "isolation.level": "read_committed",  # the worker writes in transactions
             }
         )
         self.consumer.subscribe([spec.full_name(prefix)])

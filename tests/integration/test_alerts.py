@@ -55,6 +55,7 @@ class AlertReader:
                 "bootstrap.servers": stack.endpoints.kafka,
                 "group.id": f"alerts-{uuid.uuid4().hex}",
                 "auto.offset.reset": "earliest",
+                "isolation.level": "read_committed",  # the worker writes in transactions
             }
         )
         self.consumer.subscribe([ALERTS.full_name()])
