@@ -186,7 +186,19 @@ def test_platform_services_share_one_image_and_environment(spec: dict[str, Any])
     platform = {name: s for name, s in spec["services"].items() if name.startswith("ioc-")}
     assert {s["image"] for s in platform.values()} == {"ioc-platform:0.1.0"}
     assert all(s["environment"] == spec["x-ioc-env"] for s in platform.values())
-    assert platform["ioc-worker"]["deploy"]["replicas"] == 2
+    # As many workers as tests/integration/test_scaling.py runs and kills.
+    assert platform["ioc-worker"]["deploy"]["replicas"] == 3
+
+
+def test_the_engine_internal_topics_have_three_copies_on_the_cluster(spec: dict[str, Any]) -> None:
+    """A worker writes changelogs and partial totals with acks=all; on the three brokers, with
+    min.insync.replicas 2, a topic of one copy would refuse every write (Faust's default was one)."""
+    from topics.catalog import INTERNAL_TOPICS
+
+    brokers = [name for name in spec["services"] if name.startswith("kafka-")]
+    assert len(brokers) == 3
+    assert {spec["services"][b]["environment"]["KAFKA_MIN_INSYNC_REPLICAS"] for b in brokers} == {2}
+    assert INTERNAL_TOPICS and {topic.replication_factor for topic in INTERNAL_TOPICS} == {3}
 
 
 def _broken_port(spec: dict[str, Any]) -> None:
