@@ -1,4 +1,4 @@
-"""The four pipelines of the benchmark: how each starts, where its input is, which consumer group's
+"""The pipelines of the benchmark: how each starts, where its input is, which consumer group's
 commits show its progress, and where its results become queryable."""
 
 from __future__ import annotations
@@ -36,14 +36,15 @@ class Pipeline:
 
 PLATFORM = Pipeline(
     "platform",
-    "Platform (Faust, batched)",
+    "Platform (stream engine, exactly once)",
     CAMERA_VEHICLE_COUNTS.full_name(),
     "ioc-streams",
     "indicators",
     "entity_id",
     f"indicator = '{TRAFFIC_VOLUME}'",
     "platform set: 1-min windows per camera, intersection and area, 1-h/5-min hopping per area; "
-    "each event_id once; provisional + final with revisions; late events routed; state in changelogs",
+    "each event_id once; provisional + final with revisions; late events routed; state in changelogs; "
+    "results, changelogs and offsets committed in Kafka transactions",
 )
 CEILING = Pipeline(
     "python_ceiling",

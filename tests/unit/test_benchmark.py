@@ -11,6 +11,7 @@ import pytest
 from load_tests.benchmark.aggregate import HOUR_MS, KEEP_MS, Layout, ProvinceTotals
 from load_tests.benchmark.layout import layout_json
 from load_tests.benchmark.measure import Result, lag_floor, lag_slope
+from load_tests.benchmark.pipelines import NAIVE, PLATFORM
 from load_tests.benchmark.report import document, targets
 from streams.model.windows import to_millis
 from tests.unit.test_traffic import PROVINCE
@@ -91,6 +92,12 @@ def test_document_says_what_each_pipeline_computes() -> None:
     doc = document([Result("platform", "P"), Result("quix", "Q")], "short", "cmd", T0)
     computes = {p["pipeline"]: p["computes"] for p in doc["pipelines"]}
     assert "intersection" in computes["platform"] and "per-camera" in computes["quix"]
+
+
+def test_platform_is_the_stream_engine_and_naive_faust_stays_faust() -> None:
+    assert "Faust" not in PLATFORM.label and "exactly once" in PLATFORM.label
+    assert "Kafka transactions" in PLATFORM.computes and "each event_id once" in PLATFORM.computes
+    assert "Faust" in NAIVE.label
 
 
 def test_lag_slope_is_the_growth_per_second() -> None:
