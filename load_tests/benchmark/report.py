@@ -15,8 +15,10 @@ from rich.table import Table
 from load_tests.benchmark.measure import Result
 from load_tests.benchmark.pipelines import PIPELINES
 
-MIN_RATIOS = {"python_ceiling": 0.8, "quix": 1.5, "naive_faust": 10.0}
-P99_TARGET_S = 2.5
+# Issue 15 item 7: the platform's sustained rate against each peer's, in the same run.
+MIN_RATIOS = {"python_ceiling": 0.35, "quix": 3.0, "naive_faust": 10.0}
+# p99 event-to-queryable ceilings (s), by latency phase: (phase label, how the target names it, ceiling).
+P99_TARGETS = (("70% sustained", "70% of sustained", 2.5), ("2000/s", "2,000 records/s", 1.5))
 COMPUTES = {p.name: p.computes for p in PIPELINES}
 
 
@@ -47,14 +49,15 @@ def targets(results: list[Result]) -> list[dict[str, Any]]:
                 "met": ratio is not None and ratio >= minimum,
             }
         )
-    p99 = _latency(platform_result, "70% sustained", "p99_s")
-    rows.append(
-        {
-            "target": f"platform p99 < {P99_TARGET_S} s at 70% of sustained",
-            "value": p99,
-            "met": p99 is not None and p99 < P99_TARGET_S,
-        }
-    )
+    for phase, named, ceiling in P99_TARGETS:
+        p99 = _latency(platform_result, phase, "p99_s")
+        rows.append(
+            {
+                "target": f"platform p99 ≤ {ceiling} s at {named}",
+                "value": p99,
+                "met": p99 is not None and p99 <= ceiling,
+            }
+        )
     if platform_result.soak:
         growth = platform_result.soak["growth_mb"]
         # "No growth": within 5% of the early resident size (allocator noise), measured over the soak.
@@ -91,6 +94,7 @@ def print_table(doc: dict[str, Any], console: Console) -> None:
         "sustained rec/s",
         "capacity rec/s",
         "p50/p99 s @1,000/s",
+        "p50/p99 s @2,000/s",
         "p50/p99 s @70% sust.",
         "CPU ms/1k rec (+warehouse)",
         "peak RSS MiB",
@@ -109,19 +113,27 @@ def print_table(doc: dict[str, Any], console: Console) -> None:
             f"{p['sustained_eps']:,.0f}",
             f"{p['capacity_eps']:,.0f}",
             lat("1000/s"),
+            lat("2000/s"),
             lat("70% sustained"),
             f"{p['cpu_ms_per_1000_pipeline_only']:.0f} ({p['cpu_ms_per_1000']:.0f})",
             f"{p['peak_rss_mb']:.0f}",
         )
     console.print(table)
     for row in doc["targets"]:
-        mark = "[green]met[/green]" if row["met"] else "[red]missed[/red]"
-        console.print(f"  {row['target']}: {row['value']} — {mark}")
+        console.print(f"  {row['target']}: {target_verdict(row)}")
     for p in doc["pipelines"]:
         console.print(f"  computes ({p['pipeline']}): {p.get('computes', '')}")
     for p in doc["pipelines"]:
         for note in p["notes"]:
             console.print(f"  note ({p['pipeline']}): {note}")
+
+
+def target_verdict(row: dict[str, Any]) -> str:
+    """A target's value and verdict as printed; a target whose value could not be measured is not
+    "missed", it is unmeasured."""
+    if row["value"] is None:
+        return "not measured — [yellow]unknown[/yellow]"
+    return f"{row['value']} — " + ("[green]met[/green]" if row["met"] else "[red]missed[/red]")
 
 
 def write_json(doc: dict[str, Any], path: Path) -> None:

@@ -205,7 +205,7 @@ def run_and_report(
     )
     command = f"python -m load_tests.benchmark --mode {mode}" + "".join(f" --only {name}" for name in only)
     doc = document(results, mode, command, started)
-    print_table(doc, Console(width=150))
+    print_table(doc, Console(width=170))
     path = output or settings.bench.results_dir / f"benchmark-{mode}-{started:%Y%m%dT%H%M}Z.json"
     write_json(doc, path)
     console.print(f"results: {path}")
