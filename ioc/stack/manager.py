@@ -148,7 +148,9 @@ class LocalStack:
                 "the warehouse (ClickHouse HTTP)",
                 "IOC_STACK_WAREHOUSE_PORT",
             )
-            launch = services.warehouse_launch(self.dir, port, self.settings.warehouse)
+            launch = services.warehouse_launch(
+                self.dir, port, self.settings.warehouse, self.settings.topic_prefix
+            )
             entry |= {"port": port}
             ping = f"http://127.0.0.1:{port}/ping"
             readiness = process.Readiness(lambda: services.http_ok(ping, b"Ok.\n"), timeout)

@@ -142,12 +142,15 @@ def registry_launch(
     return Launch(argv=[str(java), f"-Xmx{heap}", "-jar", "quarkus-run.jar"], cwd=app, env=env)
 
 
-def warehouse_launch(stack_dir: Path, port: int, warehouse: WarehouseSettings) -> Launch:
+def warehouse_launch(
+    stack_dir: Path, port: int, warehouse: WarehouseSettings, topic_prefix: str = ""
+) -> Launch:
     """The platform's own process that owns the embedded chDB engine (one process per data folder).
     It finds Kafka and the registry through the stack's state file, hence the absolute stack folder;
-    its users' passwords and limits are passed as this stack's settings have them, so that settings
-    built in code (tests) reach it as well as those from the environment."""
-    env = {"IOC_STACK_DIR": str(stack_dir)}
+    its users' passwords and limits, and the topic prefix its sinks read, are passed as this stack's
+    settings have them, so that settings built in code (tests, the benchmark) reach it as well as
+    those from the environment."""
+    env = {"IOC_STACK_DIR": str(stack_dir), "IOC_TOPIC_PREFIX": topic_prefix}
     for name, value in warehouse.model_dump().items():
         text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
         if text:

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
+from ioc.settings import WarehouseSettings
+from ioc.stack.services import warehouse_launch
 from load_tests.benchmark.aggregate import HOUR_MS, KEEP_MS, Layout, ProvinceTotals
 from load_tests.benchmark.layout import layout_json
 from load_tests.benchmark.measure import Result, lag_floor, lag_slope
@@ -164,3 +168,13 @@ def test_a_target_without_its_phase_is_not_measured_rather_than_missed() -> None
 def test_every_mode_measures_latency_at_a_provinces_peak_of_2000_per_second() -> None:
     assert all(2_000 in mode.fixed_rates for mode in MODES.values())
     assert {phase for phase, _, _ in P99_TARGETS} <= {"70% sustained", "1000/s", "2000/s"}
+
+
+def test_the_warehouse_sinks_read_the_topic_prefix_its_stack_settings_have(tmp_path: Path) -> None:
+    """The benchmark restarts the warehouse with a run's prefix so that its sinks store that run's results;
+    an empty prefix is passed too, so that a prefix in the shell's environment does not leak in."""
+    users = WarehouseSettings(ioc_writer_password=SecretStr("pw"))
+    assert (warehouse_launch(tmp_path, 1, users, "bench.2w.").env or {}).get(
+        "IOC_TOPIC_PREFIX"
+    ) == "bench.2w."
+    assert (warehouse_launch(tmp_path, 1, users).env or {}).get("IOC_TOPIC_PREFIX") == ""
