@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, MemberDescription
 
 from load_tests.benchmark.data import TrafficData
 
@@ -42,6 +43,23 @@ class LagMeter:
 
     def close(self) -> None:
         self.consumer.close()
+
+
+def input_partitions(members: list[MemberDescription], topic: str) -> dict[str, int]:
+    """How many partitions of the input topic each member of a group holds, by instance id (member id
+    for a member without one)."""
+    return {
+        member.group_instance_id or member.member_id: sum(
+            1 for tp in member.assignment.topic_partitions if tp.topic == topic
+        )
+        for member in members
+    }
+
+
+def group_members(admin: AdminClient, group: str, topic: str) -> dict[str, int]:
+    """The group's members now and the input partitions each holds (`input_partitions`)."""
+    description = admin.describe_consumer_groups([group], request_timeout=10)[group].result()
+    return input_partitions(description.members, topic)
 
 
 @dataclass

@@ -45,7 +45,7 @@ class Result:
 class Target:
     """What is measured: the pipeline's processes, and the warehouse that stores its results."""
 
-    pid: int
+    roots: tuple[int, ...]  # the pipeline's processes as started (one per worker of the platform)
     warehouse_pid: int
     lag: LagMeter
     driver: Driver
@@ -53,7 +53,9 @@ class Target:
     records_per_message: float
 
     def pids(self) -> list[int]:
-        return process_tree(self.pid)
+        """Every process of the pipeline alive now: each started one and its descendants. CPU time and
+        memory are summed over them, so a two-worker platform is measured as both workers together."""
+        return [pid for root in self.roots for pid in process_tree(root)]
 
 
 def _percentile(values: list[float], share: float) -> float:

@@ -13,13 +13,14 @@ from rich.console import Console
 from rich.table import Table
 
 from load_tests.benchmark.measure import Result
-from load_tests.benchmark.pipelines import PIPELINES
+from load_tests.benchmark.pipelines import PIPELINES, PLATFORM_2W
 
 # Issue 15 item 7: the platform's sustained rate against each peer's, in the same run.
 MIN_RATIOS = {"python_ceiling": 0.35, "quix": 3.0, "naive_faust": 10.0}
 # p99 event-to-queryable ceilings (s), by latency phase: (phase label, how the target names it, ceiling).
 P99_TARGETS = (("70% sustained", "70% of sustained", 2.5), ("2000/s", "2,000 records/s", 1.5))
 COMPUTES = {p.name: p.computes for p in PIPELINES}
+WORKERS = {p.name: p.workers or 1 for p in PIPELINES}  # processes of the pipeline (the platform's workers)
 
 
 def _latency(result: Result, label: str, key: str) -> float | None:
@@ -58,6 +59,18 @@ def targets(results: list[Result]) -> list[dict[str, Any]]:
                 "met": p99 is not None and p99 <= ceiling,
             }
         )
+    two = by_name.get(PLATFORM_2W.name)
+    if two is not None:
+        # No target: how the same platform does with two workers sharing the same cores.
+        rows.append(
+            {
+                "target": "platform, 2 workers: sustained as a share of 1 worker's (no target)",
+                "value": round(two.sustained_eps / platform_result.sustained_eps, 2)
+                if platform_result.sustained_eps
+                else None,
+                "met": None,
+            }
+        )
     if platform_result.soak:
         growth = platform_result.soak["growth_mb"]
         # "No growth": within 5% of the early resident size (allocator noise), measured over the soak.
@@ -81,7 +94,10 @@ def document(results: list[Result], mode: str, command: str, started: datetime) 
             "cpu": platform.processor() or platform.machine(),
             "python": platform.python_version(),
         },
-        "pipelines": [r.as_dict() | {"computes": COMPUTES.get(r.pipeline, "")} for r in results],
+        "pipelines": [
+            r.as_dict() | {"computes": COMPUTES.get(r.pipeline, ""), "workers": WORKERS.get(r.pipeline, 1)}
+            for r in results
+        ],
         "targets": targets(results),
     }
 
@@ -133,6 +149,8 @@ def target_verdict(row: dict[str, Any]) -> str:
     "missed", it is unmeasured."""
     if row["value"] is None:
         return "not measured — [yellow]unknown[/yellow]"
+    if row["met"] is None:
+        return f"{row['value']}"
     return f"{row['value']} — " + ("[green]met[/green]" if row["met"] else "[red]missed[/red]")
 
 

@@ -6,18 +6,20 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import clickhouse_connect
+from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 from rich.console import Console
 
 from avro_schemas import load_schema
 from ioc.contracts import apply_contracts
-from ioc.endpoints import Endpoints
+from ioc.endpoints import Endpoints, resolve
 from ioc.province import load_province
 from ioc.serde import AvroEncoder, registry_client
 from ioc.settings import Settings
@@ -25,11 +27,11 @@ from ioc.stack import process
 from ioc.stack.manager import LocalStack
 from load_tests.benchmark.child_config import RESULT_TABLE
 from load_tests.benchmark.data import TrafficData
-from load_tests.benchmark.driver import Driver, LagMeter
+from load_tests.benchmark.driver import Driver, LagMeter, group_members
 from load_tests.benchmark.layout import layout_json
-from load_tests.benchmark.measure import Result, Target, measure
+from load_tests.benchmark.measure import READY_TIMEOUT_S, Result, Target, measure
 from load_tests.benchmark.modes import MODES, Mode
-from load_tests.benchmark.pipelines import PIPELINES, PLATFORM, QUIX, Pipeline, command
+from load_tests.benchmark.pipelines import PIPELINES, QUIX, Pipeline, ProcessSpec, processes
 from load_tests.benchmark.report import document, print_table, write_json
 from load_tests.benchmark.venv import quix_python
 from topics.catalog import CAMERA_VEHICLE_COUNTS
@@ -57,20 +59,29 @@ class Bench:
 
     def __init__(self, settings: Settings, workdir: Path, progress: Progress) -> None:
         self.workdir = workdir
+        # The unprefixed deployment first: the warehouse's sinks start on it (`deploy` moves them).
         self.settings = settings.model_copy(
-            update={"stack": settings.stack.model_copy(update={"dir": workdir / "stack"})}
+            update={
+                "stack": settings.stack.model_copy(update={"dir": workdir / "stack"}),
+                "topic_prefix": "",
+            }
         )
         self.progress = progress
         self.stack = LocalStack(self.settings, progress)
         self.endpoints: Endpoints | None = None
+        self.admin: AdminClient | None = None
+        self.deployments: set[str] = set()  # topic prefixes whose contracts are applied
+
+    def _apply(self, endpoints: Endpoints, prefix: str) -> None:
+        apply_contracts(endpoints, prefix, self.progress)
+        self.deployments.add(prefix)
 
     def up(self) -> Endpoints:
-        self.endpoints = self.stack.up(prepare=lambda ep: apply_contracts(ep, "", self.progress))
-        peers = [p for p in PIPELINES if p is not PLATFORM]
-        admin = AdminClient(
-            {"bootstrap.servers": self.endpoints.kafka}
-        )  # kept alive until the futures resolve
-        futures = admin.create_topics(
+        self.endpoints = self.stack.up(prepare=lambda ep: self._apply(ep, ""))
+        peers = [p for p in PIPELINES if not p.workers]
+        # One admin client for the whole run: each one destroyed logs a line about its background queue.
+        self.admin = AdminClient({"bootstrap.servers": self.endpoints.kafka})
+        futures = self.admin.create_topics(
             [
                 NewTopic(
                     p.topic,
@@ -98,6 +109,20 @@ class Bench:
     def warehouse_pid(self) -> int:
         return int(str(self.stack.state["warehouse"]["pid"]))
 
+    def deploy(self, prefix: str) -> None:
+        """The deployment's topics and schemas, and the warehouse's sinks reading its topics (the
+        warehouse restarts when they read another deployment's: its sinks follow one prefix)."""
+        assert self.endpoints is not None  # noqa: S101 - after up()
+        if prefix not in self.deployments:
+            self._apply(self.endpoints, prefix)
+        if self.settings.topic_prefix != prefix:
+            self.progress(f"warehouse: restarting with its sinks on the deployment {prefix!r}…")
+            self.settings = self.settings.model_copy(update={"topic_prefix": prefix})
+            self.stack.settings = self.settings
+            self.stack.stop_service("warehouse")
+            self.stack.start_service("warehouse")
+            self.endpoints = resolve(self.settings)
+
     def child_config(self, pipeline: Pipeline) -> Path:
         """The peer's settings file (0600: it holds the writer's password)."""
         assert self.endpoints is not None  # noqa: S101 - after up()
@@ -118,20 +143,44 @@ class Bench:
         path.write_text(json.dumps(config), encoding="utf-8")
         return path
 
-    def start(self, pipeline: Pipeline, quix: Path) -> int:
-        env = {
-            "IOC_STACK_DIR": str(self.stack.dir),
-            "IOC_STREAMS_DATA_DIR": str(self.workdir / "streams"),
-            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
-        }
-        argv = command(pipeline, self.child_config(pipeline), quix)
-        return process.start(pipeline.name, argv, self.workdir / "logs" / f"{pipeline.name}.log", env=env)
+    def log(self, name: str) -> Path:
+        return self.workdir / "logs" / f"{name}.log"
+
+    def start(self, spec: ProcessSpec) -> int:
+        env = {"IOC_STACK_DIR": str(self.stack.dir), "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+        return process.start(spec.name, spec.argv, self.log(spec.name), env=env | spec.env)
 
     def down(self) -> None:
         self.stack.down()
 
 
+def wait_for_workers(bench: Bench, pipeline: Pipeline, pids: list[int]) -> dict[str, int]:
+    """Until every worker of the platform is a member of its group holding input partitions (a
+    second worker joining mid-measurement would rebalance the first); returns the input partitions
+    each holds."""
+    assert bench.admin is not None  # noqa: S101 - after up()
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    held: dict[str, int] = {}
+    while time.monotonic() < deadline:
+        if not all(process.is_alive(pid) for pid in pids):
+            raise RuntimeError(f"{pipeline.name}: a worker exited before joining its group")
+        try:
+            held = group_members(bench.admin, pipeline.group, pipeline.topic)
+        except KafkaException:  # the coordinator may not know the group before its first worker joins
+            held = {}
+        if len(held) == pipeline.workers and all(held.values()):
+            return held
+        time.sleep(1)
+    raise RuntimeError(f"{pipeline.name}: {pipeline.workers} workers not in group {pipeline.group}: {held}")
+
+
+def shares(held: dict[str, int]) -> str:
+    return ", ".join(f"{member} {n}" for member, n in sorted(held.items()))
+
+
 def run_pipeline(bench: Bench, pipeline: Pipeline, data: TrafficData, mode: Mode, quix: Path) -> Result:
+    if pipeline.deployment is not None:
+        bench.deploy(pipeline.deployment)
     endpoints = bench.endpoints
     assert endpoints is not None  # noqa: S101 - after up()
     client = bench.warehouse()
@@ -145,22 +194,42 @@ def run_pipeline(bench: Bench, pipeline: Pipeline, data: TrafficData, mode: Mode
     driver = Driver(endpoints.kafka, pipeline.topic, data)
     messages = data.messages(datetime.now(UTC))
     per_message = sum(n for _, n in messages) / len(messages)
-    bench.progress(f"{pipeline.name}: starting…")
-    pid = bench.start(pipeline, quix)
+    specs = processes(pipeline, bench.child_config(pipeline), quix)
+    bench.progress(f"{pipeline.name}: starting {', '.join(spec.name for spec in specs)}…")
+    pids: list[int] = []
     try:
-        return measure(
-            Target(pid, bench.warehouse_pid(), lag, driver, find, per_message),
+        for spec in specs:
+            pids.append(bench.start(spec))
+        held = wait_for_workers(bench, pipeline, pids) if pipeline.workers else {}
+        result = measure(
+            Target(tuple(pids), bench.warehouse_pid(), lag, driver, find, per_message),
             pipeline.name,
             pipeline.label,
             mode,
             bench.progress,
         )
+        if held and bench.admin is not None:
+            try:
+                after = group_members(bench.admin, pipeline.group, pipeline.topic)
+            except KafkaException as exc:
+                after = {f"not described ({exc})": 0}
+            result.notes.append(
+                f"group {pipeline.group}, input partitions held at the start: {shares(held)}; "
+                f"at the end: {shares(after)}"
+            )
+        if pipeline.workers > 1:
+            result.notes.append(
+                f"CPU and peak RSS cover all {pipeline.workers} worker processes; peak RSS is the sum of "
+                "each worker's own peak (VmHWM), never less than their peak together"
+            )
+        return result
     except RuntimeError as exc:
-        log = bench.workdir / "logs" / f"{pipeline.name}.log"
-        bench.progress(f"{pipeline.name}: {exc}\n{process.tail(log, 20)}")
+        tails = "\n".join(f"{spec.name}:\n{process.tail(bench.log(spec.name), 20)}" for spec in specs)
+        bench.progress(f"{pipeline.name}: {exc}\n{tails}")
         return Result(pipeline.name, pipeline.label, notes=[str(exc)])
     finally:
-        process.stop(pid)
+        for pid in pids:
+            process.stop(pid)
         driver.flush()
         lag.close()
         client.close()

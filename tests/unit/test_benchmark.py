@@ -1,26 +1,32 @@
 """The benchmark's pure parts: the ceiling's aggregation (checked against the platform's own), the
-lag trend and the target ratios."""
+lag trend, the target ratios, the pipelines and how the platform's workers are started."""
 
 from __future__ import annotations
 
 import json
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from confluent_kafka import TopicPartition
+from confluent_kafka.admin import MemberAssignment, MemberDescription
 from pydantic import SecretStr
 
-from ioc.settings import WarehouseSettings
+from ioc.settings import Settings, WarehouseSettings
 from ioc.stack.services import warehouse_launch
 from load_tests.benchmark.aggregate import HOUR_MS, KEEP_MS, Layout, ProvinceTotals
+from load_tests.benchmark.driver import input_partitions
 from load_tests.benchmark.layout import layout_json
-from load_tests.benchmark.measure import Result, lag_floor, lag_slope
+from load_tests.benchmark.measure import Result, Target, lag_floor, lag_slope
 from load_tests.benchmark.modes import MODES
-from load_tests.benchmark.pipelines import NAIVE, PLATFORM
+from load_tests.benchmark.pipelines import NAIVE, PIPELINES, PLATFORM, PLATFORM_2W, processes
+from load_tests.benchmark.procstat import peak_rss_mb
 from load_tests.benchmark.report import P99_TARGETS, document, target_verdict, targets
 from streams.model.windows import to_millis
 from tests.unit.test_traffic import PROVINCE
 from tests.unit.test_windowed import ORIGIN, aggregator, finals, rec
+from topics.catalog import CAMERA_VEHICLE_COUNTS
 
 T0 = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 START = to_millis(T0)
@@ -178,3 +184,72 @@ def test_the_warehouse_sinks_read_the_topic_prefix_its_stack_settings_have(tmp_p
         "IOC_TOPIC_PREFIX"
     ) == "bench.2w."
     assert (warehouse_launch(tmp_path, 1, users).env or {}).get("IOC_TOPIC_PREFIX") == ""
+
+
+def test_the_two_worker_platform_is_reported_beside_the_one_worker_platform() -> None:
+    names = [p.name for p in PIPELINES]
+    assert names == ["platform", "platform_2w", "python_ceiling", "quix", "naive_faust"]
+    assert (PLATFORM.workers, PLATFORM_2W.workers) == (1, 2)
+    assert PLATFORM_2W.label == "Platform, 2 workers" and PLATFORM_2W.computes == PLATFORM.computes
+    # The same results table and probe query, so both rows are measured alike.
+    assert PLATFORM_2W.probe_query() == PLATFORM.probe_query()
+
+
+def test_each_platform_run_is_a_deployment_of_its_own() -> None:
+    """Run one after the other on one broker, the runs share no topic (input, changelogs, indicators)
+    and no consumer group, so the second neither restores the first's state nor sees its results."""
+    assert PLATFORM.deployment == "" and PLATFORM_2W.deployment
+    assert PLATFORM_2W.topic == CAMERA_VEHICLE_COUNTS.full_name(PLATFORM_2W.deployment) != PLATFORM.topic
+    assert PLATFORM_2W.group == f"{PLATFORM_2W.deployment}ioc-streams" != PLATFORM.group
+    # Naive Faust writes to the unprefixed indicators topic: the warehouse's sinks must read it then.
+    assert NAIVE.deployment == ""
+    assert all(p.deployment is None for p in PIPELINES if p.name in ("python_ceiling", "quix"))
+
+
+def test_two_workers_are_two_ioc_worker_processes_with_their_own_instance_ids(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    specs = processes(PLATFORM_2W, Path("cfg.json"), Path("quix-python"))
+    assert [spec.name for spec in specs] == ["platform_2w-w1", "platform_2w-w2"]
+    assert all(spec.argv[1:] == ["-m", "ioc.cli", "worker"] for spec in specs)
+    ids = {spec.env["IOC_STREAMS_INSTANCE_ID"] for spec in specs}
+    assert len(ids) == 2
+    for spec in specs:  # the settings each worker builds from its environment
+        for name, value in spec.env.items():
+            monkeypatch.setenv(name, value)
+        settings = Settings()
+        assert f"{settings.topic_prefix}{settings.streams.app_id}" == PLATFORM_2W.group
+        assert CAMERA_VEHICLE_COUNTS.full_name(settings.topic_prefix) == PLATFORM_2W.topic
+    [single] = processes(PLATFORM, Path("cfg.json"), Path("quix-python"))
+    assert single.env["IOC_TOPIC_PREFIX"] == "" and single.env["IOC_STREAMS_INSTANCE_ID"] not in ids
+    [peer] = processes(NAIVE, Path("cfg.json"), Path("quix-python"))
+    assert peer.env == {} and "cfg.json" in peer.argv
+
+
+def test_a_target_is_measured_over_every_process_it_started() -> None:
+    workers = [subprocess.Popen(["sleep", "30"]) for _ in range(2)]  # noqa: S603, S607 - a fixed command
+    try:
+        target = Target(tuple(w.pid for w in workers), 0, None, None, set, 100.0)  # type: ignore[arg-type]
+        assert {w.pid for w in workers} <= set(target.pids())
+        assert peak_rss_mb(target.pids()) == pytest.approx(sum(peak_rss_mb([w.pid]) for w in workers))
+    finally:
+        for w in workers:
+            w.kill()
+            w.wait()
+
+
+def test_input_partitions_per_worker_of_a_group() -> None:
+    def member(instance: str, partitions: list[int]) -> MemberDescription:
+        tps = [TopicPartition("t", p) for p in partitions] + [TopicPartition("other", 0)]
+        return MemberDescription(f"id-{instance}", "c", "h", MemberAssignment(tps), instance)
+
+    assert input_partitions([member("w1", [0, 1, 2]), member("w2", [3, 4, 5])], "t") == {"w1": 3, "w2": 3}
+
+
+def test_two_workers_are_compared_with_one_without_a_target() -> None:
+    rows = targets([result("platform", 10_000), result("platform_2w", 8_000)])
+    [row] = [r for r in rows if "2 workers" in r["target"]]
+    assert (row["value"], row["met"]) == (0.8, None)
+    assert target_verdict(row) == "0.8"
+    doc = document([Result("platform", "P"), Result("platform_2w", "P2")], "short", "cmd", T0)
+    assert [(p["pipeline"], p["workers"]) for p in doc["pipelines"]] == [("platform", 1), ("platform_2w", 2)]
