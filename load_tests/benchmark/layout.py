@@ -1,7 +1,7 @@
 """The province's traffic layout as JSON for the Python ceiling (`aggregate.Layout.from_json`).
 
 Built in the benchmark's own process from the same code the platform routes records with
-(`streams.traffic.camera_areas`), so both count every record in the same windows.
+(`streams.model.traffic.camera_areas`), so both count every record in the same windows.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 
 from ioc.province import Province
 from streams.model.indicators import CONGESTION_BOUNDS, CONGESTION_JAMMED
-from streams.traffic import camera_areas
+from streams.model.traffic import camera_areas
 
 
 def layout_json(province: Province) -> dict[str, Any]:

@@ -1,12 +1,13 @@
-"""The benchmark's pure parts: the ceiling's aggregation (checked against the platform's own), the
-lag trend, the target ratios, the pipelines and how the platform's workers are started."""
+"""The benchmark's pure parts: the ceiling's aggregation (checked against the platform's own engine),
+the lag trend, the target ratios, the pipelines and how the platform's workers are started."""
 
 from __future__ import annotations
 
 import json
 import subprocess
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from confluent_kafka import TopicPartition
@@ -23,9 +24,10 @@ from load_tests.benchmark.modes import MODES
 from load_tests.benchmark.pipelines import NAIVE, PIPELINES, PLATFORM, PLATFORM_2W, processes
 from load_tests.benchmark.procstat import peak_rss_mb
 from load_tests.benchmark.report import P99_TARGETS, document, target_verdict, targets
+from streams.model.traffic import TrafficModel
 from streams.model.windows import to_millis
+from tests.unit.stream_harness import Deployment
 from tests.unit.test_traffic import PROVINCE
-from tests.unit.test_windowed import ORIGIN, aggregator, finals, rec
 from topics.catalog import CAMERA_VEHICLE_COUNTS
 
 T0 = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
@@ -37,24 +39,58 @@ def totals() -> ProvinceTotals:
     return ProvinceTotals(Layout.from_json(json.loads(json.dumps(layout_json(PROVINCE)))))
 
 
+MIN_MS = 60_000
+
+
+def rec(event_id: str, at_ms: int, count: int, speed: float | None, camera: str) -> dict[str, Any]:
+    """A vehicle-count record as the engine's intake hands it to a model (instants in epoch ms)."""
+    return {
+        "event_id": event_id,
+        "camera_id": camera,
+        "observed_at": at_ms,
+        "vehicle_count": count,
+        "average_speed_kmh": speed,
+    }
+
+
 RECORDS = [  # in time order: none is late for the platform (the benchmark sends none late either)
-    rec("e", T0 + timedelta(seconds=1), 6, 30.0, camera="CAM-9"),  # not configured: counts for the province
-    rec("a", T0 + timedelta(seconds=5), 10, 40.0, camera="CAM-1"),
-    rec("c", T0 + timedelta(seconds=20), 4, None, camera="CAM-2"),
-    rec("b", T0 + timedelta(seconds=50), 30, 60.0, camera="CAM-1"),
-    rec("d", T0 + timedelta(minutes=7), 2, 20.0, camera="CAM-1"),
+    rec("e", START + 1_000, 6, 30.0, camera="CAM-9"),  # not configured: counts for the province
+    rec("a", START + 5_000, 10, 40.0, camera="CAM-1"),
+    rec("c", START + 20_000, 4, None, camera="CAM-2"),
+    rec("b", START + 50_000, 30, 60.0, camera="CAM-1"),
+    rec("d", START + 7 * MIN_MS, 2, 20.0, camera="CAM-1"),
 ]
+
+
+def platform_finals(records: list[dict[str, Any]]) -> dict[tuple[str, int], dict[str, float | None]]:
+    """The platform's engine (its source tasks and the owners of its totals, as `ioc worker` runs them)
+    over the records, every window closed by a wall clock far ahead; the finals keyed as the
+    ceiling keys its rows."""
+    engine = Deployment(TrafficModel(PROVINCE), partitions=1, owners=2, opened_ms=START)
+    engine.fold(0, records, START)
+    far = START + 10 * 86_400_000
+    for now in (far, far + 1):
+        engine.run_until_quiet(now)
+        engine.tick(now)
+    engine.run_until_quiet(far + 1)
+    out: dict[tuple[str, int], dict[str, float | None]] = {}
+    for (code, kind, entity, start, end), value in engine.finals().items():
+        if kind == "camera":
+            key = entity
+        elif kind == "intersection":
+            key = f"intersection|{entity}"
+        else:
+            key = f"{kind}/{'1h' if end - start == 60 * MIN_MS else '1m'}|{entity}"
+        out.setdefault((key, start), {})[code] = value
+    return out
 
 
 def test_ceiling_computes_what_the_platform_computes() -> None:
     """Every window the platform finalises (camera, intersection, area minutes, area hours by 5 min)
-    has the same volume, speed, ratio and level in the ceiling's rows, and vice versa."""
-    platform = aggregator()
-    platform.fold(2, [(ORIGIN, r) for r in RECORDS], START)
-    expected: dict[tuple[str, int], dict[str, float | None]] = {}
-    for (code, kind, entity, start, minutes), value in finals(platform, START + 86_400_000).items():
-        key = entity if kind == "camera" else f"{kind}/{'1h' if minutes == 60 else '1m'}|{entity}"
-        expected.setdefault((key.replace("intersection/1m", "intersection"), start), {})[code] = value
+    has the same volume, speed, ratio and level in the ceiling's rows, and vice versa. The engine sums
+    speeds in thousandths of a km/h (integers, for order-free totals), the ceiling in floats: equal
+    to within float rounding."""
+    expected = platform_finals(RECORDS)
     ceiling = totals()
     ceiling.add(RECORDS)
     rows = {(key, start): row for key, start, *row in ceiling.drain_touched()}
@@ -62,8 +98,8 @@ def test_ceiling_computes_what_the_platform_computes() -> None:
     for window, (volume, speed, ratio, level) in rows.items():
         values = expected[window]
         assert values["traffic.volume"] == volume
-        assert values["traffic.average_speed"] == speed
-        assert values.get("traffic.speed_ratio") == ratio
+        assert values["traffic.average_speed"] == pytest.approx(speed)
+        assert values.get("traffic.speed_ratio") == pytest.approx(ratio)
         assert values.get("traffic.congestion_level") == (None if level is None else float(level))
 
 
@@ -80,7 +116,7 @@ def test_ceiling_rows_only_for_windows_changed_since_last_drain() -> None:
     ceiling = totals()
     ceiling.add(RECORDS[:1])
     ceiling.drain_touched()
-    ceiling.add([rec("x", T0 + timedelta(seconds=9), 1, 10.0, camera="CAM-2")])
+    ceiling.add([rec("x", START + 9_000, 1, 10.0, camera="CAM-2")])
     keys = {key for key, *_ in ceiling.drain_touched()}
     # CAM-2 is new; its intersection and areas changed too (12 hourly windows hold the pane).
     assert {"CAM-2", "intersection|INT-1", "area/1m|26001", "area/1h|26001"} <= keys
@@ -91,10 +127,10 @@ def test_ceiling_forgets_windows_far_behind_the_newest_event() -> None:
     ceiling = totals()
     ceiling.add(RECORDS[:1])
     ceiling.drain_touched()
-    later = T0 + timedelta(milliseconds=HOUR_MS + KEEP_MS + 60_000)
+    later = START + HOUR_MS + KEEP_MS + 60_000
     ceiling.add([rec("late-enough", later, 1, 30.0, camera="CAM-1")])
     ceiling.drain_touched()
-    assert {start for _, _, start in ceiling.minutes} == {to_millis(later) - to_millis(later) % 60_000}
+    assert {start for _, _, start in ceiling.minutes} == {later - later % 60_000}
     assert all(start > START for _, start in ceiling.panes)
     assert all(start > START for _, start in ceiling.seen)
 
