@@ -115,8 +115,11 @@ def test_report_lateness_on_time_late_and_missing(local_stack: RunningStack, wor
     computed = int(gone["computed_at"].timestamp() * 1000)
     assert gone["is_final"] is False
     assert gone["value"] == reporting_periods.days_late(None, deadline, computed)
-    refused = wait_for(dead.poll, lambda found: any(d["record_ref"] == f"{run}-3" for d in found), 30)
-    mine = next(d for d in refused if d["record_ref"] == f"{run}-3")
+    # The dead letter names the message, the record and its event_id, the field and the rule.
+    ref = f"(event_id={run}-3)"
+    refused = wait_for(dead.poll, lambda found: any(d["record_ref"].endswith(ref) for d in found), 30)
+    mine = next(d for d in refused if d["record_ref"].endswith(ref))
     assert mine["field_path"] == "reporting_unit_code"
+    assert f"{ref}: reporting_unit_code: " in mine["reason"]
     reader.close()
     dead.close()
