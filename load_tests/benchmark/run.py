@@ -29,7 +29,7 @@ from load_tests.benchmark.child_config import RESULT_TABLE
 from load_tests.benchmark.data import TrafficData
 from load_tests.benchmark.driver import Driver, LagMeter, group_members
 from load_tests.benchmark.layout import layout_json
-from load_tests.benchmark.measure import READY_TIMEOUT_S, Result, Target, measure
+from load_tests.benchmark.measure import Result, Target, measure
 from load_tests.benchmark.modes import MODES, Mode
 from load_tests.benchmark.pipelines import PIPELINES, QUIX, Pipeline, ProcessSpec, processes
 from load_tests.benchmark.report import document, print_table, write_json
@@ -38,6 +38,9 @@ from topics.catalog import CAMERA_VEHICLE_COUNTS
 from warehouse.users import WRITER, client_auth
 
 Progress = Callable[[str], None]
+# Two workers normally share their group a few seconds after they start.
+JOIN_TIMEOUT_S = 90
+JOIN_ATTEMPTS = 2
 RESULT_DDL = f"""
 CREATE TABLE IF NOT EXISTS {RESULT_TABLE}
 (
@@ -79,8 +82,9 @@ class Bench:
     def up(self) -> Endpoints:
         self.endpoints = self.stack.up(prepare=lambda ep: self._apply(ep, ""))
         peers = [p for p in PIPELINES if not p.workers]
-        # One admin client for the whole run: each one destroyed logs a line about its background queue.
-        self.admin = AdminClient({"bootstrap.servers": self.endpoints.kafka})
+        # One admin client for the whole run (creating topics, describing groups), dropped before the
+        # broker stops; its informational lines (a purged background queue at exit) are not shown.
+        self.admin = AdminClient({"bootstrap.servers": self.endpoints.kafka, "log_level": 5})
         futures = self.admin.create_topics(
             [
                 NewTopic(
@@ -151,6 +155,7 @@ class Bench:
         return process.start(spec.name, spec.argv, self.log(spec.name), env=env | spec.env)
 
     def down(self) -> None:
+        self.admin = None
         self.stack.down()
 
 
@@ -159,7 +164,7 @@ def wait_for_workers(bench: Bench, pipeline: Pipeline, pids: list[int]) -> dict[
     second worker joining mid-measurement would rebalance the first); returns the input partitions
     each holds."""
     assert bench.admin is not None  # noqa: S101 - after up()
-    deadline = time.monotonic() + READY_TIMEOUT_S
+    deadline = time.monotonic() + JOIN_TIMEOUT_S
     held: dict[str, int] = {}
     while time.monotonic() < deadline:
         if not all(process.is_alive(pid) for pid in pids):
@@ -171,7 +176,34 @@ def wait_for_workers(bench: Bench, pipeline: Pipeline, pids: list[int]) -> dict[
         if len(held) == pipeline.workers and all(held.values()):
             return held
         time.sleep(1)
-    raise RuntimeError(f"{pipeline.name}: {pipeline.workers} workers not in group {pipeline.group}: {held}")
+    raise RuntimeError(
+        f"{pipeline.workers} workers not sharing group {pipeline.group} after {JOIN_TIMEOUT_S} s "
+        f"(input partitions held: {shares(held) or 'none'})"
+    )
+
+
+def start_workers(bench: Bench, pipeline: Pipeline, specs: list[ProcessSpec], pids: list[int]) -> list[str]:
+    """Start the platform's workers (their pids go into `pids`, which the caller stops) and wait until
+    they share the group; returns notes. Two workers started together have been seen to stay stuck
+    in their first rebalance (the first one's revoke waiting on its transaction's offset commit):
+    then every worker is stopped and started again, once, and the note says so."""
+    notes: list[str] = []
+    for attempt in range(1, JOIN_ATTEMPTS + 1):
+        pids.extend(bench.start(spec) for spec in specs)
+        try:
+            held = wait_for_workers(bench, pipeline, pids)
+        except RuntimeError as exc:
+            if attempt == JOIN_ATTEMPTS:
+                raise
+            notes.append(f"start {attempt}: {exc}; every worker stopped and started again")
+            bench.progress(f"{pipeline.name}: {notes[-1]}")
+            for pid in pids:
+                process.stop(pid)
+            pids.clear()
+            continue
+        notes.append(f"group {pipeline.group}, input partitions held at the start: {shares(held)}")
+        break
+    return notes
 
 
 def shares(held: dict[str, int]) -> str:
@@ -198,9 +230,11 @@ def run_pipeline(bench: Bench, pipeline: Pipeline, data: TrafficData, mode: Mode
     bench.progress(f"{pipeline.name}: starting {', '.join(spec.name for spec in specs)}…")
     pids: list[int] = []
     try:
-        for spec in specs:
-            pids.append(bench.start(spec))
-        held = wait_for_workers(bench, pipeline, pids) if pipeline.workers else {}
+        if pipeline.workers:
+            notes = start_workers(bench, pipeline, specs, pids)
+        else:
+            notes = []
+            pids.extend(bench.start(spec) for spec in specs)
         result = measure(
             Target(tuple(pids), bench.warehouse_pid(), lag, driver, find, per_message),
             pipeline.name,
@@ -208,15 +242,13 @@ def run_pipeline(bench: Bench, pipeline: Pipeline, data: TrafficData, mode: Mode
             mode,
             bench.progress,
         )
-        if held and bench.admin is not None:
+        result.notes += notes
+        if pipeline.workers and bench.admin is not None:
             try:
-                after = group_members(bench.admin, pipeline.group, pipeline.topic)
+                after = shares(group_members(bench.admin, pipeline.group, pipeline.topic))
             except KafkaException as exc:
-                after = {f"not described ({exc})": 0}
-            result.notes.append(
-                f"group {pipeline.group}, input partitions held at the start: {shares(held)}; "
-                f"at the end: {shares(after)}"
-            )
+                after = f"not described ({exc})"
+            result.notes.append(f"group {pipeline.group}, input partitions held at the end: {after}")
         if pipeline.workers > 1:
             result.notes.append(
                 f"CPU and peak RSS cover all {pipeline.workers} worker processes; peak RSS is the sum of "

@@ -16,12 +16,20 @@ from pydantic import SecretStr
 
 from ioc.settings import Settings, WarehouseSettings
 from ioc.stack.services import warehouse_launch
+from load_tests.benchmark import run
 from load_tests.benchmark.aggregate import HOUR_MS, KEEP_MS, Layout, ProvinceTotals
 from load_tests.benchmark.driver import input_partitions
 from load_tests.benchmark.layout import layout_json
 from load_tests.benchmark.measure import Result, Target, lag_floor, lag_slope
 from load_tests.benchmark.modes import MODES
-from load_tests.benchmark.pipelines import NAIVE, PIPELINES, PLATFORM, PLATFORM_2W, processes
+from load_tests.benchmark.pipelines import (
+    NAIVE,
+    PIPELINES,
+    PLATFORM,
+    PLATFORM_2W,
+    ProcessSpec,
+    processes,
+)
 from load_tests.benchmark.procstat import peak_rss_mb
 from load_tests.benchmark.report import P99_TARGETS, document, target_verdict, targets
 from streams.model.traffic import TrafficModel
@@ -289,3 +297,54 @@ def test_two_workers_are_compared_with_one_without_a_target() -> None:
     assert target_verdict(row) == "0.8"
     doc = document([Result("platform", "P"), Result("platform_2w", "P2")], "short", "cmd", T0)
     assert [(p["pipeline"], p["workers"]) for p in doc["pipelines"]] == [("platform", 1), ("platform_2w", 2)]
+
+
+class StartingBench:
+    """What `start_workers` uses of the benchmark: starting a process, and saying what happens."""
+
+    def __init__(self) -> None:
+        self.started: list[str] = []
+        self.said: list[str] = []
+
+    def start(self, spec: ProcessSpec) -> int:
+        self.started.append(spec.name)
+        return 1000 + len(self.started)
+
+    def progress(self, message: str) -> None:
+        self.said.append(message)
+
+
+def test_workers_stuck_in_their_first_rebalance_are_started_again_once_and_it_is_noted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    outcomes = iter([RuntimeError("2 workers not sharing group g after 90 s"), {"w1": 3, "w2": 3}])
+
+    def wait(bench: object, pipeline: object, pids: list[int]) -> dict[str, int]:
+        outcome = next(outcomes)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    stopped: list[int] = []
+    monkeypatch.setattr(run, "wait_for_workers", wait)
+    monkeypatch.setattr(run.process, "stop", stopped.append)
+    bench, pids = StartingBench(), []
+    specs = processes(PLATFORM_2W, Path("cfg.json"), Path("quix-python"))
+    notes = run.start_workers(bench, PLATFORM_2W, specs, pids)  # type: ignore[arg-type]
+    assert bench.started == ["platform_2w-w1", "platform_2w-w2"] * 2
+    assert stopped == [1001, 1002] and pids == [1003, 1004]  # the caller stops the second pair
+    assert notes[0].startswith("start 1: 2 workers not sharing group") and "started again" in notes[0]
+    assert notes[1].endswith("w1 3, w2 3")
+
+
+def test_workers_that_never_share_their_group_fail_the_pipeline_after_the_second_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def wait(bench: object, pipeline: object, pids: list[int]) -> dict[str, int]:
+        raise RuntimeError("not sharing")
+
+    monkeypatch.setattr(run, "wait_for_workers", wait)
+    monkeypatch.setattr(run.process, "stop", lambda pid: None)
+    specs = processes(PLATFORM_2W, Path("cfg.json"), Path("quix-python"))
+    with pytest.raises(RuntimeError, match="not sharing"):
+        run.start_workers(StartingBench(), PLATFORM_2W, specs, [])  # type: ignore[arg-type]
