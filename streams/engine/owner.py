@@ -51,6 +51,7 @@ class OwnerTask:
         self.clocks: dict[str, int] = {u: saved["u"].get(u, 0) for u in upstreams}
         # Wall-clock time each source partition's clock last moved (from the task's start, at first).
         self.moved_at: dict[str, int] = dict.fromkeys(upstreams, opened_ms)
+        self.newest = max(self.clocks.values(), default=0)  # the newest progress any partition reported
         self.book = Book(
             store,
             model,
@@ -59,6 +60,7 @@ class OwnerTask:
             timing.provisional_ms,
             sinks.indicators.add,
             base_watermark=lambda series: self.watermark,
+            stream_time=lambda series: self.newest,
         )
         self.book.discard_stale()
         self.late: list[Output] = []
@@ -73,6 +75,7 @@ class OwnerTask:
             if clock > self.clocks.get(upstream, 0):
                 self.clocks[upstream] = clock
                 self.moved_at[upstream] = now
+                self.newest = max(self.newest, clock)
             self._advance(now)
         self.sinks.indicators.send(out)
         send_all(out, self.sinks.late_topic, self.late)

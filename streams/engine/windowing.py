@@ -49,11 +49,16 @@ class Book:
         provisional_ms: int,
         emit: Callable[[dict[str, Any]], None],
         base_watermark: Callable[[Series], int],
+        stream_time: Callable[[Series], int] | None = None,
     ) -> None:
         """`base_watermark` is a series' clock without its wall-clock closes: the device clock at a
-        gate, the task's watermark at a total's owner."""
+        gate, the task's watermark at a total's owner. `stream_time` (default: the watermark) is the
+        newest event time known there, as of which a provisional result is computed: at an owner the
+        newest of its source partitions' progress, since the least of them may still be at zero while
+        a silent partition has not yet been found idle."""
         self.store = store
         self.base_watermark = base_watermark
+        self.stream_time = stream_time or self.watermark
         self.model = model
         self.routes = {route.name: route for route in model.routes}
         self.grace_ms = grace_ms
@@ -236,7 +241,7 @@ class Book:
             if not route.emit:
                 continue
             place = Place(route, entity_id, series["a"])
-            watermark = self.watermark(series)
+            as_of = max(self.watermark(series), self.stream_time(series))
             for start, meta in series["w"].items():
                 if not meta[2]:
                     continue
@@ -246,7 +251,7 @@ class Book:
                 meta[0] += 1
                 meta[1] = now
                 meta[2] = 0
-                self._emit_window(place, series, start, meta[0], False, watermark)
+                self._emit_window(place, series, start, meta[0], False, as_of)
             self.store.touch(key)
         self.pending = still
 
