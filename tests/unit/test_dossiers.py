@@ -5,10 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ioc.province import load_province
-from ioc.settings import Settings
 from streams.model.dossiers import figures, merge
-from streams.services_agent import DossierFigures
 
 T = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)
 HOUR_MS = 3_600_000
@@ -61,13 +58,3 @@ def test_rates_are_none_without_resolutions() -> None:
     got = figures([dossier(T_MS, None, None)], T_MS, T_MS + HOUR_MS, T_MS + HOUR_MS, 0)
     rates = {code: value for code, value, _ in got.indicators() if code.endswith("rate")}
     assert rates == {"public_service.on_time_rate": None, "public_service.late_rate": None}
-
-
-def test_a_dossier_without_a_department_counts_for_its_areas_only() -> None:
-    province = load_province(Settings().province_file)
-    figures = DossierFigures(None, province, None, None, None, grace_ms=0, idle_ms=0, due_soon_ms=0)  # type: ignore[arg-type]
-    assert figures.groups({"department": "", "area": "26001"}) == [  # type: ignore[arg-type]
-        ("area", "26001", "26001"),
-        ("area", "75", "75"),
-    ]
-    assert figures.groups({"department": "SO-TNMT", "area": ""})[0] == ("department", "SO-TNMT", "75")  # type: ignore[arg-type]

@@ -136,7 +136,7 @@ def finals(d: Deployment) -> dict[tuple[str, int], dict[str, Any]]:
     }
 
 
-# --- what a window computes (ported from tests/unit/test_station_feeds.py) ------------------------
+# --- what a window computes -----------------------------------------------------------------------
 
 
 def test_hourly_aqi_uses_the_nowcast_of_the_previous_hours() -> None:

@@ -8,7 +8,7 @@ from typing import get_args
 import pytest
 
 from avro_schemas import load_schema
-from streams.model import dossiers
+from streams.model import dossiers, traffic
 from streams.model.alerting.rules import Category
 from streams.model.indicators import (
     CONGESTION_BOUNDS,
@@ -26,7 +26,6 @@ from streams.model.indicators import (
     enum_symbols,
     indicator_of,
 )
-from streams.traffic import values
 
 CODE = re.compile(r"[a-z_]+\.[a-z0-9_]+(\.[a-z0-9_]+)?")
 
@@ -75,8 +74,8 @@ def test_indicator_of(code: str, found: str | None) -> None:
 
 
 def test_the_traffic_and_dossier_models_emit_the_units_of_the_catalog() -> None:
-    acc = {"vehicles": 3, "speed_sum": 90.0, "speed_vehicles": 3, "free_flow_sum": 150.0, "records": 1}
-    emitted = [(code, unit) for code, _, unit, _ in values(acc, with_congestion=True)]
+    acc = {"vehicles": 3, "speed_sum": 90_000, "speed_vehicles": 3, "free_flow_sum": 150_000, "records": 1}
+    emitted = [(code, unit) for code, _, unit, *_ in traffic.values(acc, with_congestion=True)]
     emitted += [(code, unit) for code, _, unit in dossiers.Figures().indicators()]
     assert [(code, INDICATORS[code].unit) for code, _ in emitted] == emitted
 

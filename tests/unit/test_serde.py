@@ -41,7 +41,7 @@ def register(registry: SchemaRegistryClient, schema: dict[str, Any], subject: st
 
 
 def indicator() -> dict[str, Any]:
-    """One indicator record as streams.traffic emits it (timestamps as epoch ms)."""
+    """One indicator record as the stream engine emits it (timestamps as epoch ms)."""
     return {
         "indicator": "traffic.average_speed",
         "entity_type": "camera",
