@@ -6,7 +6,7 @@ work to make the comparison like-for-like (see the README's benchmark paragraph)
 - every record is counted once: an event_id already counted in its camera's minute is skipped
   (the benchmark re-offers each minute's messages to reach its rate, so most records are repeats);
 - one-minute tumbling windows per camera, per intersection and per area (the intersection's area,
-  its parents and the centre's zones, as `streams.traffic.camera_areas` says), with the volume, the
+  its parents and the centre's zones, as `streams.model.traffic.camera_areas` says), with the volume, the
   count-weighted average speed and, except for cameras, the speed ratio against the free-flow
   speed and the congestion level;
 - one-hour windows hopping by five minutes per area, kept as five-minute panes and summed when
