@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,6 +107,22 @@ def prefixed_worker(stack: RunningStack, prefix: str, instance: str = "w1") -> W
     worker.env = worker.env | {"IOC_TOPIC_PREFIX": prefix}
     worker.log = stack.dir / "logs" / f"worker-{prefix}{instance}.log"
     return worker
+
+
+@pytest.fixture(scope="module")
+def prefix(local_stack: RunningStack) -> Iterator[str]:
+    """A deployment of its own for one test module (topic prefix, consumer group, its worker running),
+    for tests whose event times are far from now. On the shared topics they would meet other tests'
+    events in a partition's clock: a record more than the device horizon behind its partition's
+    newest is late, so one test's hours days ahead would make every later test's records late, and a
+    fixed past day would be late after any test that sent records stamped now."""
+    name = f"d{uuid.uuid4().hex[:6]}."
+    running = prefixed_worker(local_stack, name)
+    running.start()
+    try:
+        yield name
+    finally:
+        running.stop()
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.integration.conftest import RunningStack, WorkerProcess
+from tests.integration.conftest import RunningStack
 from tests.integration.helpers import wait_for
 from tests.integration.indicator_topic import IndicatorReader, TopicReader, send_batch, send_raw
 from topics.catalog import DLQ_SENSOR, LATE_EVENTS, SENSOR_AIR_QUALITY, SENSOR_RAINFALL, SENSOR_WATER_LEVEL
@@ -44,13 +44,11 @@ def air(
     }
 
 
-def test_air_quality_becomes_hourly_and_daily_vn_aqi(
-    local_stack: RunningStack, worker: WorkerProcess
-) -> None:
+def test_air_quality_becomes_hourly_and_daily_vn_aqi(local_stack: RunningStack, prefix: str) -> None:
     run = uuid.uuid4().hex[:6]
     station = "AQ-001"  # configured in area 26001
-    reader = IndicatorReader(local_stack, {station})
-    dead = TopicReader(local_stack, DLQ_SENSOR)
+    reader = IndicatorReader(local_stack, {station}, prefix)
+    dead = TopicReader(local_stack, DLQ_SENSOR, prefix)
     # Readings are stamped with the END of their 5-minute interval; hour H holds (H, H+1h].
     records = [
         air(f"{run}-1", station, T0 + timedelta(minutes=20), 10.0),
@@ -62,8 +60,8 @@ def test_air_quality_becomes_hourly_and_daily_vn_aqi(
         air(f"{run}-5", station, T0 + 2 * HOUR + timedelta(minutes=30), 40.0, o3=180.0),
         air(f"{run}-6", station, T0 + 2 * HOUR + timedelta(minutes=10), -1.0),  # refused: negative
     ]
-    send_batch(local_stack, SENSOR_AIR_QUALITY, f"SRC-{run}", records)
-    send_raw(local_stack, SENSOR_AIR_QUALITY, f"SRC-{run}", b"\x00not avro")
+    send_batch(local_stack, SENSOR_AIR_QUALITY, f"SRC-{run}", records, prefix)
+    send_raw(local_stack, SENSOR_AIR_QUALITY, f"SRC-{run}", b"\x00not avro", prefix)
 
     h0, h1, h2 = T0, T0 + HOUR, T0 + 2 * HOUR
     wanted = {("environment.aqi_hourly", station, h) for h in (h0, h1, h2)}
@@ -100,9 +98,9 @@ def test_air_quality_becomes_hourly_and_daily_vn_aqi(
     assert any(d["rule"] == "avro-confluent-framing" for d in refused)
 
     # A reading for hour 01, after it closed: a late event, the final value unchanged.
-    late_reader = TopicReader(local_stack, LATE_EVENTS)
+    late_reader = TopicReader(local_stack, LATE_EVENTS, prefix)
     late_record = air(f"{run}-7", station, h1 + timedelta(minutes=9), 400.0)
-    send_batch(local_stack, SENSOR_AIR_QUALITY, f"SRC-{run}", [late_record])
+    send_batch(local_stack, SENSOR_AIR_QUALITY, f"SRC-{run}", [late_record], prefix)
     # Refused by the hourly route (its hour has closed) and by the daily one (the day closed on the wall
     # clock): one late event per computation that refused it.
     late = wait_for(
@@ -125,10 +123,10 @@ def rain(event_id: str, station: str, at: datetime, mm: float) -> dict[str, Any]
             "interval_seconds": 600, "rainfall_mm": mm}  # fmt: skip
 
 
-def test_rainfall_sums_over_one_hour_and_24_hours(local_stack: RunningStack, worker: WorkerProcess) -> None:
+def test_rainfall_sums_over_one_hour_and_24_hours(local_stack: RunningStack, prefix: str) -> None:
     run = uuid.uuid4().hex[:6]
     station = "RF-001"
-    reader = IndicatorReader(local_stack, {station})
+    reader = IndicatorReader(local_stack, {station}, prefix)
     t = T0 + timedelta(days=1)
     records = [
         rain(f"{run}-1", station, t + timedelta(minutes=10), 4.5),
@@ -136,7 +134,7 @@ def test_rainfall_sums_over_one_hour_and_24_hours(local_stack: RunningStack, wor
         rain(f"{run}-2", station, t + timedelta(minutes=20), 2.0),  # resend
         rain(f"{run}-3", station, t + 3 * HOUR + timedelta(minutes=10), 1.25),
     ]
-    send_batch(local_stack, SENSOR_RAINFALL, f"SRC-{run}", records)
+    send_batch(local_stack, SENSOR_RAINFALL, f"SRC-{run}", records, prefix)
     wanted = {
         ("environment.rainfall_1h", station, t),
         ("environment.rainfall_1h", station, t + 3 * HOUR),
@@ -159,10 +157,10 @@ def level(event_id: str, station: str, at: datetime, cm: float) -> dict[str, Any
             "water_level_cm": cm, "flow_m3s": None}  # fmt: skip
 
 
-def test_water_level_trend_and_alarm_level(local_stack: RunningStack, worker: WorkerProcess) -> None:
+def test_water_level_trend_and_alarm_level(local_stack: RunningStack, prefix: str) -> None:
     run = uuid.uuid4().hex[:6]
     station = "WL-001"  # alarm levels I/II/III: 200 / 250 / 300 cm
-    reader = IndicatorReader(local_stack, {station})
+    reader = IndicatorReader(local_stack, {station}, prefix)
     t = T0 + timedelta(days=2)
     minute = timedelta(minutes=1)
     records = [
@@ -172,7 +170,7 @@ def test_water_level_trend_and_alarm_level(local_stack: RunningStack, worker: Wo
         level(f"{run}-3", station, t + 20 * minute, 230.0),
         level(f"{run}-4", station, t + 24 * minute, 250.0),  # latest of window 00:20-00:25
     ]
-    send_batch(local_stack, SENSOR_WATER_LEVEL, f"SRC-{run}", records)
+    send_batch(local_stack, SENSOR_WATER_LEVEL, f"SRC-{run}", records, prefix)
     first, later = t, t + 20 * minute
     wanted = {(code, station, w) for w in (first, later) for code in
               ("environment.water_level", "environment.water_level_trend", "environment.water_alarm_level")}  # fmt: skip

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from tests.integration.conftest import RunningStack, WorkerProcess
+from tests.integration.conftest import RunningStack
 from tests.integration.helpers import wait_for
 from tests.integration.stream_io import Feeder, TopicReader, finals, future_hour, single
 from topics.catalog import ALERTS, CAMERA_CROWD_DENSITY, CAMERA_INCIDENTS, DLQ_CAMERA, INDICATORS, LATE_EVENTS
@@ -36,14 +36,14 @@ def crowd(
     }
 
 
-def test_crowd_density_level_and_overload_alert(local_stack: RunningStack, worker: WorkerProcess) -> None:
+def test_crowd_density_level_and_overload_alert(local_stack: RunningStack, prefix: str) -> None:
     t0 = future_hour()
     run = f"C{t0:%Y%m%d%H}"
-    indicators = TopicReader(local_stack, INDICATORS)
-    alerts = TopicReader(local_stack, ALERTS)
-    late_events = TopicReader(local_stack, LATE_EVENTS)
-    dead_letters = TopicReader(local_stack, DLQ_CAMERA)
-    feed = Feeder(local_stack)
+    indicators = TopicReader(local_stack, INDICATORS, prefix)
+    alerts = TopicReader(local_stack, ALERTS, prefix)
+    late_events = TopicReader(local_stack, LATE_EVENTS, prefix)
+    dead_letters = TopicReader(local_stack, DLQ_CAMERA, prefix)
+    feed = Feeder(local_stack, prefix)
     feed.send(
         CAMERA_CROWD_DENSITY,
         [
@@ -129,13 +129,13 @@ def incident(event_id: str, camera: str, at: datetime, kind: str) -> dict[str, A
     }
 
 
-def test_incidents_per_hour_by_type_and_area(local_stack: RunningStack, worker: WorkerProcess) -> None:
+def test_incidents_per_hour_by_type_and_area(local_stack: RunningStack, prefix: str) -> None:
     """Hour 00: CAM-0062 (ward 26020) two accidents, one re-sent, and a fight; CAM-0121 (ward 26019,
     corridor Z-QL51) a fire. The province 75 counts all of them; 03:00 closes the hour."""
     t0 = future_hour()
     run = f"I{t0:%Y%m%d%H}"
-    indicators = TopicReader(local_stack, INDICATORS)
-    feed = Feeder(local_stack)
+    indicators = TopicReader(local_stack, INDICATORS, prefix)
+    feed = Feeder(local_stack, prefix)
     feed.send(
         CAMERA_INCIDENTS,
         [

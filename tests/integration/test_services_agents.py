@@ -2,28 +2,32 @@
 malformed) become exact Decision 766 figures for a local day and the month to date, by department
 and by area.
 
-The day is a fixed past one, so it runs on a deployment of its own (topic prefix, worker): on the
-shared topics another test's newer dossier event on the same partition would move the stream time
-past the day and make all of this day's events late."""
+The day is the 10th of a month weeks ahead, so the wall clock closes neither the day nor the month
+during the test: a dossier received the next day closes the day by event time, and the month stays
+provisional, judged as of that stream time. Such times run on a deployment of the module's own
+(the `prefix` fixture)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-import pytest
-
-from tests.integration.conftest import RunningStack, prefixed_worker
+from tests.integration.conftest import RunningStack
 from tests.integration.helpers import wait_for
 from tests.integration.indicator_topic import IndicatorReader, TopicReader, send_batch, send_raw
 from topics.catalog import DEPARTMENT_DOSSIER_EVENTS, DLQ_DEPARTMENT
 
-# Local day 2026-11-10 (UTC+7) runs from 2026-11-09 17:00 UTC; the month from 2026-10-31 17:00 UTC.
-DAY = datetime(2026, 11, 9, 17, 0, tzinfo=UTC)
-MONTH = datetime(2026, 10, 31, 17, 0, tzinfo=UTC)
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 HOUR = timedelta(hours=1)
+
+
+def future_month() -> tuple[datetime, datetime]:
+    """The local 10th of the month after next and that month's first local midnight, in UTC."""
+    ahead = datetime.now(LOCAL).replace(day=1) + timedelta(days=62)
+    day = datetime(ahead.year, ahead.month, 10, tzinfo=LOCAL)
+    return day.astimezone(UTC), day.replace(day=1).astimezone(UTC)
 
 
 def event(
@@ -44,25 +48,14 @@ def event(
     }
 
 
-@pytest.fixture(scope="module")
-def prefix(local_stack: RunningStack) -> Iterator[str]:
-    """A deployment of its own for this module, its worker running."""
-    name = f"s{uuid.uuid4().hex[:6]}."
-    worker = prefixed_worker(local_stack, name)
-    worker.start()
-    try:
-        yield name
-    finally:
-        worker.stop()
-
-
 def test_dossier_events_become_day_and_month_figures(local_stack: RunningStack, prefix: str) -> None:
+    day_start, month_start = future_month()
     run = uuid.uuid4().hex[:6]
     dept = f"SO-T{run}"
     reader = IndicatorReader(local_stack, {dept}, prefix)
     dead = TopicReader(local_stack, DLQ_DEPARTMENT, prefix)
-    d = DAY + 2 * HOUR  # 02:00 local
-    end_of_day = DAY + 24 * HOUR
+    d = day_start + 2 * HOUR  # 02:00 local
+    end_of_day = day_start + 24 * HOUR
     records = [
         # A: received and resolved on time the same day
         event(f"{run}-a1", f"{run}-A", dept, "received", d, due=d + 72 * HOUR),
@@ -111,14 +104,21 @@ def test_dossier_events_become_day_and_month_figures(local_stack: RunningStack, 
         event(f"{run}-c1", f"{run}-C", dept, "received", d + HOUR, due=d + 6 * HOUR),
         # D: received today, due the next day (within 48 h of the day's end) -> due soon
         event(f"{run}-d1", f"{run}-D", dept, "received", d + 5 * HOUR, due=end_of_day + 20 * HOUR),
+        # F: received the next day (02:00), due in four days: the stream time passes the day's end
+        event(f"{run}-f1", f"{run}-F", dept, "received", end_of_day + 2 * HOUR, due=end_of_day + 100 * HOUR),
     ]
     send_batch(local_stack, DEPARTMENT_DOSSIER_EVENTS, f"SRC-{run}", records, prefix)
     send_raw(local_stack, DEPARTMENT_DOSSIER_EVENTS, f"SRC-{run}", b"garbage", prefix)
     codes = ["received", "in_progress", "due_soon", "resolved_on_time", "resolved_late", "overdue"]
-    wanted = {(f"public_service.dossiers_{c}", dept, DAY) for c in codes}
-    wanted |= {("public_service.on_time_rate", dept, DAY), ("public_service.late_rate", dept, DAY)}
+    wanted = {(f"public_service.dossiers_{c}", dept, day_start) for c in codes}
+    wanted |= {
+        ("public_service.on_time_rate", dept, day_start),
+        ("public_service.late_rate", dept, day_start),
+    }
     finals = wait_for(reader.finals, lambda found: wanted <= found.keys(), 90)
-    day = {key[0].removeprefix("public_service."): v["value"] for key, v in finals.items() if key[2] == DAY}
+    day = {
+        key[0].removeprefix("public_service."): v["value"] for key, v in finals.items() if key[2] == day_start
+    }
     assert day == {
         "dossiers_received": 3.0,  # A, C, D (B was received 4 days earlier)
         "dossiers_in_progress": 2.0,  # C, D at the day's end
@@ -129,25 +129,30 @@ def test_dossier_events_become_day_and_month_figures(local_stack: RunningStack, 
         "on_time_rate": 50.0,
         "late_rate": 50.0,
     }
-    # The month (November 2026) has not ended on the wall clock: month to date stays provisional,
-    # judged as of the stream time (D's reception, 07:00 local). B's reception 4 days earlier counts;
-    # C (due 08:00) and D (due in 37 h) are due soon, none is overdue yet.
-    latest = {}
-    for row in sorted(reader.mine(), key=lambda row: row["revision"]):
-        if row["window_start"] == MONTH:
-            latest[row["indicator"].removeprefix("public_service.")] = row
+
+    # The month has not ended on the wall clock: month to date stays provisional, judged as of the
+    # stream time (F's reception, 02:00 the next day). B's reception 4 days earlier counts; C (due
+    # 08:00 the day before) is overdue by then, D (due in 18 h) is due soon, F is neither.
+    def month_to_date() -> dict[str, dict[str, Any]]:
+        latest = {}
+        for row in sorted(reader.mine(), key=lambda row: row["revision"]):
+            if row["window_start"] == month_start:
+                latest[row["indicator"].removeprefix("public_service.")] = row
+        return latest
+
+    latest = wait_for(month_to_date, lambda rows: rows.get("dossiers_received", {}).get("value") == 5.0, 30)
     assert not any(row["is_final"] for row in latest.values())
     assert {code: row["value"] for code, row in latest.items()} == {
-        "dossiers_received": 4.0,
-        "dossiers_in_progress": 2.0,
-        "dossiers_due_soon": 2.0,
+        "dossiers_received": 5.0,
+        "dossiers_in_progress": 3.0,
+        "dossiers_due_soon": 1.0,
         "dossiers_resolved_on_time": 1.0,
         "dossiers_resolved_late": 1.0,
-        "dossiers_overdue": 0.0,
+        "dossiers_overdue": 1.0,
         "on_time_rate": 50.0,
         "late_rate": 50.0,
     }
-    assert finals[("public_service.dossiers_received", dept, DAY)]["entity_type"] == "department"
+    assert finals[("public_service.dossiers_received", dept, day_start)]["entity_type"] == "department"
     refused = wait_for(dead.poll, lambda found: any(d["source_id"] == f"SRC-{run}" for d in found), 30)
     assert any(d["rule"] == "avro-confluent-framing" and d["source_id"] == f"SRC-{run}" for d in refused)
     reader.close()

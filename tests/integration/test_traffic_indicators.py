@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import RunningStack, WorkerProcess
+from tests.integration.conftest import RunningStack
 from tests.integration.helpers import wait_for
 from tests.integration.stream_io import Feeder, TopicReader, finals, future_hour, single
 from topics.catalog import CAMERA_VEHICLE_COUNTS, CAMERA_VIOLATIONS, DLQ_CAMERA, INDICATORS, LATE_EVENTS
@@ -37,14 +37,14 @@ def count(event_id: str, camera: str, at: datetime, vehicles: int, speed: float 
 
 
 def test_vehicle_counts_become_exact_camera_intersection_and_area_indicators(
-    local_stack: RunningStack, worker: WorkerProcess
+    local_stack: RunningStack, prefix: str
 ) -> None:
     t0 = future_hour()
     run = t0.strftime("%Y%m%d%H")
-    indicators = TopicReader(local_stack, INDICATORS)
-    late_events = TopicReader(local_stack, LATE_EVENTS)
-    dead_letters = TopicReader(local_stack, DLQ_CAMERA)
-    feed = Feeder(local_stack)
+    indicators = TopicReader(local_stack, INDICATORS, prefix)
+    late_events = TopicReader(local_stack, LATE_EVENTS, prefix)
+    dead_letters = TopicReader(local_stack, DLQ_CAMERA, prefix)
+    feed = Feeder(local_stack, prefix)
     feed.send(
         CAMERA_VEHICLE_COUNTS,
         [
@@ -149,15 +149,13 @@ def violation(event_id: str, camera: str, at: datetime, kind: str) -> dict[str, 
     }
 
 
-def test_violations_per_hour_by_type_for_camera_and_areas(
-    local_stack: RunningStack, worker: WorkerProcess
-) -> None:
+def test_violations_per_hour_by_type_for_camera_and_areas(local_stack: RunningStack, prefix: str) -> None:
     """CAM-0003 (INT-0002, ward 26002): in hour 00, two red lights (one re-sent) and a wrong way;
     one red light at 01:00 is the next hour; the 03:00 record closes both."""
     t0 = future_hour()
     run = f"V{t0:%Y%m%d%H}"
-    indicators = TopicReader(local_stack, INDICATORS)
-    feed = Feeder(local_stack)
+    indicators = TopicReader(local_stack, INDICATORS, prefix)
+    feed = Feeder(local_stack, prefix)
     feed.send(
         CAMERA_VIOLATIONS,
         [
