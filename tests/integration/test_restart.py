@@ -1,11 +1,15 @@
 """Restart proof: the same input, once through a worker that runs without interruption and once
-through a worker SIGKILLed mid-stream and restarted, gives the same final indicator values per
-window (no double counting, no lost window) and the same alerts (no duplicate alert).
+through a worker SIGKILLed twice (once idle after its first outputs, once while records stream in)
+and restarted each time, gives the same final indicator values per window (no double counting, no
+lost window) and the same alerts (no duplicate alert), for every windowed family at once: traffic,
+public order (crowd), environment (air quality), public services (dossiers, a stateful model) and
+input health (camera heartbeats).
 
 Each run has its own topic prefix (its own input, indicator and alert topics, consumer group and
 tables), on the one session stack. The input carries re-sent records and late records, and a
-congestion episode at INT-0001 that opens an alert before the kill and resolves after the restart.
-Event times are days ahead, so only the input closes windows and both runs see the same closes.
+congestion episode at INT-0001 that opens an alert before the first kill and resolves after it.
+Event times are days ahead, so only the input closes windows and both runs see the same closes;
+a last message per feed two days later closes every hour and day window.
 """
 
 from __future__ import annotations
@@ -18,15 +22,32 @@ from typing import Any
 from tests.integration.conftest import RunningStack, prefixed_worker
 from tests.integration.helpers import wait_for
 from tests.integration.stream_io import Feeder, FinalKey, TopicReader, finals, future_hour, single
-from topics.catalog import ALERTS, CAMERA_VEHICLE_COUNTS, INDICATORS
+from tests.integration.test_environment_agents import air
+from tests.integration.test_health_agents import beat
+from tests.integration.test_public_order import crowd
+from tests.integration.test_services_agents import event as dossier_event
+from topics.catalog import (
+    ALERTS,
+    CAMERA_CROWD_DENSITY,
+    CAMERA_HEARTBEATS,
+    CAMERA_VEHICLE_COUNTS,
+    DEPARTMENT_DOSSIER_EVENTS,
+    INDICATORS,
+    SENSOR_AIR_QUALITY,
+    TopicSpec,
+)
 
 MIN = timedelta(minutes=1)
 CAMERAS = ("CAM-0001", "CAM-0002", "CAM-0003", "CAM-0004")  # INT-0001 (50 km/h), INT-0002 (60 km/h)
 MINUTES = 24
-KILL_AFTER = 12  # messages sent before the kill
+FIRST_KILL_AFTER = 12  # vehicle-count messages sent before the first kill (the worker then idle)
+SECOND_KILL_AFTER = 18  # ... before the second (the other families' messages still streaming in)
+STATION = "AQ-001"
+DEPARTMENT = "SO-RESTART"
+Message = tuple[TopicSpec, list[dict[str, Any]]]
 
 
-def messages(t0: datetime) -> list[list[dict[str, Any]]]:
+def vehicle_counts(t0: datetime) -> list[list[dict[str, Any]]]:
     """One message per minute, two records per camera; INT-0001 crawls at 8 km/h in minutes 4-13
     (level 4, jammed); every 5th message re-sends the previous one's records and adds a record four
     minutes old (late)."""
@@ -53,11 +74,87 @@ def messages(t0: datetime) -> list[list[dict[str, Any]]]:
             late = dict(records[0], event_id=f"late-{minute}", observed_at=t0 + (minute - 4) * MIN)
             records.append(late)
         out.append(records)
-    flush = [
-        {**out[0][0], "event_id": f"flush-{camera}", "camera_id": camera, "observed_at": t0 + 3 * 60 * MIN}
-        for camera in CAMERAS
-    ]
-    return [*out, flush]
+    return out
+
+
+def other_families(t0: datetime, minute: int) -> list[Message]:
+    """What the other families' feeds send in one minute: a crowd reading of zone CZ-002 (overloaded
+    in minutes 5-9), an air-quality reading every 5 minutes, a dossier received every 3 minutes and
+    resolved 7 minutes later (every second one after its due time), and the cameras' heartbeats
+    (offline in minutes 8-9); every 6th minute re-sends the previous crowd reading and adds one
+    3 minutes old (late once its minute closed)."""
+    at = t0 + minute * MIN + timedelta(seconds=20)
+    density = 4.5 if 5 <= minute <= 9 else 1.0 + (minute % 4) * 0.5
+    crowds = [crowd(f"crowd-{minute}", at, int(density * 50), density)]
+    if minute % 6 == 5:
+        crowds += [
+            crowd(f"crowd-{minute - 1}", at - MIN, 50, 1.5),
+            crowd(f"crowd-late-{minute}", at - 3 * MIN, 1, 0.1),
+        ]
+    out: list[Message] = [(CAMERA_CROWD_DENSITY, crowds)]
+    if minute % 5 == 0:
+        out.append((SENSOR_AIR_QUALITY, [air(f"air-{minute}", STATION, t0 + minute * MIN, 10.0 + minute)]))
+    dossiers = []
+    if minute % 3 == 0:
+        due = at + (5 if minute % 6 else 10) * MIN
+        dossiers.append(dossier_event(f"rcv-{minute}", f"D{minute}", DEPARTMENT, "received", at, due=due))
+    if minute % 3 == 1 and minute >= 7:
+        opened = minute - 7
+        received = t0 + opened * MIN + timedelta(seconds=20)
+        due = received + (5 if opened % 6 else 10) * MIN
+        dossiers.append(
+            dossier_event(
+                f"res-{opened}",
+                f"D{opened}",
+                DEPARTMENT,
+                "resolved",
+                at,
+                received=received,
+                due=due,
+                resolved=at,
+            )
+        )
+    if dossiers:
+        out.append((DEPARTMENT_DOSSIER_EVENTS, dossiers))
+    status = "offline" if minute in (8, 9) else "online"
+    out.append(
+        (CAMERA_HEARTBEATS, [beat(f"beat-{camera}-{minute}", camera, at, status) for camera in CAMERAS])
+    )
+    return out
+
+
+def messages(t0: datetime) -> list[Message]:
+    """Every family's messages in minute order, then one message per feed two days later that closes
+    every hour and day window."""
+    out: list[Message] = []
+    for minute, records in enumerate(vehicle_counts(t0)):
+        out.append((CAMERA_VEHICLE_COUNTS, records))
+        out += other_families(t0, minute)
+    later = t0 + 2 * 24 * 60 * MIN
+    first = vehicle_counts(t0)[0][0]
+    out.append(
+        (
+            CAMERA_VEHICLE_COUNTS,
+            [
+                {**first, "event_id": f"flush-{camera}", "camera_id": camera, "observed_at": later}
+                for camera in CAMERAS
+            ],
+        )
+    )
+    out.append((CAMERA_CROWD_DENSITY, [crowd("crowd-flush", later, 10, 0.2)]))
+    out.append((SENSOR_AIR_QUALITY, [air("air-flush", STATION, later, 5.0)]))
+    out.append((DEPARTMENT_DOSSIER_EVENTS, [dossier_event("rcv-flush", "DF", DEPARTMENT, "received", later)]))
+    out.append(
+        (CAMERA_HEARTBEATS, [beat(f"beat-flush-{camera}", camera, later, "online") for camera in CAMERAS])
+    )
+    return out
+
+
+def kill_points(batches: list[Message]) -> tuple[int, int]:
+    """The message indexes before which the worker is killed: at the first and the second
+    vehicle-count message counts."""
+    counts = [index for index, (spec, _) in enumerate(batches) if spec is CAMERA_VEHICLE_COUNTS]
+    return counts[FIRST_KILL_AFTER], counts[SECOND_KILL_AFTER]
 
 
 class Run:
@@ -71,18 +168,25 @@ class Run:
         self.indicators = TopicReader(stack, INDICATORS, self.prefix)
         self.alerts = TopicReader(stack, ALERTS, self.prefix)
 
-    def send(self, batches: list[list[dict[str, Any]]]) -> None:
-        for records in batches:
-            self.feed.send(CAMERA_VEHICLE_COUNTS, records)
+    def send(self, batches: list[Message]) -> None:
+        for spec, records in batches:
+            self.feed.send(spec, records)
         self.feed.flush()
 
     def finals(self) -> dict[FinalKey, set[float | None]]:
-        return finals(self.indicators.poll(), self.t0 - 60 * MIN, self.t0 + MINUTES * MIN)
+        """Finals of windows starting from the day before the input to its last minute: the local
+        days, hours and minutes it touched (the closing messages' own windows stay open)."""
+        return finals(self.indicators.poll(), self.t0 - 24 * 60 * MIN, self.t0 + MINUTES * MIN)
 
     def wait_done(self) -> dict[FinalKey, float | None]:
-        """Until the last hour window with data is final and nothing new arrives for 3 s."""
+        """Until the last traffic hour window and the department's day are final and nothing new
+        arrives for 3 s."""
         last = ("traffic.volume", "area", "75", self.t0 + 20 * MIN, self.t0 + 80 * MIN)
-        wait_for(self.finals, lambda rows: last in rows, timeout_s=120)
+
+        def closed(rows: dict[FinalKey, set[float | None]]) -> bool:
+            return last in rows and any(k[0] == "public_service.dossiers_received" for k in rows)
+
+        wait_for(self.finals, closed, timeout_s=120)
         size = -1
         while size != len(self.finals()):
             size = len(self.finals())
@@ -111,6 +215,7 @@ def test_sigkill_mid_stream_gives_the_same_finals_and_alerts_as_an_uninterrupted
 ) -> None:
     t0 = future_hour()
     batches = messages(t0)
+    first_kill, second_kill = kill_points(batches)
     steady, crashed = Run(local_stack, t0), Run(local_stack, t0)
     try:
         steady.worker.start()
@@ -119,10 +224,13 @@ def test_sigkill_mid_stream_gives_the_same_finals_and_alerts_as_an_uninterrupted
         steady.worker.stop()
 
         crashed.worker.start()
-        crashed.send(batches[:KILL_AFTER])
+        crashed.send(batches[:first_kill])
         wait_for(crashed.indicators.poll, lambda rows: len(rows) > 0, timeout_s=60)
-        crashed.worker.kill()
-        crashed.send(batches[KILL_AFTER:])
+        crashed.worker.kill()  # idle, its outputs committed
+        crashed.send(batches[first_kill:second_kill])
+        crashed.worker.start()
+        crashed.send(batches[second_kill:])
+        crashed.worker.kill()  # still folding what just arrived
         crashed.worker.start()
         got = crashed.wait_done()
         alerts_steady = steady.alert_states()
@@ -137,11 +245,13 @@ def test_sigkill_mid_stream_gives_the_same_finals_and_alerts_as_an_uninterrupted
     # camera volumes add up to the input without the re-sent and the late records.
     minutes = {(k[2], k[3]) for k in expected if k[0] == "traffic.volume" and k[1] == "camera"}
     assert len(minutes) == len(CAMERAS) * MINUTES
-    sent = [r for records in batches[:MINUTES] for r in records if not r["event_id"].startswith("late-")]
+    sent = [r for records in vehicle_counts(t0) for r in records if not r["event_id"].startswith("late-")]
     unique = {r["event_id"]: r["vehicle_count"] for r in sent}
     camera_total = sum(v for k, v in expected.items() if k[0] == "traffic.volume" and k[1] == "camera")
     assert camera_total == sum(unique.values())
 
+    families = {key[0].split(".")[0] for key in expected}
+    assert {"traffic", "public_order", "environment", "public_service", "input_health"} <= families, families
     assert got == expected
     congestion = {k: v for k, v in alerts_steady.items() if "traffic.intersection_congested" in k}
     assert len(congestion) == 1, alerts_steady
