@@ -7,9 +7,9 @@ partials: a window closes once every partition has passed its end plus grace, so
 partial that any partition judged in time, in whatever order the owner read them, with one worker or
 ten. Kafka transactions give each partial to the owner exactly once.
 
-A source partition whose clock has not moved for the idle timeout (no data, or its worker down) stops
-holding the totals back, as a quiet device does for its own windows; what it sends later for windows
-that have closed meanwhile is reported late, never counted in a final.
+A source partition that has sent nothing for the idle timeout (no data, or its worker down) stops
+holding the totals back, as a quiet device does for its own windows (streams/engine/progress.py);
+what it sends later for windows that have closed meanwhile is reported late, never counted in a final.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from confluent_kafka import Message
 
 from streams.engine.inputs import Origin, Output
 from streams.engine.outputs import send_all
+from streams.engine.progress import least_moving_clock
 from streams.engine.runtime import Outputs
 from streams.engine.store import Store
 from streams.engine.upstream import Sinks, Timing, read_partials
@@ -72,9 +73,13 @@ class OwnerTask:
             origin = Origin(topic, message.partition(), message.offset(), upstream)
             for name, entity_id, area, pane, first, acc in parts:
                 self._merge(origin, Place(self.book.routes[name], entity_id, area), pane, first, acc, now)
-            if clock > self.clocks.get(upstream, 0):
-                self.clocks[upstream] = clock
+            known = self.clocks.get(upstream, 0)
+            # The progress a restarted worker re-sends shows its partition alive as a newer one does;
+            # a partition that never had data (clock 0) only announces itself.
+            if clock and clock >= known:
                 self.moved_at[upstream] = now
+            if clock > known:
+                self.clocks[upstream] = clock
                 self.newest = max(self.newest, clock)
             self._advance(now)
         self.sinks.indicators.send(out)
@@ -94,11 +99,14 @@ class OwnerTask:
         self.sinks.indicators.send(out)
 
     def _advance(self, now: int) -> None:
-        """Move the watermark to the least clock of the source partitions still moving."""
-        idle_ms = self.timing.idle_ms
-        moving = [clock for upstream, clock in self.clocks.items() if now - self.moved_at[upstream] < idle_ms]
-        if moving and min(moving) > self.watermark:
-            self.watermark = min(moving)
+        """Move the watermark to the least clock of the source partitions still sending, or, when none
+        is, to the newest clock any reported: nothing holds the totals back then, and a worker that
+        restarted and re-sent what the owner already knew must not leave its windows open for good."""
+        watermark = least_moving_clock(self.clocks, self.moved_at, now, self.timing.idle_ms)
+        if watermark is None:
+            watermark = self.newest
+        if watermark > self.watermark:
+            self.watermark = watermark
             self.book.close_due(self.watermark, now)
 
     def _merge(

@@ -40,6 +40,7 @@ from confluent_kafka import Message
 from streams.engine.inputs import Intake, Origin, Output
 from streams.engine.late import LateEvents
 from streams.engine.outputs import Indicators, send_all
+from streams.engine.progress import least_moving_clock
 from streams.engine.runtime import Outputs
 from streams.engine.store import Store
 from streams.engine.windowing import Book, Series
@@ -174,16 +175,15 @@ class SourceTask:
             self.store.put(CLOCK_KEY, {"c": self.clock, "s": dict(self.source_clocks), "p": self.progress})
 
     def _advance(self, now: int) -> None:
-        """Progress: the least clock of the sources still sending (it never goes back)."""
+        """Progress: the least clock of the sources still sending (streams/engine/progress.py); it never
+        goes back."""
         if self.opened:
             self.moved_at = dict.fromkeys(self.source_clocks, now)
             self.opened = False
-        idle_ms = self.timing.idle_ms
-        sending = [
-            clock for source, clock in self.source_clocks.items() if now - self.moved_at[source] < idle_ms
-        ]
-        if sending and min(sending) > self.progress:
-            self.progress = min(sending)
+        # With every source quiet the progress stays: the owners' idle rules take over from here.
+        progress = least_moving_clock(self.source_clocks, self.moved_at, now, self.timing.idle_ms)
+        if progress is not None and progress > self.progress:
+            self.progress = progress
 
     def tick(self, out: Outputs) -> None:
         self.book.close_idle(out.now)

@@ -151,6 +151,23 @@ def test_a_silent_source_partition_stops_holding_totals_back_after_the_idle_time
     assert volume(d.finals(), "area", "75", T) == 2.0
 
 
+def test_a_restart_that_re_sends_known_progress_does_not_leave_totals_open() -> None:
+    """SIGKILL after the owners learnt partition 0's progress, before they could close anything
+    (partition 1, silent, held them for its idle timeout); the restarted worker re-sends that same
+    progress. Event times are a day after the wall clock, so only the watermark can close the
+    minute: once no partition has sent anything for the idle timeout, nothing holds it back."""
+    d = traffic()
+    later = T + 86_400_000
+    d.fold(0, [rec("a", later + 10 * S, 2), rec("b", later + 3 * MIN, 1)], T)
+    d.run_until_quiet(T + 5 * S)
+    d.crash(T + 10 * S)
+    d.run_until_quiet(T + 11 * S)
+    assert ("traffic.volume", "area", "75", later, later + MIN) not in d.finals()
+    d.tick(T + 100 * S)
+    d.run_until_quiet(T + 100 * S)
+    assert volume(d.finals(), "area", "75", later) == 2.0
+
+
 def test_hopping_hour_windows_hold_every_record_of_their_hour() -> None:
     """Records at 00:02 (10 vehicles) and 00:31 (20): the hour from 00:00 holds both (30); the hour
     from 23:05 the day before ends at 00:05 and holds only the first (10); the hour from 00:05 only the
