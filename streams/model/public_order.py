@@ -23,7 +23,7 @@ from streams.model.indicators import (
     CrowdLevel,
 )
 from streams.model.routes import Acc, Place, Placement, Route, Value, WindowView
-from streams.model.traffic import HOUR, MINUTE, camera_areas, merge_counts, merge_sums, total
+from streams.model.traffic import HOUR, MINUTE, CountsByType, camera_areas, merge_sums, observed_at, total
 
 CAMERA_CROWD_MINUTE = Route("crowd/camera/1m", "camera", MINUTE, emit=False)
 ZONE_CROWD_MINUTE = Route("crowd/zone/1m", "zone", MINUTE)
@@ -60,15 +60,11 @@ def _bad_number(value: float | None, *, positive: bool) -> bool:
     return not math.isfinite(value) or value < 0 or (positive and value == 0)
 
 
-def _observed_at(record: dict[str, Any]) -> int:
-    return record["observed_at"]
-
-
 class CrowdModel:
     """Crowd density per zone and minute."""
 
     routes = (CAMERA_CROWD_MINUTE, ZONE_CROWD_MINUTE)
-    event_ms = staticmethod(_observed_at)
+    event_ms = staticmethod(observed_at)
 
     def __init__(self, province: Province) -> None:
         self.province = province
@@ -133,41 +129,11 @@ class CrowdModel:
         ]
 
 
-class IncidentModel:
+class IncidentModel(CountsByType):
     """Incidents per hour by type and area; the camera hour is only the gate, not an indicator."""
 
-    routes = (CAMERA_INCIDENTS_HOUR, AREA_INCIDENTS_HOUR)
-    event_ms = staticmethod(_observed_at)
-
-    def __init__(self, province: Province) -> None:
-        self.province = province
-        self._placements = cache(self._placement)
-
-    def problem(self, record: dict[str, Any]) -> tuple[str, str] | None:
-        """Avro already restricts the type to its enum; nothing else is needed to count one."""
-        return None
-
-    def place(self, record: dict[str, Any]) -> Placement:
-        return self._placements(record["camera_id"])
-
-    def _placement(self, camera_id: str) -> Placement:
-        area, areas = camera_areas(self.province, camera_id)
-        gate = Place(CAMERA_INCIDENTS_HOUR, camera_id, area)
-        return Placement.of(camera_id, gate, [Place(AREA_INCIDENTS_HOUR, code, code) for code in areas])
-
-    def empty(self, route: Route) -> Acc:
-        return {"types": {}}
-
-    def add(self, route: Route, acc: Acc, record: dict[str, Any]) -> None:
-        kind = record["incident_type"]
-        acc["types"][kind] = acc["types"].get(kind, 0) + 1
-
-    def merge(self, route: Route, acc: Acc, other: Acc) -> None:
-        merge_counts(acc, other)
-
-    def values(self, view: WindowView) -> list[Value]:
-        acc = total(view.panes, merge_counts, {"types": {}})
-        return [
-            (f"{PUBLIC_ORDER_INCIDENTS}.{kind}", float(count), "incidents/h", count, "")
-            for kind, count in sorted(acc["types"].items())
-        ]
+    camera_route = CAMERA_INCIDENTS_HOUR
+    area_route = AREA_INCIDENTS_HOUR
+    type_field = "incident_type"
+    code_prefix = PUBLIC_ORDER_INCIDENTS
+    unit = "incidents/h"

@@ -127,7 +127,8 @@ def values(acc: Acc, *, with_congestion: bool) -> list[Value]:
     return out
 
 
-def _observed_at(record: dict[str, Any]) -> int:
+def observed_at(record: dict[str, Any]) -> int:
+    """A camera record's event time (epoch ms, as the engine decodes it)."""
     return record["observed_at"]
 
 
@@ -135,7 +136,7 @@ class TrafficModel:
     """Vehicle counts per camera, intersection and area (and zone)."""
 
     routes = (CAMERA_MINUTE, INTERSECTION_MINUTE, AREA_MINUTE, AREA_HOUR)
-    event_ms = staticmethod(_observed_at)
+    event_ms = staticmethod(observed_at)
 
     def __init__(self, province: Province) -> None:
         self.province = province
@@ -183,14 +184,21 @@ class TrafficModel:
         return values(acc, with_congestion=view.route.entity_type != "camera")
 
 
-class ViolationModel:
-    """Violations per hour by type, per camera (the gate) and per area."""
+class CountsByType:
+    """Camera events counted per hour by their type, at the camera (the gate) and every area above it.
+    Traffic violations and public-order incidents are this one computation over different fields;
+    a subclass names the routes, the type field, the indicator code's prefix and the unit."""
 
-    routes = (CAMERA_VIOLATIONS_HOUR, AREA_VIOLATIONS_HOUR)
-    event_ms = staticmethod(_observed_at)
+    camera_route: Route
+    area_route: Route
+    type_field: str
+    code_prefix: str
+    unit: str
+    event_ms = staticmethod(observed_at)
 
     def __init__(self, province: Province) -> None:
         self.province = province
+        self.routes = (self.camera_route, self.area_route)
         self._placements = cache(self._placement)
 
     def problem(self, record: dict[str, Any]) -> tuple[str, str] | None:
@@ -202,14 +210,14 @@ class ViolationModel:
 
     def _placement(self, camera_id: str) -> Placement:
         area, areas = camera_areas(self.province, camera_id)
-        gate = Place(CAMERA_VIOLATIONS_HOUR, camera_id, area)
-        return Placement.of(camera_id, gate, [Place(AREA_VIOLATIONS_HOUR, code, code) for code in areas])
+        gate = Place(self.camera_route, camera_id, area)
+        return Placement.of(camera_id, gate, [Place(self.area_route, code, code) for code in areas])
 
     def empty(self, route: Route) -> Acc:
         return {"types": {}}
 
     def add(self, route: Route, acc: Acc, record: dict[str, Any]) -> None:
-        kind = record["violation_type"]
+        kind = record[self.type_field]
         acc["types"][kind] = acc["types"].get(kind, 0) + 1
 
     def merge(self, route: Route, acc: Acc, other: Acc) -> None:
@@ -218,6 +226,16 @@ class ViolationModel:
     def values(self, view: WindowView) -> list[Value]:
         acc = total(view.panes, merge_counts, {"types": {}})
         return [
-            (f"{TRAFFIC_VIOLATIONS}.{kind}", float(count), "violations/h", count, "")
+            (f"{self.code_prefix}.{kind}", float(count), self.unit, count, "")
             for kind, count in sorted(acc["types"].items())
         ]
+
+
+class ViolationModel(CountsByType):
+    """Violations per hour by type, per camera (the gate, an indicator too) and per area."""
+
+    camera_route = CAMERA_VIOLATIONS_HOUR
+    area_route = AREA_VIOLATIONS_HOUR
+    type_field = "violation_type"
+    code_prefix = TRAFFIC_VIOLATIONS
+    unit = "violations/h"
