@@ -63,9 +63,14 @@ class AvroDecoder:
 
     def __init__(self, client: SchemaRegistryClient, reader_schema: dict[str, Any]) -> None:
         self.client = client
-        self.reader: ParsedSchema = fastavro.parse_schema(reader_schema)
+        self.reader: ParsedSchema = fastavro.parse_schema(self.prepare(reader_schema))
         # Schema id -> (writer, reader to resolve to, or None when they are the same schema).
         self._writers: dict[int, tuple[ParsedSchema, ParsedSchema | None]] = {}
+
+    def prepare(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """A schema (reader's or writer's) as this decoder reads it: as written here; a subclass may
+        read some types differently (streams/engine/inputs.py reads instants as epoch ms)."""
+        return schema
 
     def _writer(self, schema_id: int) -> tuple[ParsedSchema, ParsedSchema | None]:
         """The writer's schema, and the reader's only when it differs: fastavro compares the two
@@ -76,7 +81,7 @@ class AvroDecoder:
                 schema = self.client.get_schema(schema_id)
             except Exception as exc:
                 raise SerdeError(f"unknown schema id {schema_id}: {exc}") from exc
-            writer = fastavro.parse_schema(json.loads(schema.schema_str or "{}"))
+            writer = fastavro.parse_schema(self.prepare(json.loads(schema.schema_str or "{}")))
             known = self._writers[schema_id] = (writer, None if writer == self.reader else self.reader)
         return known
 

@@ -12,7 +12,6 @@ turning every `timestamp-millis` into a datetime and back cost a twentieth of th
 from __future__ import annotations
 
 import copy
-import io
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -23,10 +22,9 @@ from typing import Any
 import fastavro
 from confluent_kafka import Message
 from confluent_kafka.schema_registry import SchemaRegistryClient
-from fastavro.types import Schema as ParsedSchema
 
 from ioc.dead_letters import dead_letter_record
-from ioc.serde import HEADER, MAGIC_BYTE, AvroEncoder, SerdeError
+from ioc.serde import AvroDecoder, AvroEncoder, SerdeError
 
 log = logging.getLogger(__name__)
 Output = tuple[bytes, bytes]
@@ -73,40 +71,15 @@ def millis_encoder(client: SchemaRegistryClient, subject: str, schema: dict[str,
     return encoder
 
 
-class MillisDecoder:
+class MillisDecoder(AvroDecoder):
     """Framed Avro of any registered version, resolved to the reader's schema, times as epoch ms."""
 
     def __init__(self, client: SchemaRegistryClient, reader_schema: dict[str, Any]) -> None:
-        self.client = client
-        self.timestamp_fields: set[str] = set()
-        self.reader: ParsedSchema = fastavro.parse_schema(
-            _strip_timestamps(copy.deepcopy(reader_schema), self.timestamp_fields)
-        )
-        self._writers: dict[int, tuple[ParsedSchema, ParsedSchema | None]] = {}
+        self.timestamp_fields: set[str] = set()  # the fields read as epoch ms, for reports
+        super().__init__(client, reader_schema)
 
-    def _writer(self, schema_id: int) -> tuple[ParsedSchema, ParsedSchema | None]:
-        known = self._writers.get(schema_id)
-        if known is None:
-            try:
-                text = self.client.get_schema(schema_id).schema_str or "{}"
-            except Exception as exc:
-                raise SerdeError(f"unknown schema id {schema_id}: {exc}") from exc
-            writer = fastavro.parse_schema(_strip_timestamps(json.loads(text), set()))
-            # fastavro compares writer and reader on every call when given both: only when they differ.
-            known = self._writers[schema_id] = (writer, None if writer == self.reader else self.reader)
-        return known
-
-    def decode(self, data: bytes | None) -> dict[str, Any]:
-        if not data or len(data) < HEADER.size:
-            raise SerdeError("message is empty or shorter than the 5-byte Confluent header")
-        magic, schema_id = HEADER.unpack_from(data)
-        if magic != MAGIC_BYTE:
-            raise SerdeError(f"message does not start with the Avro magic byte 0 (found {magic})")
-        writer, reader = self._writer(schema_id)
-        try:
-            return fastavro.schemaless_reader(io.BytesIO(data[HEADER.size :]), writer, reader)  # type: ignore[return-value]
-        except Exception as exc:
-            raise SerdeError(f"Avro body does not match schema id {schema_id}: {exc}") from exc
+    def prepare(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return _strip_timestamps(copy.deepcopy(schema), self.timestamp_fields)
 
 
 def payload_of(record: dict[str, Any], timestamp_fields: set[str] | frozenset[str] = frozenset()) -> bytes:
