@@ -178,17 +178,15 @@ class Runtime:
                 "queued.max.messages.kbytes": 16_384,
             }
         )
-        self.producer = Producer(
-            client
-            | {
-                "transactional.id": config.transactional_id,
-                "transaction.timeout.ms": config.transaction_timeout_ms,
-                "linger.ms": 5,
-                # The Java clients' partitioner: a key lands where Kafka Streams or any JVM client puts it.
-                "partitioner": "murmur2_random",
-                "compression.type": "lz4",
-            }
-        )
+        self.producer_config = client | {
+            "transactional.id": config.transactional_id,
+            "transaction.timeout.ms": config.transaction_timeout_ms,
+            "linger.ms": 5,
+            # The Java clients' partitioner: a key lands where Kafka Streams or any JVM client puts it.
+            "partitioner": "murmur2_random",
+            "compression.type": "lz4",
+        }
+        self.producer = Producer(self.producer_config)
         self.tasks: dict[tuple[str, int], Task] = {}
         self.stores: dict[tuple[str, int], list[Store]] = {}
         self._suspended: dict[tuple[str, int], tuple[Task, list[Store]]] = {}
@@ -265,12 +263,23 @@ class Runtime:
 
     def _fail(self, exc: KafkaException) -> None:
         """A transaction that cannot commit is aborted and every task starts again from its changelog
-        and the committed offsets; a fenced worker (another one took its place) stops."""
+        and the committed offsets.
+
+        A fatal producer error is most often a fence after the broker aborted a transaction that
+        outlived its timeout (the worker stalled: an overloaded host, a pause, a long batch): a new
+        producer with the same transactional id takes over, as Kafka Streams does. A worker whose
+        place another one really took is stopped by its consumer instead (`_dispatch`)."""
+        if self._committing is not None:
+            self._committing.join()
+            self._committing, self._commit_error = None, None
         error: KafkaError = exc.args[0]
-        if error.fatal() or not error.txn_requires_abort():
-            raise exc
-        log.warning("transaction aborted (%s): tasks restart from their changelogs", error)
-        self.producer.abort_transaction()
+        if not error.fatal():
+            if not error.txn_requires_abort():
+                raise exc
+            log.warning("transaction aborted (%s): tasks restart from their changelogs", error)
+            error = self._abort()
+        if error.fatal():
+            self._replace_producer(error)
         self._in_transaction = False
         self._offsets.clear()
         self.out.held = None
@@ -279,6 +288,26 @@ class Runtime:
         self._open(assignment)
         for tp in self.consumer.committed(assignment, timeout=30):
             self.consumer.seek(tp if tp.offset >= 0 else TopicPartition(tp.topic, tp.partition, -2))
+
+    def _abort(self) -> KafkaError:
+        """Abort the open transaction; the fatal error that stopped the abort, if one did."""
+        try:
+            self.producer.abort_transaction()
+        except KafkaException as exc:
+            error: KafkaError = exc.args[0]
+            if not error.fatal():
+                raise
+            return error
+        return KafkaError(KafkaError.NO_ERROR)
+
+    def _replace_producer(self, error: KafkaError) -> None:
+        log.warning(
+            "producer failed (%s), e.g. its transaction timed out while the worker stalled: a new "
+            "producer takes over and tasks restart from their changelogs",
+            error,
+        )
+        self.producer = self.out.producer = Producer(self.producer_config)
+        self.producer.init_transactions()
 
     def _send_changelog(self, topic: str, partition: int, key: bytes, value: bytes | None) -> None:
         self.out.send(topic, key, value, partition)
@@ -305,7 +334,9 @@ class Runtime:
         """Partitions taken away without a chance to commit: what was not committed is not ours."""
         self.settle()
         if self._in_transaction:
-            self.producer.abort_transaction()
+            error = self._abort()
+            if error.fatal():
+                self._replace_producer(error)
             self._in_transaction = False
         self._offsets.clear()
         self._drop_all()
@@ -358,16 +389,19 @@ class Runtime:
             while not stop.is_set():
                 messages = self.consumer.consume(self.config.batch_size, self.config.poll_timeout_s)
                 self.out.now = now_ms()
-                if messages:
-                    self._dispatch(messages)
-                clock = time.monotonic()
-                if clock >= next_tick and self.tasks:
-                    for task in self.tasks.values():
-                        task.tick(self.out)
-                    next_tick = clock + self.config.tick_interval_s
-                if clock >= next_commit and self.settle(block=False):
-                    self.commit(wait=False)
-                    next_commit = time.monotonic() + self.config.commit_interval_s
+                try:
+                    if messages:
+                        self._dispatch(messages)
+                    clock = time.monotonic()
+                    if clock >= next_tick and self.tasks:
+                        for task in self.tasks.values():
+                            task.tick(self.out)
+                        next_tick = clock + self.config.tick_interval_s
+                    if clock >= next_commit and self.settle(block=False):
+                        self.commit(wait=False)
+                        next_commit = time.monotonic() + self.config.commit_interval_s
+                except KafkaException as exc:  # a transaction that cannot go on (begin, produce, commit)
+                    self._fail(exc)
             self.commit()
         finally:
             self.consumer.close()
@@ -376,8 +410,11 @@ class Runtime:
     def _dispatch(self, messages: list[Message]) -> None:
         by_partition: dict[tuple[str, int], list[Message]] = defaultdict(list)
         for message in messages:
-            if message.error() is not None:
-                log.warning("consume: %s", message.error())
+            error = message.error()
+            if error is not None:
+                if error.fatal():  # e.g. another worker runs under this instance id: stop, do not fight it
+                    raise SystemExit(f"consumer: {error}")
+                log.warning("consume: %s", error)
                 continue
             by_partition[(message.topic(), message.partition())].append(message)
         for (topic, partition), batch in by_partition.items():
