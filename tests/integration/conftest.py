@@ -89,6 +89,12 @@ class WorkerProcess:
         while process.is_alive(self.pid):
             time.sleep(0.1)
 
+    def pause(self, seconds: float) -> None:
+        """SIGSTOP, then SIGCONT `seconds` later: a stall, as an overloaded host or a debugger makes."""
+        os.killpg(self.pid, signal.SIGSTOP)
+        time.sleep(seconds)
+        os.killpg(self.pid, signal.SIGCONT)
+
     def stop(self) -> None:
         process.stop(self.pid)
 
