@@ -187,6 +187,7 @@ class Runtime:
             "compression.type": "lz4",
         }
         self.producer = Producer(self.producer_config)
+        self.retry_log = BrokerLog()
         self.tasks: dict[tuple[str, int], Task] = {}
         self.stores: dict[tuple[str, int], list[Store]] = {}
         self._suspended: dict[tuple[str, int], tuple[Task, list[Store]]] = {}
@@ -231,17 +232,26 @@ class Runtime:
     def _commit_transaction(self, offsets: list[TopicPartition]) -> None:
         try:
             if offsets:
-                self.producer.send_offsets_to_transaction(offsets, self.consumer.consumer_group_metadata())
-            while True:
-                try:
-                    self.producer.commit_transaction()
-                    return
-                except KafkaException as exc:
-                    if not exc.args[0].retriable():
-                        raise
-                    log.warning("commit: %s; retrying", exc.args[0])
+                self._retrying(
+                    lambda: self.producer.send_offsets_to_transaction(
+                        offsets, self.consumer.consumer_group_metadata()
+                    )
+                )
+            self._retrying(self.producer.commit_transaction)
         except KafkaException as exc:
             self._commit_error = exc
+
+    def _retrying(self, call: Callable[[], None]) -> None:
+        """`call` again while it fails with a retriable error (a broker restarting, a coordinator
+        moving), saying so once a minute; what is not retriable is raised for `_fail`."""
+        while True:
+            try:
+                call()
+                return
+            except KafkaException as exc:
+                if not exc.args[0].retriable():
+                    raise
+                self.retry_log(exc.args[0])
 
     def settle(self, block: bool = True) -> bool:
         """Wait for (or, without `block`, look at) the commit in flight; once it is done, release what
