@@ -79,6 +79,9 @@ class StreamSettings(BaseSettings):
     session_timeout_s: float = 10.0
     # A crashed worker's open transaction blocks readers of its partitions until aborted after this.
     transaction_timeout_s: float = 10.0
+    # A transaction commit still in flight after this long will not return: the worker exits so that
+    # its supervisor starts it again (it resumes exactly from its last commit).
+    stuck_commit_s: float = 120.0
     window_grace_s: float = 30.0
     # A window whose series has gone quiet still closes this long after its end, on the wall clock;
     # a source partition whose clock has not moved for this long stops holding totals back.

@@ -31,5 +31,6 @@ def create_runtime(settings: Settings, endpoints: Endpoints) -> Runtime:
         tick_interval_s=streams.close_check_interval_s,
         session_timeout_ms=int(streams.session_timeout_s * 1000),
         transaction_timeout_ms=int(streams.transaction_timeout_s * 1000),
+        stuck_commit_s=streams.stuck_commit_s,
     )
     return Runtime(processors(settings, endpoints), config)

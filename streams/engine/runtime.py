@@ -82,6 +82,9 @@ class RuntimeConfig:
     tick_interval_s: float = 1.0
     session_timeout_ms: int = 10_000
     transaction_timeout_ms: int = 10_000
+    # A commit still in flight after this long will not return (seen after a broker restart:
+    # librdkafka's send_offsets_to_transaction blocked for good): the worker exits for its supervisor.
+    stuck_commit_s: float = 120.0
     extra: dict[str, Any] = field(default_factory=dict)  # security settings and other client options
 
     @property
@@ -194,6 +197,7 @@ class Runtime:
         self._offsets: dict[tuple[str, int], int] = {}
         self._in_transaction = False
         self._committing: threading.Thread | None = None
+        self._commit_started = 0.0
         self._commit_error: KafkaException | None = None
         self._ready = False
         self.out = _Sender(self.producer, self._begin)
@@ -225,6 +229,7 @@ class Runtime:
         self._offsets.clear()
         self.out.held = []
         self._committing = threading.Thread(target=self._commit_transaction, args=(offsets,), daemon=True)
+        self._commit_started = time.monotonic()
         self._committing.start()
         if wait:
             self.settle()
@@ -260,7 +265,9 @@ class Runtime:
             return True
         if not block and self._committing.is_alive():
             return False
-        self._committing.join()
+        self._committing.join(max(0.0, self._commit_started + self.config.stuck_commit_s - time.monotonic()))
+        if self._committing.is_alive():
+            self._give_up_stuck_commit()
         self._committing = None
         self._in_transaction = False
         error, self._commit_error = self._commit_error, None
@@ -270,6 +277,12 @@ class Runtime:
         else:
             self.out.release()
         return True
+
+    def _give_up_stuck_commit(self) -> None:
+        raise SystemExit(
+            f"a transaction commit has not returned for {self.config.stuck_commit_s:.0f} s; exiting so "
+            "that the supervisor starts the worker again (it resumes exactly from its last commit)"
+        )
 
     def _fail(self, exc: KafkaException) -> None:
         """A transaction that cannot commit is aborted and every task starts again from its changelog
@@ -410,6 +423,11 @@ class Runtime:
                     if clock >= next_commit and self.settle(block=False):
                         self.commit(wait=False)
                         next_commit = time.monotonic() + self.config.commit_interval_s
+                    elif (
+                        self._committing is not None
+                        and clock - self._commit_started > self.config.stuck_commit_s
+                    ):
+                        self._give_up_stuck_commit()
                 except KafkaException as exc:  # a transaction that cannot go on (begin, produce, commit)
                     self._fail(exc)
             self.commit()
@@ -422,7 +440,9 @@ class Runtime:
         for message in messages:
             error = message.error()
             if error is not None:
-                if error.fatal():  # e.g. another worker runs under this instance id: stop, do not fight it
+                # A dead consumer (its static member fenced: by another worker under this instance id,
+                # or by librdkafka itself after a broker restart) cannot go on: exit for the supervisor.
+                if error.fatal() or error.code() == KafkaError._FATAL:
                     raise SystemExit(f"consumer: {error}")
                 log.warning("consume: %s", error)
                 continue
