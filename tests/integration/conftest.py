@@ -1,6 +1,6 @@
-"""The real local stack (Kafka, Apicurio, chDB warehouse) and a stream worker, started once per test
-session by the project's own stack code, on free loopback ports, with data in a temporary folder,
-and stopped at the end whatever happened."""
+"""The real local stack (Kafka, Apicurio, chDB warehouse), started once per test session by the
+project's own stack code, on free loopback ports, with data in a temporary folder, and stopped at the
+end whatever happened; stream workers per test module."""
 
 from __future__ import annotations
 
@@ -89,6 +89,9 @@ class WorkerProcess:
         while process.is_alive(self.pid):
             time.sleep(0.1)
 
+    def alive(self) -> bool:
+        return process.is_alive(self.pid)
+
     def pause(self, seconds: float) -> None:
         """SIGSTOP, then SIGCONT `seconds` later: a stall, as an overloaded host or a debugger makes."""
         os.killpg(self.pid, signal.SIGSTOP)
@@ -131,8 +134,11 @@ def prefix(local_stack: RunningStack) -> Iterator[str]:
         running.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def worker(local_stack: RunningStack) -> Iterator[WorkerProcess]:
+    """The stream worker of the stack's own deployment, one per test module: a module that kills,
+    pauses or starves it leaves the next module a fresh one (a restart under the same instance id
+    takes over at once: static membership)."""
     running = WorkerProcess(local_stack)
     running.start()
     try:

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import RunningStack, prefixed_worker
+from tests.integration.conftest import RunningStack, prefixed_worker, progress
 from tests.integration.helpers import wait_for
 from tests.integration.stream_io import Feeder, FinalKey, TopicReader, finals, future_hour, single
 from tests.integration.test_environment_agents import air
@@ -320,3 +320,39 @@ def test_a_worker_stalled_past_its_transaction_timeout_goes_on_with_the_same_fin
         assert "restart from their changelogs" in stalled.worker.log.read_text()
     finally:
         stalled.close()
+
+
+def test_a_broker_restart_under_a_running_worker_changes_no_final(
+    local_stack: RunningStack, steady: Steady
+) -> None:
+    """Kafka stops mid-stream for longer than the session timeout and comes back on its port. The
+    worker retries (saying so once a minute); if its transaction commit never returns (seen: librdkafka
+    blocked in send_offsets_to_transaction after the restart) it exits after
+    `IOC_STREAMS_STUCK_COMMIT_S`, and a supervisor (compose's `restart: unless-stopped`, here the test)
+    starts it again: the same finals and alert episodes either way."""
+    first_kill, _ = kill_points(steady.batches)
+    run = Run(local_stack, steady.t0)
+    run.worker.env |= {"IOC_STREAMS_STUCK_COMMIT_S": "30"}
+    restarts = 0
+
+    def supervised_finals() -> dict[FinalKey, set[float | None]]:
+        nonlocal restarts
+        if not run.worker.alive():
+            restarts += 1
+            run.worker.start()
+        return run.finals()
+
+    try:
+        run.worker.start()
+        run.send(steady.batches[:first_kill])
+        wait_for(run.indicators.poll, lambda rows: len(rows) > 0, timeout_s=60)
+        local_stack.stack.stop_service("kafka")
+        time.sleep(STALL_S)
+        local_stack.stack.start_service("kafka")
+        run.send(steady.batches[first_kill:])
+        last = ("traffic.volume", "area", "75", steady.t0 + 20 * MIN, steady.t0 + 80 * MIN)
+        wait_for(supervised_finals, lambda rows: last in rows, timeout_s=240)
+        progress(f"broker restart: the worker was started again {restarts} time(s)")
+        same_outcome(run, steady)
+    finally:
+        run.close()
