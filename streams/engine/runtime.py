@@ -263,11 +263,9 @@ class Runtime:
         was held into a new transaction, or restart every task if it failed. True when none is in flight."""
         if self._committing is None:
             return True
-        if not block and self._committing.is_alive():
-            return False
-        self._committing.join(max(0.0, self._commit_started + self.config.stuck_commit_s - time.monotonic()))
+        self._await_commit(block)
         if self._committing.is_alive():
-            self._give_up_stuck_commit()
+            return False
         self._committing = None
         self._in_transaction = False
         error, self._commit_error = self._commit_error, None
@@ -278,11 +276,18 @@ class Runtime:
             self.out.release()
         return True
 
-    def _give_up_stuck_commit(self) -> None:
-        raise SystemExit(
-            f"a transaction commit has not returned for {self.config.stuck_commit_s:.0f} s; exiting so "
-            "that the supervisor starts the worker again (it resumes exactly from its last commit)"
-        )
+    def _await_commit(self, block: bool) -> None:
+        """Wait (with `block`) for the commit in flight, as long as a commit may take: one still in
+        flight after `stuck_commit_s` will not return, and the worker exits for its supervisor."""
+        assert self._committing is not None  # noqa: S101 - only called with a commit in flight
+        deadline = self._commit_started + self.config.stuck_commit_s
+        if block:
+            self._committing.join(max(0.0, deadline - time.monotonic()))
+        if self._committing.is_alive() and time.monotonic() >= deadline:
+            raise SystemExit(
+                f"a transaction commit has not returned for {self.config.stuck_commit_s:.0f} s; exiting so "
+                "that the supervisor starts the worker again (it resumes exactly from its last commit)"
+            )
 
     def _fail(self, exc: KafkaException) -> None:
         """A transaction that cannot commit is aborted and every task starts again from its changelog
@@ -293,16 +298,16 @@ class Runtime:
         producer with the same transactional id takes over, as Kafka Streams does. A worker whose
         place another one really took is stopped by its consumer instead (`_dispatch`)."""
         if self._committing is not None:
-            self._committing.join()
+            self._await_commit(block=True)
             self._committing, self._commit_error = None, None
         error: KafkaError = exc.args[0]
-        if not error.fatal():
-            if not error.txn_requires_abort():
-                raise exc
-            log.warning("transaction aborted (%s): tasks restart from their changelogs", error)
-            error = self._abort()
         if error.fatal():
             self._replace_producer(error)
+        elif error.txn_requires_abort():
+            log.warning("transaction aborted (%s): tasks restart from their changelogs", error)
+            self._abort()
+        else:
+            raise exc
         self._in_transaction = False
         self._offsets.clear()
         self.out.held = None
@@ -312,16 +317,15 @@ class Runtime:
         for tp in self.consumer.committed(assignment, timeout=30):
             self.consumer.seek(tp if tp.offset >= 0 else TopicPartition(tp.topic, tp.partition, -2))
 
-    def _abort(self) -> KafkaError:
-        """Abort the open transaction; the fatal error that stopped the abort, if one did."""
+    def _abort(self) -> None:
+        """Abort the open transaction; a producer the abort finds fenced is replaced."""
         try:
             self.producer.abort_transaction()
         except KafkaException as exc:
             error: KafkaError = exc.args[0]
             if not error.fatal():
                 raise
-            return error
-        return KafkaError(KafkaError.NO_ERROR)
+            self._replace_producer(error)
 
     def _replace_producer(self, error: KafkaError) -> None:
         log.warning(
@@ -357,9 +361,7 @@ class Runtime:
         """Partitions taken away without a chance to commit: what was not committed is not ours."""
         self.settle()
         if self._in_transaction:
-            error = self._abort()
-            if error.fatal():
-                self._replace_producer(error)
+            self._abort()
             self._in_transaction = False
         self._offsets.clear()
         self._drop_all()
@@ -423,11 +425,6 @@ class Runtime:
                     if clock >= next_commit and self.settle(block=False):
                         self.commit(wait=False)
                         next_commit = time.monotonic() + self.config.commit_interval_s
-                    elif (
-                        self._committing is not None
-                        and clock - self._commit_started > self.config.stuck_commit_s
-                    ):
-                        self._give_up_stuck_commit()
                 except KafkaException as exc:  # a transaction that cannot go on (begin, produce, commit)
                     self._fail(exc)
             self.commit()
