@@ -303,7 +303,9 @@ class Runtime:
         error: KafkaError = exc.args[0]
         if error.fatal():
             self._replace_producer(error)
-        elif error.txn_requires_abort():
+        elif error.txn_requires_abort() or error.code() == KafkaError._STATE:
+            # _STATE: a record refused because the transaction had already failed in the background
+            # (the broker aborted it while the worker stalled): it is abortable like the others.
             log.warning("transaction aborted (%s): tasks restart from their changelogs", error)
             self._abort()
         else:
@@ -318,14 +320,16 @@ class Runtime:
             self.consumer.seek(tp if tp.offset >= 0 else TopicPartition(tp.topic, tp.partition, -2))
 
     def _abort(self) -> None:
-        """Abort the open transaction; a producer the abort finds fenced is replaced."""
+        """Abort the open transaction; a producer the abort finds fenced is replaced, and one with no
+        transaction left to abort (_STATE) is ready as it is."""
         try:
-            self.producer.abort_transaction()
+            self._retrying(self.producer.abort_transaction)
         except KafkaException as exc:
             error: KafkaError = exc.args[0]
-            if not error.fatal():
+            if error.fatal():
+                self._replace_producer(error)
+            elif error.code() != KafkaError._STATE:
                 raise
-            self._replace_producer(error)
 
     def _replace_producer(self, error: KafkaError) -> None:
         log.warning(

@@ -259,6 +259,7 @@ def same_outcome(run: Run, steady: Steady) -> None:
     (stable ids), each opened once and ending in the same state (how many "updated" changes lie
     between depends on the wall clock, not on the data)."""
     got = run.wait_done()
+    assert run.worker.alive(), f"the worker exited; its log: {run.worker.log}"
     alerts = wait_for(
         run.alert_states, lambda found: episodes(found) == episodes(steady.alerts), timeout_s=30
     )
