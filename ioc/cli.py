@@ -52,13 +52,30 @@ def progress(message: str) -> None:
     console.print(f"[dim]•[/dim] {message}")
 
 
+BrokersOption = Annotated[
+    int | None,
+    typer.Option(
+        "--brokers",
+        help="Số broker Kafka — Kafka brokers: 1, or 3 for a KRaft cluster (3 copies, min.insync.replicas 2)",
+    ),
+]
+
+
+def settings_with(brokers: int | None) -> Settings:
+    """The settings, with the command line's broker count over IOC_STACK_BROKERS."""
+    settings = Settings()
+    if brokers is not None:
+        settings.stack = settings.stack.model_copy(update={"brokers": brokers})
+    return settings
+
+
 @stack_app.command("up")
-def stack_up() -> None:
+def stack_up(brokers: BrokersOption = None) -> None:
     """Khởi động Kafka, registry, kho dữ liệu — start Kafka, the registry and the warehouse, and apply the contracts."""
     from ioc.contracts import apply_contracts
     from ioc.stack.manager import LocalStack
 
-    settings = Settings()
+    settings = settings_with(brokers)
     endpoints = LocalStack(settings, progress).up(
         prepare=lambda ep: apply_contracts(ep, settings.topic_prefix, progress)
     )
@@ -90,7 +107,9 @@ def stack_status() -> None:
 
 @stack_app.command("logs")
 def stack_logs(
-    service: Annotated[str, typer.Argument(help="kafka | registry | warehouse | worker")],
+    service: Annotated[
+        str, typer.Argument(help="kafka (kafka-2, kafka-3 in a cluster) | registry | warehouse | worker")
+    ],
     lines: Annotated[int, typer.Option("--lines", "-n", help="Số dòng cuối — how many last lines")] = 50,
 ) -> None:
     """Xem log của một dịch vụ — print the last lines of a service's log."""
@@ -332,11 +351,13 @@ def sql(
 @app.command("run")
 def run(
     cameras: Annotated[int, typer.Option(help="Số camera giả lập — simulated cameras")] = 300,
+    brokers: BrokersOption = None,
+    workers: Annotated[int, typer.Option(help="Số worker xử lý luồng — stream workers in one group")] = 1,
 ) -> None:
     """Chạy toàn bộ nền tảng cục bộ kèm trình giả lập — run everything locally with a simulated province, until Ctrl-C."""
     from ioc.embedded import run_embedded
 
-    run_embedded(Settings(), cameras=cameras, progress=progress)
+    run_embedded(settings_with(brokers), cameras=cameras, workers=workers, progress=progress)
 
 
 def main() -> None:

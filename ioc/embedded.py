@@ -133,22 +133,54 @@ def start_gateway(settings: Settings, stop: threading.Event, progress: Progress)
     return thread
 
 
-def run_embedded(settings: Settings, *, cameras: int, progress: Progress) -> None:
+class Workers:
+    """The stream workers of one group, each under its own instance id (w1, w2, …) and log, kept
+    running as compose's `restart: unless-stopped` keeps them: a worker exits on purpose when it
+    cannot go on in-process (a commit that never returns after a broker failed, a fenced consumer)
+    and resumes exactly from its last commit when started again."""
+
+    def __init__(self, stack: LocalStack, count: int, progress: Progress) -> None:
+        self.stack = stack
+        self.progress = progress
+        self.names = ["worker"] if count == 1 else [f"worker-{n}" for n in range(1, count + 1)]
+        self.pids: dict[str, int] = {}
+
+    def start(self, name: str) -> None:
+        self.progress(f"Starting the stream worker {name}…")
+        instance = f"w{self.names.index(name) + 1}"
+        self.pids[name] = process.start(
+            name,
+            [sys.executable, "-m", "ioc.cli", "worker"],
+            self.stack.log_path(name),
+            env={"IOC_STACK_DIR": str(self.stack.dir), "IOC_STREAMS_INSTANCE_ID": instance},
+        )
+
+    def start_all(self) -> None:
+        for name in self.names:
+            self.start(name)
+
+    def revive(self) -> None:
+        """Start again every worker that exited."""
+        for name, pid in list(self.pids.items()):
+            if not process.is_alive(pid):
+                self.progress(f"{name} exited (see {self.stack.log_path(name)}); starting it again")
+                self.start(name)
+
+    def stop(self) -> None:
+        for pid in self.pids.values():
+            process.stop(pid)
+
+
+def run_embedded(settings: Settings, *, cameras: int, workers: int, progress: Progress) -> None:
     """Run until Ctrl-C, then stop what was started."""
     stack = LocalStack(settings, progress)
     stop = threading.Event()
     services: list[threading.Thread] = []
     sender: KafkaFeedSender | None = None
-    worker_pid = 0
+    running = Workers(stack, workers, progress)
     try:
         endpoints = stack.up(prepare=lambda ep: apply_contracts(ep, settings.topic_prefix, progress))
-        progress("Starting the Faust worker…")
-        worker_pid = process.start(
-            "worker",
-            [sys.executable, "-m", "ioc.cli", "worker"],
-            stack.log_path("worker"),
-            env={"IOC_STACK_DIR": str(stack.dir)},
-        )
+        running.start_all()
         for logger_name, log_name in (("routing", "router"), ("ingest", "gateway")):
             log_to_file(logger_name, str(stack.log_path(log_name)))
         services = [start_gateway(settings, stop, progress), start_embedded_router(settings, stop)]
@@ -170,9 +202,7 @@ def run_embedded(settings: Settings, *, cameras: int, progress: Progress) -> Non
                     live.update(_summary(stack, endpoints, settings, sender.records_sent))
                 except Exception as exc:  # the summary must never take the platform down
                     live.update(Table(title=f"(đang chờ dữ liệu… {exc})"))
-                if not process.is_alive(worker_pid):
-                    progress(f"the worker stopped; see {stack.log_path('worker')}")
-                    break
+                running.revive()
                 time.sleep(2)
     except KeyboardInterrupt:
         progress("Ctrl-C: stopping…")
@@ -181,7 +211,6 @@ def run_embedded(settings: Settings, *, cameras: int, progress: Progress) -> Non
         for thread in services:  # they flush to Kafka: before the broker goes
             thread.join(timeout=15)
         sender = None  # its producer disconnects now, instead of retrying the stopped broker
-        if worker_pid:
-            process.stop(worker_pid)
+        running.stop()
         stack.down()
         progress("stopped")

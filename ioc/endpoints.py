@@ -46,12 +46,20 @@ def local_urls(state: dict[str, dict[str, object]]) -> dict[str, str]:
     """The addresses of the local services recorded in the state."""
     urls: dict[str, str] = {}
     if "kafka" in state:
-        urls["kafka"] = f"127.0.0.1:{state['kafka']['port']}"
+        # Every node of a cluster (`kafka`, `kafka-2`, …): a client finds the others through any one.
+        nodes = [name for name in state if name == "kafka" or name.startswith("kafka-")]
+        urls["kafka"] = ",".join(
+            f"127.0.0.1:{state[name]['port']}" for name in sorted(nodes, key=_node_number)
+        )
     if "registry" in state:
         urls["registry"] = f"http://127.0.0.1:{state['registry']['port']}/apis/ccompat/v7"
     if "warehouse" in state:
         urls["clickhouse"] = f"http://127.0.0.1:{state['warehouse']['port']}"
     return urls
+
+
+def _node_number(name: str) -> int:
+    return int(name.partition("-")[2] or 1)
 
 
 ALL_SERVICES = ("kafka", "registry", "clickhouse")

@@ -13,6 +13,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from config import CONFIG_DIR
+
 
 class KafkaSettings(BaseSettings):
     """Where Kafka is. Empty bootstrap servers: use (or start) the local broker."""
@@ -48,7 +50,9 @@ class StackSettings(BaseSettings):
 
     dir: Path = Path(".stack")
     cache_dir: Path = Path.home() / ".cache" / "ioc"
-    kafka_port: int = 0
+    # Kafka nodes: 1, or 3 for a KRaft cluster whose topics keep 3 copies with min.insync.replicas 2.
+    brokers: int = 1
+    kafka_port: int = 0  # node 1's ports; a cluster's other nodes pick free ones
     kafka_controller_port: int = 0
     registry_port: int = 0
     registry_management_port: int = 0
@@ -81,7 +85,7 @@ class StreamSettings(BaseSettings):
     transaction_timeout_s: float = 10.0
     # A transaction commit still in flight after this long will not return: the worker exits so that
     # its supervisor starts it again (it resumes exactly from its last commit).
-    stuck_commit_s: float = 120.0
+    stuck_commit_s: float = 60.0
     window_grace_s: float = 30.0
     # A window whose series has gone quiet still closes this long after its end, on the wall clock;
     # a source partition whose clock has not moved for this long stops holding totals back.
@@ -92,7 +96,7 @@ class StreamSettings(BaseSettings):
     # A device silent this long (behind its partition's newest event) is forgotten, and a record this
     # far behind its partition's newest event is late outright.
     device_horizon_s: float = 86_400.0
-    alert_rules: Path = Path(__file__).resolve().parent.parent / "config" / "alert_rules.yaml"
+    alert_rules: Path = CONFIG_DIR / "alert_rules.yaml"
     # CAP `sender`: who issues the alerts, as other emergency systems will see it.
     alert_sender: str = "ioc@localhost"
 
@@ -153,7 +157,7 @@ class RoutingSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="IOC_ROUTING_")
 
-    roster: Path = Path(__file__).resolve().parent.parent / "config" / "duty_roster.yaml"
+    roster: Path = CONFIG_DIR / "duty_roster.yaml"
     # Empty: `<stack dir>/routing`, holding the SQLite state (outbox, escalations, acknowledgements).
     state_dir: Path | None = None
     group_id: str = "ioc-router"
@@ -204,7 +208,7 @@ class IngestSettings(BaseSettings):
     # Empty: `<stack dir>/ingest/keys.yaml` and `<stack dir>/ingest/dedup.sqlite3`.
     keys_file: Path | None = None
     dedup_file: Path | None = None
-    mqtt_config: Path = Path(__file__).resolve().parent.parent / "config" / "mqtt_bridge.yaml"
+    mqtt_config: Path = CONFIG_DIR / "mqtt_bridge.yaml"
     max_body_bytes: int = 1_000_000
     max_upload_bytes: int = 10_000_000
     max_records_per_request: int = 1_000
@@ -258,4 +262,4 @@ class Settings(BaseSettings):
     bench: BenchSettings = Field(default_factory=BenchSettings)
     topic_prefix: str = ""
     # Areas, intersections, cameras, stations and reporting units (see ioc/province.py).
-    province_file: Path = Path(__file__).resolve().parent.parent / "config" / "province.yaml"
+    province_file: Path = CONFIG_DIR / "province.yaml"

@@ -50,7 +50,7 @@ def apply_topics(
         futures = admin.create_topics(
             [
                 NewTopic(
-                    s.full_name(prefix), s.partitions, min(s.replication_factor, brokers), config=s.config()
+                    s.full_name(prefix), s.partitions, s.copies(brokers), config=s.config(s.copies(brokers))
                 )
                 for s in to_create
             ],
@@ -63,12 +63,14 @@ def apply_topics(
         name = spec.full_name(prefix)
         if name not in existing:
             continue
-        changes.extend(_reconcile(admin, spec, name, len(existing[name].partitions), timeout_s))
+        layout = existing[name].partitions
+        copies = len(layout[0].replicas) if layout else 1
+        changes.extend(_reconcile(admin, spec, name, len(layout), copies, timeout_s))
     return changes
 
 
 def _reconcile(
-    admin: AdminClient, spec: TopicSpec, name: str, partitions: int, timeout_s: float
+    admin: AdminClient, spec: TopicSpec, name: str, partitions: int, copies: int, timeout_s: float
 ) -> list[Change]:
     changes = []
     if partitions < spec.partitions:
@@ -80,7 +82,7 @@ def _reconcile(
         )
     resource = ConfigResource(ConfigResource.Type.TOPIC, name)
     current = admin.describe_configs([resource])[resource].result(timeout_s)
-    wanted = spec.config()
+    wanted = spec.config(copies)
     differing = {k: v for k, v in wanted.items() if current[k].value != v}
     if differing:
         entries = [

@@ -15,6 +15,19 @@ from dataclasses import dataclass, field
 DAY_MS = 24 * 3600 * 1000
 
 
+# On a cluster every topic keeps three copies, and a write is acknowledged once two have it: one broker
+# may fail without a write being lost or refused. A broker of its own (the local default) keeps one.
+COPIES = 3
+MIN_INSYNC = 2
+
+
+def replication(brokers: int, copies: int = COPIES, min_insync: int = MIN_INSYNC) -> tuple[int, int]:
+    """(replication factor, min.insync.replicas) on a cluster of `brokers`: for the catalog's topics
+    and for the broker's own (offsets, transactions)."""
+    kept = min(copies, brokers)
+    return kept, min(min_insync, kept)
+
+
 @dataclass(frozen=True)
 class TopicSpec:
     """One topic: its name (without the deployment prefix), layout, retention and data contract."""
@@ -27,8 +40,8 @@ class TopicSpec:
     cleanup_policy: str = "delete"
     log_append_time: bool = True
     extra_config: dict[str, str] = field(default_factory=dict)
-    # Copies on a cluster; a broker of its own (the local default) keeps one (see topics/apply.py).
-    replication_factor: int = 3
+    replication_factor: int = COPIES
+    min_insync_replicas: int = MIN_INSYNC
 
     def full_name(self, prefix: str = "") -> str:
         """The topic's name on the broker; tests give each run its own prefix."""
@@ -38,12 +51,17 @@ class TopicSpec:
         """The registry subject of the value schema (topic-name strategy)."""
         return f"{self.full_name(prefix)}-value"
 
-    def config(self) -> dict[str, str]:
-        """The topic-level settings the broker must have."""
+    def copies(self, brokers: int) -> int:
+        """The replication factor on a cluster of `brokers`."""
+        return replication(brokers, self.replication_factor, self.min_insync_replicas)[0]
+
+    def config(self, copies: int) -> dict[str, str]:
+        """The topic-level settings the broker must have, for a topic kept in `copies` copies."""
         config = {
             "cleanup.policy": self.cleanup_policy,
             "retention.ms": str(self.retention_days * DAY_MS),
             "message.timestamp.type": "LogAppendTime" if self.log_append_time else "CreateTime",
+            "min.insync.replicas": str(replication(copies, copies, self.min_insync_replicas)[1]),
         }
         return config | self.extra_config
 

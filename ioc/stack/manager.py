@@ -4,6 +4,11 @@ Order matters: Kafka first (Apicurio stores its schemas in Kafka), then the regi
 data contracts (topics and schemas, so that nothing subscribes to a topic that does not exist yet),
 then the warehouse. Services configured from outside (`KAFKA_BOOTSTRAP_SERVERS`, …) are used as
 they are and never started or stopped here.
+
+Kafka is one node by default, or a KRaft cluster of `IOC_STACK_BROKERS` nodes (`ioc stack up
+--brokers 3`): services `kafka`, `kafka-2`, `kafka-3`, each a broker and a controller voter. A
+cluster's nodes start together (none is ready before a majority of voters runs), and its size is
+fixed when its storage is formatted: the stack remembers it and refuses another.
 """
 
 from __future__ import annotations
@@ -20,8 +25,13 @@ from ioc.stack.errors import StackError
 from ioc.stack.java import find_java
 from ioc.stack.ports import claim_port, is_listening
 
-SERVICE_ORDER = ("kafka", "registry", "warehouse")
+AFTER_KAFKA = ("registry", "warehouse")
 Prepare = Callable[[Endpoints], None]
+
+
+def kafka_names(brokers: int) -> list[str]:
+    """The stack's names of the Kafka nodes: `kafka` (node 1), then `kafka-2`, `kafka-3`, …"""
+    return ["kafka", *(f"kafka-{n}" for n in range(2, brokers + 1))]
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,13 @@ class LocalStack:
         self.dir = settings.stack.dir.resolve()
         self.progress = progress
         self.state = read_state(self.dir)
+        kafka = self.state.get("kafka")
+        # A stack from before clusters has no count recorded: it is one broker.
+        self.brokers = int(str(kafka.get("brokers", 1))) if kafka else settings.stack.brokers
+
+    def services(self) -> list[str]:
+        """Every service of this stack, in start order."""
+        return [*kafka_names(self.brokers), *AFTER_KAFKA]
 
     def log_path(self, name: str) -> Path:
         """Where a service writes its output."""
@@ -52,7 +69,7 @@ class LocalStack:
             "kafka": self.settings.kafka.bootstrap_servers,
             "registry": self.settings.registry.url,
             "warehouse": self.settings.clickhouse.url,
-        }[name]
+        }[name.split("-")[0]]
 
     def _running(self, name: str) -> bool:
         entry = self.state.get(name)
@@ -68,9 +85,11 @@ class LocalStack:
 
     def up(self, prepare: Prepare | None = None) -> Endpoints:
         """Start every service that is neither configured from outside nor already running."""
+        self._check_brokers()
         started: list[str] = []
         try:
-            for name in SERVICE_ORDER:
+            self._up_kafka(started)
+            for name in AFTER_KAFKA:
                 if name == "warehouse" and prepare is not None:
                     prepare(resolve(self.settings, need=("kafka", "registry")))
                 if self._external(name):
@@ -88,32 +107,61 @@ class LocalStack:
             raise
         return resolve(self.settings)
 
+    def _check_brokers(self) -> None:
+        wanted = self.settings.stack.brokers
+        if wanted < 1:
+            raise StackError(f"IOC_STACK_BROKERS is {wanted}", "use 1 (the default) or 3 for a cluster")
+        if wanted != self.brokers:
+            raise StackError(
+                f"the stack in {self.dir} was made with {self.brokers} Kafka broker(s), not {wanted}",
+                f"run `ioc stack up --brokers {self.brokers}`, or give the new stack its own folder "
+                "(IOC_STACK_DIR)",
+            )
+
+    def _up_kafka(self, started: list[str]) -> None:
+        """Launch every Kafka node that is not running, then wait for each: a node of a cluster is
+        ready only once a majority of the voters runs."""
+        if self._external("kafka"):
+            self.progress(f"kafka: using {self._external('kafka')}")
+            return
+        nodes = self._kafka_nodes()  # once: every node must be given the same voters
+        waiting = []
+        for name in kafka_names(self.brokers):
+            if self._running(name):
+                self.progress(f"{name}: already running")
+                continue
+            waiting.append((name, self._launch(name, nodes)))
+            started.append(name)
+        for name, readiness in waiting:
+            self._await(name, readiness)
+
     def _start(self, name: str) -> None:
+        self._await(name, self._launch(name, self._kafka_nodes() if name.startswith("kafka") else []))
+
+    def _launch(self, name: str, nodes: list[services.KafkaNode]) -> process.Readiness:
+        """Start one service's process (a Kafka node among `nodes`) and record it; returns how to
+        know it is ready."""
         stack = self.settings.stack
         log = self.log_path(name)
         entry: dict[str, object] = {"log": str(log)}
         timeout = stack.startup_timeout_s
-        if name == "kafka":
-            port = self._port(name, "port", stack.kafka_port, "Kafka", "IOC_STACK_KAFKA_PORT")
-            cport = self._port(
-                name,
-                "controller_port",
-                stack.kafka_controller_port,
-                "the Kafka controller",
-                "IOC_STACK_KAFKA_CONTROLLER_PORT",
-            )
+        if name.startswith("kafka"):
+            node = nodes[kafka_names(self.brokers).index(name)]
+            cluster_id = str(self.state.get("kafka", {}).get("cluster_id", "")) or services.kafka_cluster_id()
             launch = services.kafka_launch(
                 find_java(),
                 stack.cache_dir,
                 stack.kafka_version,
-                self.dir / "kafka",
-                port,
-                cport,
+                node,
+                nodes,
+                cluster_id,
                 stack.kafka_heap,
                 self.progress,
             )
-            entry |= {"port": port, "controller_port": cport}
-            bootstrap = f"127.0.0.1:{port}"
+            entry |= {"port": node.port, "controller_port": node.controller_port}
+            if name == "kafka":
+                entry |= {"brokers": self.brokers, "cluster_id": cluster_id}
+            bootstrap = f"127.0.0.1:{node.port}"
             readiness = process.Readiness(lambda: services.kafka_ok(bootstrap), timeout)
         elif name == "registry":
             port = self._port(
@@ -155,14 +203,49 @@ class LocalStack:
             ping = f"http://127.0.0.1:{port}/ping"
             readiness = process.Readiness(lambda: services.http_ok(ping, b"Ok.\n"), timeout)
         self.progress(f"Starting {name}…")
-        pid = process.start(name, launch.argv, log, cwd=launch.cwd, env=launch.env)
-        entry["pid"] = pid
+        entry["pid"] = process.start(name, launch.argv, log, cwd=launch.cwd, env=launch.env)
         self.state[name] = entry
         write_state(self.dir, self.state)
-        process.wait_ready(name, pid, log, readiness)
+        return readiness
+
+    def _await(self, name: str, readiness: process.Readiness) -> None:
+        process.wait_ready(name, int(str(self.state[name]["pid"])), self.log_path(name), readiness)
         self.progress(f"{name}: ready at {self._address(name)}")
 
+    def _kafka_nodes(self) -> list[services.KafkaNode]:
+        """Every node's ports (kept from the last run while free: a cluster's voters must agree on
+        them) and folder; node 1 keeps the configured ports and the folder a single broker had."""
+        stack = self.settings.stack
+        nodes: list[services.KafkaNode] = []
+        taken: set[int] = set()
+        for number, name in enumerate(kafka_names(self.brokers), start=1):
+            first = number == 1
+            ports = []
+            for key, configured, what, env_var in (
+                ("port", stack.kafka_port if first else 0, "Kafka", "IOC_STACK_KAFKA_PORT"),
+                (
+                    "controller_port",
+                    stack.kafka_controller_port if first else 0,
+                    "the Kafka controller",
+                    "IOC_STACK_KAFKA_CONTROLLER_PORT",
+                ),
+            ):
+                if self._running(name):
+                    port = int(str(self.state[name][key]))
+                else:
+                    port = self._port(name, key, configured, what, env_var)
+                    while port in taken:
+                        port = self._port(name, key, 0, what, env_var)
+                taken.add(port)
+                ports.append(port)
+            home = self.dir / ("kafka" if first else name)
+            nodes.append(services.KafkaNode(number, ports[0], ports[1], home))
+        return nodes
+
     def _address(self, name: str) -> str:
+        if name.startswith("kafka"):
+            entry = self.state.get(name, {})
+            return self._external(name) or (f"127.0.0.1:{entry['port']}" if "port" in entry else "")
         key = "clickhouse" if name == "warehouse" else name
         return self._external(name) or local_urls(self.state).get(key, "")
 
@@ -177,14 +260,22 @@ class LocalStack:
 
     def down(self) -> None:
         """Stop every service this stack started, in reverse order; keeps data and ports for the next `up`."""
-        for name in reversed(SERVICE_ORDER):
+        for name in reversed(self.services()):
             self._stop(name)
 
     def stop_service(self, name: str) -> None:
-        """Stop one service (tests use it to restart the registry or the broker)."""
-        if name not in SERVICE_ORDER:
-            raise StackError(f"unknown service {name!r}", f"choose one of {', '.join(SERVICE_ORDER)}")
+        """Stop one service (tests use it to restart the registry, the broker or one cluster node)."""
+        if name not in self.services():
+            raise StackError(f"unknown service {name!r}", f"choose one of {', '.join(self.services())}")
         self._stop(name)
+
+    def kill_service(self, name: str) -> None:
+        """SIGKILL one service, as a crash would (the chaos tests' broker failure)."""
+        entry = self.state.get(name)
+        if entry and entry.get("pid"):
+            process.kill(int(str(entry["pid"])))
+            entry["pid"] = 0
+            write_state(self.dir, self.state)
 
     def start_service(self, name: str) -> None:
         """Start one stopped service again on its previous ports."""
@@ -194,7 +285,7 @@ class LocalStack:
     def status(self) -> list[ServiceStatus]:
         """Each service, its address, and whether it answers now."""
         rows = []
-        for name in SERVICE_ORDER:
+        for name in self.services():
             address = self._address(name)
             if self._external(name):
                 state = "external"
@@ -207,7 +298,7 @@ class LocalStack:
 
     def _answers(self, name: str, address: str) -> bool:
         try:
-            if name == "kafka":
+            if name.startswith("kafka"):
                 return services.kafka_ok(address)
             if name == "registry":
                 return services.http_ok(f"{address}/subjects")

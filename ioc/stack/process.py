@@ -82,6 +82,17 @@ def stop(pid: int, timeout_s: float = 20.0) -> None:
             time.sleep(0.1)
 
 
+def kill(pid: int, timeout_s: float = 5.0) -> None:
+    """SIGKILL the process group, as a crash would, and wait until it is gone."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout_s
+    while is_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 @dataclass(frozen=True)
 class Readiness:
     """How to know a service is up: `probe` returns True once it answers."""

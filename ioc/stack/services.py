@@ -21,6 +21,7 @@ from ioc.stack import artifacts
 from ioc.stack.artifacts import Progress
 from ioc.stack.errors import StackError
 from ioc.stack.ports import is_listening
+from topics.catalog import replication
 
 LOG4J2_PROPERTIES = """\
 status = warn
@@ -46,38 +47,58 @@ class Launch:
     env: dict[str, str] | None = None
 
 
+@dataclass(frozen=True)
+class KafkaNode:
+    """One node of the local KRaft cluster: a broker and a controller in one process."""
+
+    node_id: int
+    port: int
+    controller_port: int
+    home: Path
+
+
+def quorum_voters(nodes: list[KafkaNode]) -> str:
+    return ",".join(f"{n.node_id}@127.0.0.1:{n.controller_port}" for n in nodes)
+
+
 def kafka_launch(
     java: Path,
     cache_dir: Path,
     version: str,
-    home: Path,
-    port: int,
-    controller_port: int,
+    node: KafkaNode,
+    cluster: list[KafkaNode],
+    cluster_id: str,
     heap: str,
     progress: Progress,
 ) -> Launch:
-    """A single-node KRaft broker+controller on loopback; formats its storage on first start."""
+    """One KRaft node (broker+controller) on loopback, a voter of the `cluster`'s static quorum; formats
+    its storage with the cluster's id on first start."""
     libs = artifacts.kafka_libs(cache_dir, version, progress)
+    home = node.home
     home.mkdir(parents=True, exist_ok=True)
     data = home / "data"
     props = home / "server.properties"
+    copies, min_insync = replication(len(cluster))
     props.write_text(
         "\n".join(
             [
                 "process.roles=broker,controller",
-                "node.id=1",
-                f"controller.quorum.voters=1@127.0.0.1:{controller_port}",
-                f"listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
-                f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}",
+                f"node.id={node.node_id}",
+                f"controller.quorum.voters={quorum_voters(cluster)}",
+                f"listeners=PLAINTEXT://127.0.0.1:{node.port},CONTROLLER://127.0.0.1:{node.controller_port}",
+                f"advertised.listeners=PLAINTEXT://127.0.0.1:{node.port}",
                 "controller.listener.names=CONTROLLER",
                 "inter.broker.listener.name=PLAINTEXT",
                 "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
                 f"log.dirs={data}",
                 "num.partitions=1",
-                "offsets.topic.replication.factor=1",
-                "transaction.state.log.replication.factor=1",
-                "transaction.state.log.min.isr=1",
-                "share.coordinator.state.topic.replication.factor=1",
+                f"default.replication.factor={copies}",
+                f"min.insync.replicas={min_insync}",
+                f"offsets.topic.replication.factor={copies}",
+                f"transaction.state.log.replication.factor={copies}",
+                f"transaction.state.log.min.isr={min_insync}",
+                f"share.coordinator.state.topic.replication.factor={copies}",
+                f"share.coordinator.state.topic.min.isr={min_insync}",
                 "group.initial.rebalance.delay.ms=0",
                 # Topics are code (topics/); a typo must not create a topic silently.
                 "auto.create.topics.enable=false",
@@ -90,16 +111,8 @@ def kafka_launch(
     classpath = f"{libs}/*"
     jvm = [str(java), f"-Dlog4j2.configurationFile={log4j}", "-cp", classpath]
     if not (data / "meta.properties").exists():
-        progress("Formatting Kafka storage…")
-        format_storage = [
-            *jvm,
-            "kafka.tools.StorageTool",
-            "format",
-            "-t",
-            _kafka_cluster_id(),
-            "-c",
-            str(props),
-        ]
+        progress(f"Formatting Kafka storage (node {node.node_id})…")
+        format_storage = [*jvm, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(props)]
         result = subprocess.run(format_storage, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             # Seen once on a fresh machine and not reproduced: do what the hint would say, once.
@@ -114,7 +127,7 @@ def kafka_launch(
     return Launch(argv=[jvm[0], f"-Xmx{heap}", *jvm[1:], "kafka.Kafka", str(props)])
 
 
-def _kafka_cluster_id() -> str:
+def kafka_cluster_id() -> str:
     """A KRaft cluster id: 16 random bytes in URL-safe base64 without padding (what `random-uuid` prints)."""
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
 

@@ -84,7 +84,7 @@ class RuntimeConfig:
     transaction_timeout_ms: int = 10_000
     # A commit still in flight after this long will not return (seen after a broker restart:
     # librdkafka's send_offsets_to_transaction blocked for good): the worker exits for its supervisor.
-    stuck_commit_s: float = 120.0
+    stuck_commit_s: float = 60.0
     extra: dict[str, Any] = field(default_factory=dict)  # security settings and other client options
 
     @property

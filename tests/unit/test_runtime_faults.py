@@ -16,7 +16,9 @@ from streams.engine.runtime import Runtime, RuntimeConfig
 class StandInProducer:
     """Records the transactional calls; `produce` and `abort_transaction` fail as told."""
 
-    def __init__(self, produce_error: KafkaError | None = None, abort_error: KafkaError | None = None) -> None:
+    def __init__(
+        self, produce_error: KafkaError | None = None, abort_error: KafkaError | None = None
+    ) -> None:
         self.produce_error = produce_error
         self.abort_error = abort_error
         self.calls: list[str] = []
