@@ -87,7 +87,8 @@ def services(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_compose_file_is_valid(rendered: str) -> None:
     compose = validate(rendered)
     expected = {"kafka-1", "kafka-2", "kafka-3", "registry", "clickhouse", "grafana"}
-    expected |= {"ioc-init", "ioc-schemas", "ioc-db", "ioc-worker", "ioc-sinks"}
+    expected |= {"ioc-init", "ioc-schemas", "ioc-db", "ioc-province", "ioc-worker", "ioc-sinks"}
+    expected |= {"ioc-gateway", "ioc-router"}
     assert expected <= set(compose.service_names())
 
 
@@ -227,3 +228,14 @@ def test_validator_refuses_a_broken_copy(spec: dict[str, Any], breakage: Any, ex
     breakage(broken)
     with pytest.raises(ValueError, match=expected):
         validate(yaml.safe_dump(broken, sort_keys=False))
+
+
+def test_the_image_installs_the_wheel_pyproject_declares_not_a_copy_list() -> None:
+    """A hand-kept COPY list once left ingest/, routing/, wall/ and config/ out of the image, which then
+    could not start (tests/integration/test_installed.py starts that wheel's commands)."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.findall(r"^COPY (?!--from)(.+)$", dockerfile, re.MULTILINE) == [". ."]
+    assert "pip wheel --no-deps --wheel-dir /dist ." in dockerfile
+    assert "pip install /dist/*.whl" in dockerfile
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {".venv", ".git", ".env", ".stack"} <= set(ignored)
