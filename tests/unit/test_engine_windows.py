@@ -376,6 +376,30 @@ def test_state_holds_one_key_per_device_and_total_not_per_window() -> None:
     }
 
 
+def test_the_tasks_close_schedules_stay_bounded_over_hours_and_idle_ticks() -> None:
+    """A gate closes its own windows as its clock passes them: it keeps no schedule of due times (a
+    heap nobody popped grew by an entry per window, 12.8 MiB in the benchmark's 10-minute soak). An
+    owner's schedule is popped as its watermark passes; a quiet series the wall clock has closed is
+    not closed again at every tick while it waits for its clock."""
+    d = traffic(partitions=2, owners=2)
+    for minute in range(0, 6 * 60, 3):
+        d.fold(0, [rec(f"a{minute}", T + minute * MIN, 1, camera="CAM-1")], T + minute * MIN)
+        d.fold(1, [rec(f"b{minute}", T + minute * MIN, 1, camera="CAM-2")], T + minute * MIN)
+        d.run_until_quiet(T + minute * MIN)
+        d.tick(T + minute * MIN)
+    assert all(len(task.book._due) == 0 for task in d.sources.values())
+    after_hours = sum(len(task.book._due) for task in d.owners.values())
+    assert after_hours < 40  # the open windows' series, not the 120 windows each series has had
+
+    quiet = T + 9 * 60 * MIN  # both cameras quiet for hours: the wall clock has closed every window
+    d.tick(quiet)
+    d.run_until_quiet(quiet)
+    scheduled = sum(len(task.book._due) for task in d.owners.values())
+    for second in range(1, 120):
+        d.tick(quiet + second * S)
+    assert sum(len(task.book._due) for task in d.owners.values()) == scheduled
+
+
 def test_a_device_silent_past_the_horizon_is_forgotten_and_its_stragglers_are_late() -> None:
     """CAM-1 is heard at 00:00 only; CAM-2 goes on for two hours. With a one-hour horizon, once CAM-1's
     minute has closed on the wall clock its series is deleted, and a record from it older than the
