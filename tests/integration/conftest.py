@@ -85,9 +85,7 @@ class WorkerProcess:
 
     def kill(self) -> None:
         """SIGKILL, as a crash would: no graceful shutdown, no final commit."""
-        os.killpg(self.pid, signal.SIGKILL)
-        while process.is_alive(self.pid):
-            time.sleep(0.1)
+        process.kill(self.pid)
 
     def alive(self) -> bool:
         return process.is_alive(self.pid)

@@ -26,7 +26,9 @@ import httpx
 import pytest
 import yaml
 
+from ioc.stack import process
 from ioc.stack.ports import free_port
+from ioc.stack.services import http_ok
 from tests.integration.conftest import RunningStack, progress
 from tests.integration.helpers import wait_for, warehouse_client
 from warehouse.users import WRITER, password_for
@@ -66,7 +68,7 @@ class Installed:
         )
 
     def start(self, name: str, command: list[str]) -> None:
-        with (self.folder / f"{name}.log").open("ab") as log:
+        with self.log_path(name).open("ab") as log:
             self.running[name] = subprocess.Popen(
                 [str(self.ioc), *command],
                 cwd=self.folder,
@@ -78,8 +80,11 @@ class Installed:
             )
         self.started[name] = time.monotonic()
 
+    def log_path(self, name: str) -> Path:
+        return self.folder / f"{name}.log"
+
     def log(self, name: str) -> str:
-        return (self.folder / f"{name}.log").read_text(errors="replace")
+        return self.log_path(name).read_text(errors="replace")
 
     def stop_all(self) -> dict[str, int | None]:
         """SIGTERM, as `docker compose stop` sends; each one's exit code (None: had to be killed)."""
@@ -175,8 +180,9 @@ def test_every_command_compose_runs_starts_from_the_installed_wheel(
     for name, command in services.items():
         installed.start(name, command)
     for name in services:
-        ready = wait_for(lambda n=name: READY[n](installed), bool, timeout_s=90)  # type: ignore[misc]
-        assert ready, f"{name} did not come up:\n{installed.log(name)[-3000:]}"
+        # Fails with the log's tail if the service exits or does not come up in time.
+        readiness = process.Readiness(lambda n=name: READY[n](installed), 90)  # type: ignore[misc]
+        process.wait_ready(name, installed.running[name].pid, installed.log_path(name), readiness)
 
     camera = f"CAM-IT-{uuid.uuid4().hex[:6]}"
     observed = datetime.now(UTC) - timedelta(seconds=30)
@@ -215,29 +221,13 @@ def test_every_command_compose_runs_starts_from_the_installed_wheel(
         assert "Traceback" not in installed.log(name), installed.log(name)[-3000:]
 
 
-def _http_ok(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-def _alive_for(name: str, seconds: float) -> Callable[[Installed], bool]:
-    """A service with no door of its own: up once it has run `seconds` without exiting."""
-
-    def check(installed: Installed) -> bool:
-        proc = installed.running[name]
-        assert proc.poll() is None, f"{name} exited:\n{installed.log(name)[-3000:]}"
-        return time.monotonic() - installed.started[name] >= seconds
-
-    return check
-
-
 # compose's one-shot services, in their `depends_on` order.
 ONE_SHOT_ORDER = ["ioc-init", "ioc-schemas", "ioc-db", "ioc-province"]
+# Each long-running service's readiness probe (the stack's own `process.wait_ready` runs them).
 READY: dict[str, Callable[[Installed], bool]] = {
     "ioc-worker": lambda i: "Worker ready" in i.log("ioc-worker"),
-    "ioc-sinks": _alive_for("ioc-sinks", 5),
-    "ioc-gateway": lambda i: _http_ok(f"http://127.0.0.1:{i.env['IOC_INGEST_PORT']}/health"),
-    "ioc-router": lambda i: _http_ok(f"http://127.0.0.1:{i.env['IOC_ROUTING_ACK_PORT']}/healthz"),
+    # No door of its own: up once it has run 5 s without exiting.
+    "ioc-sinks": lambda i: time.monotonic() - i.started["ioc-sinks"] >= 5,
+    "ioc-gateway": lambda i: http_ok(f"http://127.0.0.1:{i.env['IOC_INGEST_PORT']}/health"),
+    "ioc-router": lambda i: http_ok(f"http://127.0.0.1:{i.env['IOC_ROUTING_ACK_PORT']}/healthz"),
 }
