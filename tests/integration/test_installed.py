@@ -209,9 +209,7 @@ def test_every_command_compose_runs_starts_from_the_installed_wheel(
         return int(client.query(sql, parameters={"camera": camera}).result_rows[0][0])
 
     raw = "SELECT count() FROM camera_vehicle_counts WHERE camera_id = {camera:String}"
-    volume = (
-        "SELECT max(value) FROM indicators WHERE entity_id = {camera:String} AND indicator = 'traffic.volume'"
-    )
+    volume = "SELECT ifNull(max(value), 0) FROM indicators WHERE entity_id = {camera:String} AND indicator = 'traffic.volume'"
     assert wait_for(lambda: stored(raw), lambda rows: rows == 2, timeout_s=60) == 2
     assert wait_for(lambda: stored(volume), lambda value: value == 9, timeout_s=60) == 9
 
