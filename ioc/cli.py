@@ -7,6 +7,7 @@ incompatible schema) are printed as one line of cause and one of fix, never as a
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -212,10 +213,19 @@ def sinks_run() -> None:
 
 
 @db_app.command("migrate")
-def db_migrate() -> None:
+def db_migrate(
+    cluster: Annotated[
+        str,
+        typer.Option(
+            help="Chạy trên cụm ClickHouse này (ON CLUSTER) — run on this ClickHouse cluster "
+            "(ON CLUSTER, Replicated and Distributed tables; see `ioc db render`)"
+        ),
+    ] = "",
+) -> None:
     """Áp dụng migration DDL — apply the DDL migrations that are missing (idempotent)."""
     import clickhouse_connect
 
+    from sinks.cluster_ddl import ClusterDDLError
     from sinks.migrate import migrate
     from warehouse.users import WRITER, client_auth
 
@@ -223,11 +233,46 @@ def db_migrate() -> None:
     client = clickhouse_connect.get_client(
         dsn=resolve(settings, need=("clickhouse",)).clickhouse, **client_auth(settings, WRITER)
     )
-    ran = migrate(client, settings.clickhouse.database)
+    try:
+        ran = migrate(client, settings.clickhouse.database, cluster or None)
+    except ClusterDDLError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--cluster") from None
     for migration in ran:
         print(f"applied {migration.version:03d} {migration.name}")
     if not ran:
         print("nothing to apply: the database is up to date")
+
+
+@db_app.command("render")
+def db_render(
+    cluster: Annotated[
+        str, typer.Option(help="Tên cụm ClickHouse (remote_servers) — the ClickHouse cluster's name")
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Ghi mỗi migration ra một tệp trong thư mục này — write one file per migration here"
+        ),
+    ] = None,
+) -> None:
+    """Xuất migration dạng cụm, không cần máy chủ — print the migrations in their ClickHouse-cluster form."""
+    from sinks.cluster_ddl import ClusterDDLError, as_sql_file, render_all
+    from sinks.migrate import available
+
+    try:
+        rendered = render_all(available(), cluster)
+    except ClusterDDLError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--cluster") from None
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+    for migration, statements in rendered.items():
+        text = as_sql_file(migration, statements, cluster)
+        if out is None:
+            print(text)
+        else:
+            (out / migration.path.name).write_text(text)
+    if out is not None:
+        progress(f"{len(rendered)} migrations for cluster '{cluster}' written to {out}")
 
 
 @db_app.command("status")
