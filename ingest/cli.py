@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -12,6 +13,7 @@ from rich.table import Table
 
 from ioc.settings import Settings
 
+T = TypeVar("T")
 console = Console(stderr=True, soft_wrap=True)
 ingest_app = typer.Typer(
     help="Cổng tiếp nhận dữ liệu — ingestion gateway: HTTP, MQTT, CSV/Excel files, API keys.",
@@ -46,9 +48,10 @@ def mqtt_command(
     settings = Settings()
     bridge_config = load_config(config or settings.ingest.mqtt_config, set(build_feeds()))
     gateway = connect_gateway(settings)
-    bridge = MqttBridge(gateway, bridge_config).start()
+    bridge = MqttBridge(gateway, bridge_config, instance_id=settings.ingest.instance_id).start()
     console.print(
-        f"[green]✓[/green] mqtt://{bridge_config.host}:{bridge_config.port}, {len(bridge_config.routes)} routes"
+        f"[green]✓[/green] mqtt://{bridge_config.host}:{bridge_config.port} as {bridge.client_id}, "
+        f"{len(bridge_config.routes)} routes, share group {bridge_config.share_group or '—'}"
     )
     try:
         while True:
@@ -134,43 +137,87 @@ def keys_add(
         float | None, typer.Option(help="Số yêu cầu/giây — requests per second for this key")
     ] = None,
 ) -> None:
-    """Tạo khóa — create a key; its secret is printed once and only its hash is kept."""
-    from ingest.keys import KeyStore
-    from ingest.wiring import keys_path
+    """Tạo khóa — create a key; its secret is printed once and only its hash is kept.
 
-    path = keys_path(Settings())
-    store = KeyStore.load(path)
-    secret = store.add(key_id, feed, source, sandbox=sandbox, rate_per_s=rate)
-    store.save(path)
-    console.print(f"[green]✓[/green] {key_id} → {path} (chỉ hiện một lần — shown once):")
+    Every running gateway instance accepts it within seconds (no restart).
+    """
+    from ingest.keys import entry_value
+    from ingest.shared_topics import publish
+    from ingest.wiring import kafka_of, keys_topic, read_keys
+
+    settings = Settings()
+    store = read_keys(settings)
+    secret = _or_exit(lambda: store.add(key_id, feed, source, sandbox=sandbox, rate_per_s=rate))
+    publish(kafka_of(settings), keys_topic(settings), [(key_id, entry_value(store.by_id[key_id]))])
+    console.print(f"[green]✓[/green] {key_id} → {keys_topic(settings)} (chỉ hiện một lần — shown once):")
     print(secret)
 
 
 @keys_app.command("list")
 def keys_list() -> None:
-    """Liệt kê khóa — list keys and their scope (never the secrets)."""
-    from ingest.keys import KeyStore
-    from ingest.wiring import keys_path
+    """Liệt kê khóa — list keys and their scope (never the secrets), and the revoked ones."""
+    from ingest.wiring import read_keys
 
+    store = read_keys(Settings())
     table = Table(
         "Khóa / key", "Luồng / feeds", "Nguồn / sources", "Thử nghiệm / sandbox", "Yêu cầu/s / rate"
     )
-    for key in KeyStore.load(keys_path(Settings())).by_id.values():
+    for key in sorted(store.by_id.values(), key=lambda k: k.key_id):
         rate = "" if key.rate_per_s is None else f"{key.rate_per_s:g}"
         table.add_row(
             key.key_id, ", ".join(key.feeds), ", ".join(key.sources), "có" if key.sandbox else "", rate
         )
+    for revoked in sorted(store.revoked.values(), key=lambda r: r.key_id):
+        table.add_row(revoked.key_id, f"[red]đã thu hồi — revoked {revoked.revoked_at}[/red]", "", "", "")
     Console().print(table)
 
 
 @keys_app.command("revoke")
 def keys_revoke(key_id: Annotated[str, typer.Argument(help="Tên khóa — key name")]) -> None:
-    """Thu hồi khóa — revoke a key (a running gateway reads keys at start: restart it)."""
-    from ingest.keys import KeyStore
-    from ingest.wiring import keys_path
+    """Thu hồi khóa — revoke a key; every running gateway instance refuses it within seconds."""
+    from ingest.keys import revocation_value
+    from ingest.shared_topics import publish
+    from ingest.wiring import kafka_of, keys_topic, read_keys
 
-    path = keys_path(Settings())
-    store = KeyStore.load(path)
-    store.revoke(key_id)
-    store.save(path)
+    settings = Settings()
+    store = read_keys(settings)
+    revocation = _or_exit(lambda: store.revoke(key_id))
+    publish(kafka_of(settings), keys_topic(settings), [(key_id, revocation_value(revocation))])
     console.print(f"[green]✓[/green] đã thu hồi — revoked {key_id}")
+
+
+@keys_app.command("import")
+def keys_import(
+    file: Annotated[
+        Path, typer.Argument(help="Tệp khóa cũ (YAML) — a former keys file", exists=True, dir_okay=False)
+    ],
+) -> None:
+    """Nhập khóa — copy the hashed keys of a former keys file (.stack/ingest/keys.yaml) to the keys topic.
+
+    Keys whose id is already on the topic are left as they are (revoke first to replace one).
+    """
+    from ingest.keys import KeyStore, entry_value
+    from ingest.shared_topics import publish
+    from ingest.wiring import kafka_of, keys_topic, read_keys
+
+    settings = Settings()
+    found = _or_exit(lambda: KeyStore.load(file))
+    present = read_keys(settings).by_id
+    new = [key for key in found.by_id.values() if key.key_id not in present]
+    publish(kafka_of(settings), keys_topic(settings), [(key.key_id, entry_value(key)) for key in new])
+    for key in found.by_id.values():
+        mark = (
+            "[green]✓[/green] đã nhập — imported" if key in new else "đã có, bỏ qua — already there, skipped"
+        )
+        console.print(f"{mark} {key.key_id}")
+
+
+def _or_exit(action: Callable[[], T]) -> T:
+    """The action's result; a ConfigError (an unknown or taken id, a broken file) ends the command."""
+    from ingest.errors import ConfigError
+
+    try:
+        return action()
+    except ConfigError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None

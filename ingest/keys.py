@@ -1,17 +1,27 @@
 """API keys: one per sending system, stored only as SHA-256 hashes, each with its scope.
 
 A key is 32 random bytes (URL-safe text with an `ioc_` prefix), so a plain SHA-256 is enough to
-make the stored file useless to a thief: there is nothing to brute-force, unlike a password. The
-file lists, per key, the feeds it may send (exact names or shell patterns such as `sensor.*`), the
+make the stored entries useless to a thief: there is nothing to brute-force, unlike a password. An
+entry lists the feeds the key may send (exact names or shell patterns such as `sensor.*`), the
 source ids it may send as, and whether it is a sandbox key (validated and answered, never stored).
+
+The entries live on the compacted topic `ioc.internal.ingest.keys` (key: the key id; value: the
+entry as JSON), which every gateway instance follows (`ingest/shared_topics.py`): adding or
+revoking a key reaches every instance within a second or two, without a restart. A revocation is an
+entry of its own (the hash and when), not a deletion, so the gateway can tell a caller that their
+key was revoked rather than that it is unknown. A YAML file of entries (`KeyStore.load`) is read
+only to import keys (`ioc ingest keys import`) from the gateway's former keys file.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import hashlib
+import json
 import secrets
+import threading
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -98,18 +108,42 @@ def _parse_entry(entry: Any, where: str) -> ApiKey:
     )
 
 
+@dataclass(frozen=True)
+class Revocation:
+    """A key that was revoked: its hash is kept so its caller is told so, not "unknown key"."""
+
+    key_id: str
+    sha256: str
+    revoked_at: str
+
+
+def entry_value(key: ApiKey) -> bytes:
+    """The key's entry as the keys topic holds it."""
+    return json.dumps(key.as_entry(), ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+def revocation_value(revocation: Revocation) -> bytes:
+    return json.dumps(
+        {"id": revocation.key_id, "sha256": revocation.sha256, "revoked_at": revocation.revoked_at},
+        sort_keys=True,
+    ).encode("utf-8")
+
+
 class KeyStore:
-    """The keys of one file, looked up by the hash of the presented secret."""
+    """Keys looked up by the hash of the presented secret; kept current from the keys topic by a
+    follower thread while requests read it (each change swaps whole entries under a lock)."""
 
     def __init__(self, keys: list[ApiKey]) -> None:
         self.by_hash = {key.sha256: key for key in keys}
         self.by_id = {key.key_id: key for key in keys}
+        self.revoked: dict[str, Revocation] = {}  # by hash
+        self._lock = threading.Lock()
         if len(self.by_id) != len(keys):
             raise ConfigError("two keys share one id")
 
     @classmethod
     def load(cls, path: Path) -> KeyStore:
-        """The keys in `path`; a missing file means no key yet (every request gets 401)."""
+        """The keys of a YAML file (`keys: [entries]`); a missing file means no key."""
         if not path.exists():
             return cls([])
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -118,17 +152,31 @@ class KeyStore:
             raise ConfigError(f"{path}: expected a mapping with a list under 'keys'")
         return cls([_parse_entry(entry, f"{path}: keys[{i}]") for i, entry in enumerate(entries)])
 
-    def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        body = {"keys": [key.as_entry() for key in self.by_id.values()]}
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(yaml.safe_dump(body, sort_keys=False, allow_unicode=True), encoding="utf-8")
-        tmp.chmod(0o600)
-        tmp.replace(path)
-
     def identify(self, secret: str) -> ApiKey | None:
         """The key whose hash matches, or None."""
         return self.by_hash.get(hash_key(secret))
+
+    def revocation(self, secret: str) -> Revocation | None:
+        """When the presented key was revoked, if it was."""
+        return self.revoked.get(hash_key(secret))
+
+    def apply(self, key_id: str, value: bytes | None) -> None:
+        """One record of the keys topic: an entry, a revocation, or a tombstone (forget the id)."""
+        entry = None if value is None else json.loads(value)
+        with self._lock:
+            old = self.by_id.pop(key_id, None)
+            if old is not None:
+                self.by_hash.pop(old.sha256, None)
+            for digest in [d for d, r in self.revoked.items() if r.key_id == key_id]:
+                del self.revoked[digest]
+            if entry is None:
+                return
+            if "revoked_at" in entry:
+                self.revoked[entry["sha256"]] = Revocation(key_id, entry["sha256"], entry["revoked_at"])
+                return
+            key = _parse_entry(entry, f"keys topic ({key_id})")
+            self.by_id[key_id] = key
+            self.by_hash[key.sha256] = key
 
     def add(
         self,
@@ -150,12 +198,15 @@ class KeyStore:
             f"new key {key_id}",
         )
         key = replace(key, description=description)
-        self.by_id[key_id] = key
-        self.by_hash[key.sha256] = key
+        self.apply(key_id, entry_value(key))
         return secret
 
-    def revoke(self, key_id: str) -> None:
-        key = self.by_id.pop(key_id, None)
+    def revoke(self, key_id: str, now: datetime | None = None) -> Revocation:
+        """Revoke a key; returns the revocation (for the keys topic)."""
+        key = self.by_id.get(key_id)
         if key is None:
             raise ConfigError(f"no key with id {key_id!r}")
-        del self.by_hash[key.sha256]
+        at = (now or datetime.now(UTC)).isoformat(timespec="seconds")
+        revocation = Revocation(key_id, key.sha256, at)
+        self.apply(key_id, revocation_value(revocation))
+        return revocation

@@ -1,4 +1,5 @@
-"""Building a gateway from the settings: endpoints, registered schemas, producer, dedup store.
+"""Building a gateway from the settings: endpoints, registered schemas, producer, dedup store, and
+the API keys read from (and followed on) the shared keys topic.
 
 Schemas are looked up in the registry once, here, never per request: with Apicurio's KafkaSQL
 storage, lookups keep answering while the broker is down, but nothing on the hot path should
@@ -13,18 +14,51 @@ from avro_schemas import load_schema
 from ingest.dedup import DedupStore
 from ingest.feeds import build_feeds
 from ingest.gateway import Encoders, Gateway
+from ingest.keys import KeyStore
 from ingest.producer import DeliveryProducer
+from ingest.shared_topics import TopicFollower
 from ingest.validation import time_window
 from ioc.endpoints import resolve
 from ioc.serde import AvroEncoder, registry_client
 from ioc.settings import Settings
+from topics.catalog import INGEST_KEYS, INGEST_MEMBERS
 
 DAY_S = 86_400.0
 
 
-def keys_path(settings: Settings) -> Path:
-    """The hashed API keys: configured, or kept with the local stack's other state."""
-    return settings.ingest.keys_file or settings.stack.dir / "ingest" / "keys.yaml"
+def former_keys_file(settings: Settings) -> Path:
+    """Where the gateway kept its keys before they moved to the keys topic (for `keys import`)."""
+    return settings.stack.dir / "ingest" / "keys.yaml"
+
+
+def keys_topic(settings: Settings) -> str:
+    return INGEST_KEYS.full_name(settings.topic_prefix)
+
+
+def members_topic(settings: Settings) -> str:
+    return INGEST_MEMBERS.full_name(settings.topic_prefix)
+
+
+def kafka_of(settings: Settings) -> str:
+    return resolve(settings, need=("kafka",)).kafka
+
+
+def follow_keys(settings: Settings) -> tuple[KeyStore, TopicFollower]:
+    """Every key on the keys topic now, kept current by the returned (running) follower."""
+    keys = KeyStore([])
+    follower = TopicFollower(kafka_of(settings), keys_topic(settings), lambda k, v, _ts: keys.apply(k, v))
+    return keys, follower.start()
+
+
+def read_keys(settings: Settings) -> KeyStore:
+    """Every key on the keys topic now (for the `keys` commands)."""
+    keys = KeyStore([])
+    follower = TopicFollower(kafka_of(settings), keys_topic(settings), lambda k, v, _ts: keys.apply(k, v))
+    try:
+        follower.catch_up()
+    finally:
+        follower.stop()
+    return keys
 
 
 def dedup_path(settings: Settings) -> Path:

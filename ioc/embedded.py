@@ -20,9 +20,10 @@ from rich.console import Group
 from rich.live import Live
 from rich.table import Table
 
-from ingest.keys import KeyStore
+from ingest.keys import entry_value
 from ingest.server import serve
-from ingest.wiring import keys_path
+from ingest.shared_topics import publish
+from ingest.wiring import kafka_of, keys_topic, read_keys
 from ioc.contracts import apply_contracts
 from ioc.endpoints import Endpoints
 from ioc.settings import Settings
@@ -94,13 +95,15 @@ def _summary(stack: LocalStack, endpoints: Endpoints, settings: Settings, sent: 
 
 
 def demo_key(settings: Settings) -> str | None:
-    """The demo sandbox key's secret when this run created it (shown once), else None."""
-    path = keys_path(settings)
-    store = KeyStore.load(path)
+    """The demo sandbox key's secret when this run created it (shown once), else None.
+
+    It goes on the keys topic like any key (`ioc ingest keys revoke demo-sandbox` removes it; the
+    next run then makes a new one)."""
+    store = read_keys(settings)
     if DEMO_KEY_ID in store.by_id:
         return None
     secret = store.add(DEMO_KEY_ID, ["*"], ["*"], sandbox=True)
-    store.save(path)
+    publish(kafka_of(settings), keys_topic(settings), [(DEMO_KEY_ID, entry_value(store.by_id[DEMO_KEY_ID]))])
     return secret
 
 
@@ -123,7 +126,7 @@ def start_gateway(settings: Settings, stop: threading.Event, progress: Progress)
         except Exception as exc:
             logging.getLogger("ingest").error("the ingestion gateway stopped: %s", exc)
 
-    secret = demo_key(settings)  # before the gateway starts: it reads the keys once, at start
+    secret = demo_key(settings)  # the gateway follows the keys topic: before or after, it gets it
     thread = threading.Thread(target=run, name="ingest-gateway", daemon=True)
     thread.start()
     url = f"http://{settings.ingest.host}:{settings.ingest.port}"

@@ -1,27 +1,28 @@
-"""API keys: stored hashed, scoped to feeds and source ids, and a keys file that says what is wrong."""
+"""API keys: stored hashed, scoped to feeds and source ids, changed by the keys topic's records, and
+a former keys file (for `ioc ingest keys import`) that says what is wrong."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from ingest.errors import ConfigError
-from ingest.keys import KeyStore, hash_key
+from ingest.keys import ApiKey, KeyStore, entry_value, hash_key, revocation_value
 
 
-def test_a_new_key_is_stored_only_as_its_hash_and_found_again(tmp_path: Path) -> None:
-    path = tmp_path / "keys.yaml"
+def test_a_new_key_is_published_only_as_its_hash_and_found_again() -> None:
     store = KeyStore([])
     secret = store.add("vms-a", ["camera.*"], ["VMS-A-*"], rate_per_s=5)
-    store.save(path)
-    text = path.read_text()
-    assert secret not in text
-    assert hash_key(secret) in text
-    assert path.stat().st_mode & 0o077 == 0
-    key = KeyStore.load(path).identify(secret)
+    value = entry_value(store.by_id["vms-a"])
+    assert secret.encode() not in value
+    assert hash_key(secret).encode() in value
+    follower = KeyStore([])  # another gateway instance, reading the keys topic
+    follower.apply("vms-a", value)
+    key = follower.identify(secret)
     assert key is not None and key.key_id == "vms-a" and key.rate_per_s == 5
-    assert KeyStore.load(path).identify(secret + "x") is None
+    assert follower.identify(secret + "x") is None
 
 
 def test_scope_allows_listed_feeds_and_sources_only(tmp_path: Path) -> None:
@@ -33,11 +34,47 @@ def test_scope_allows_listed_feeds_and_sources_only(tmp_path: Path) -> None:
     assert key.allows_source("AQ-HUB") and not key.allows_source("AQ-HUB-2")
 
 
-def test_revoked_keys_are_no_longer_found() -> None:
+def test_revoked_keys_are_no_longer_found_and_their_callers_are_told_why() -> None:
     store = KeyStore([])
     secret = store.add("k", ["*"], ["*"])
-    store.revoke("k")
+    revocation = store.revoke("k", datetime(2026, 12, 3, 8, 0, tzinfo=UTC))
     assert store.identify(secret) is None
+    follower = KeyStore([])
+    follower.apply("k", entry_value(_key(secret)))
+    follower.apply("k", revocation_value(revocation))
+    for keys in (store, follower):
+        assert keys.identify(secret) is None
+        revoked = keys.revocation(secret)
+        assert revoked is not None and (revoked.key_id, revoked.revoked_at) == (
+            "k",
+            "2026-12-03T08:00:00+00:00",
+        )
+    assert "k" not in follower.by_id
+
+
+def test_a_key_id_revoked_then_added_again_gets_its_new_secret_only() -> None:
+    store = KeyStore([])
+    old = store.add("k", ["*"], ["*"])
+    store.revoke("k")
+    new = store.add("k", ["*"], ["*"])
+    assert store.identify(new) is not None
+    assert store.identify(old) is None and store.revocation(old) is None  # unknown now, not revoked
+
+
+def test_a_tombstone_forgets_the_id() -> None:
+    store = KeyStore([])
+    secret = store.add("k", ["*"], ["*"])
+    store.apply("k", None)
+    assert store.identify(secret) is None and store.revocation(secret) is None and not store.by_id
+
+
+def test_a_broken_topic_entry_is_refused_naming_the_key() -> None:
+    with pytest.raises(ConfigError, match="keys topic \\(k\\).*sha256"):
+        KeyStore([]).apply("k", b'{"id": "k", "sha256": "abc", "feeds": ["*"], "sources": ["*"]}')
+
+
+def _key(secret: str) -> ApiKey:
+    return ApiKey("k", hash_key(secret), ("*",), ("*",))
 
 
 @pytest.mark.parametrize(
