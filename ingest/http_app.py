@@ -45,7 +45,7 @@ def _responses(upload: bool) -> dict[int | str, dict[str, Any]]:
             "description": "Một phần bị từ chối — some records rejected, the rest stored",
         },
         400: _error("Nội dung không đọc được — invalid UTF-8, JSON or file"),
-        401: _error("Thiếu hoặc sai khóa API — missing or unknown API key"),
+        401: _error("Thiếu, sai hoặc đã thu hồi khóa API — missing, unknown or revoked API key"),
         403: _error("Khóa không được phép — feed or source id outside the key's scope"),
         413: _error("Quá lớn — body or record count over the limit"),
         415: _error("Sai kiểu nội dung — wrong Content-Type" + (" or file type" if upload else "")),
@@ -109,11 +109,18 @@ def reply(outcome: Outcome) -> JSONResponse:
 class HttpDoor:
     """The request checks shared by every route, around one gateway."""
 
-    def __init__(self, gateway: Gateway, keys: KeyStore, settings: IngestSettings) -> None:
+    def __init__(
+        self,
+        gateway: Gateway,
+        keys: KeyStore,
+        settings: IngestSettings,
+        members: Callable[[], int] | None = None,
+    ) -> None:
         self.gateway = gateway
         self.keys = keys
         self.settings = settings
         self.limiter = RateLimiter(settings.rate_burst)
+        self.members = members or (lambda: 1)
 
     def admit(self, request: Request, feed: Feed) -> ApiKey:
         """The caller's key, if it may send to this feed now; otherwise a Refusal."""
@@ -124,14 +131,25 @@ class HttpDoor:
             )
         key = self.keys.identify(secret)
         if key is None:
-            raise Refusal(401, "invalid-key", "Khóa API không hợp lệ — unknown or revoked API key")
+            revoked = self.keys.revocation(secret)
+            if revoked is not None:
+                raise Refusal(
+                    401,
+                    "revoked-key",
+                    f"Khóa API {revoked.key_id} đã bị thu hồi lúc {revoked.revoked_at} — this API key was "
+                    "revoked; nothing was stored. Ask the IOC operators for a new key",
+                )
+            raise Refusal(401, "invalid-key", "Khóa API không hợp lệ — unknown API key; nothing was stored")
         if not key.allows_feed(feed.name):
             raise Refusal(
                 403,
                 "feed-not-allowed",
                 f"Khóa {key.key_id} không được gửi {feed.name} — key may not send this feed",
             )
-        wait = self.limiter.acquire(key.key_id, key.rate_per_s or self.settings.rate_per_key_per_s)
+        # Each of the live gateway instances allows its share of the key's rate (ingest/members.py).
+        share = max(1, self.members())
+        rate = (key.rate_per_s or self.settings.rate_per_key_per_s) / share
+        wait = self.limiter.acquire(key.key_id, rate, max(1.0, self.settings.rate_burst / share))
         if wait > 0:
             raise Refusal(
                 429,
@@ -239,7 +257,12 @@ def _guarded(handler: Callable[[Request, Feed], Awaitable[JSONResponse]], feed: 
     return endpoint
 
 
-def build_app(gateway: Gateway, keys: KeyStore, settings: IngestSettings) -> FastAPI:
+def build_app(
+    gateway: Gateway,
+    keys: KeyStore,
+    settings: IngestSettings,
+    members: Callable[[], int] | None = None,
+) -> FastAPI:
     """The FastAPI application with a route per feed and its OpenAPI description."""
     app = FastAPI(
         title="IOC — cổng tiếp nhận dữ liệu / ingestion gateway",
@@ -247,7 +270,7 @@ def build_app(gateway: Gateway, keys: KeyStore, settings: IngestSettings) -> Fas
         description="JSON records per feed, checked against the feed's Avro contract (docs/catalog). "
         "See docs/integrators.md.",
     )
-    door = HttpDoor(gateway, keys, settings)
+    door = HttpDoor(gateway, keys, settings, members)
     security = [{"ApiKey": []}]
     for feed in gateway.feeds.values():
         app.add_api_route(

@@ -1,6 +1,7 @@
 """Per-key request rate: a token bucket per key, so a misbehaving sender slows only itself.
 
-The bucket refills at the key's rate and holds at most `burst` tokens: a vendor that sends a burst
+The bucket refills at the key's rate (divided among the live gateway instances, each taking its
+share: `ingest/members.py`) and holds at most `burst` tokens: a vendor that sends a burst
 after a reconnect is served, one that sends too fast for long gets 429 with the wait until the next
 token. Request size is limited by the HTTP layer before the body is read (see `http_app.py`).
 """
@@ -29,12 +30,17 @@ class RateLimiter:
         self._buckets: dict[str, _Bucket] = {}
         self._lock = threading.Lock()
 
-    def acquire(self, key_id: str, rate_per_s: float) -> float:
-        """0 when the request may go ahead; otherwise the seconds to wait before the next one."""
+    def acquire(self, key_id: str, rate_per_s: float, burst: float | None = None) -> float:
+        """0 when the request may go ahead; otherwise the seconds to wait before the next one.
+
+        `burst` (default: the limiter's) caps the bucket; an instance sharing a key's rate with
+        others passes its share of both (see `ingest/members.py`).
+        """
         now = self.clock()
+        cap = float(self.burst if burst is None else burst)
         with self._lock:
-            bucket = self._buckets.setdefault(key_id, _Bucket(float(self.burst), now))
-            bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.updated) * rate_per_s)
+            bucket = self._buckets.setdefault(key_id, _Bucket(cap, now))
+            bucket.tokens = min(cap, bucket.tokens + (now - bucket.updated) * rate_per_s)
             bucket.updated = now
             if bucket.tokens >= 1.0:
                 bucket.tokens -= 1.0

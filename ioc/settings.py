@@ -197,6 +197,8 @@ class RoutingSettings(BaseSettings):
 class IngestSettings(BaseSettings):
     """The ingestion gateway (HTTP, MQTT, files): where it listens, its limits and its memory of ids.
 
+    API keys are not here: they live on the shared keys topic (`ioc ingest keys`).
+
     The accepted event-time window and the dedup retention go together: a resend is either still
     remembered (answered as a duplicate) or older than `max_age_days` (refused), never stored twice.
     """
@@ -205,9 +207,16 @@ class IngestSettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8088
-    # Empty: `<stack dir>/ingest/keys.yaml` and `<stack dir>/ingest/dedup.sqlite3`.
-    keys_file: Path | None = None
+    # Empty: `<stack dir>/ingest/dedup.sqlite3` (one per instance; the shared guards are downstream).
     dedup_file: Path | None = None
+    # Names this instance: its MQTT client id (`<client_id>-<instance_id>`, stable so its persistent
+    # session survives a restart) and its heartbeat. Empty: the host name, which differs per
+    # container; set it when several bridges run on one host.
+    instance_id: str = ""
+    # Gateway instances announce themselves this often and count as alive this long after (the
+    # share of each key's rate an instance allows is the rate divided by the live instances).
+    heartbeat_s: float = 2.0
+    member_ttl_s: float = 7.0
     mqtt_config: Path = CONFIG_DIR / "mqtt_bridge.yaml"
     max_body_bytes: int = 1_000_000
     max_upload_bytes: int = 10_000_000

@@ -31,3 +31,11 @@ def test_keys_have_separate_buckets() -> None:
 
 def test_retry_after_rounds_up_to_whole_seconds() -> None:
     assert [retry_after_header(w) for w in (0.01, 1.0, 1.2)] == ["1", "1", "2"]
+
+
+def test_a_smaller_burst_caps_the_bucket_of_an_instance_taking_its_share() -> None:
+    clock = Clock()
+    limiter = RateLimiter(burst=4, clock=clock)
+    assert [limiter.acquire("k", 1.0, 2.0) for _ in range(3)] == [0.0, 0.0, 1.0]
+    clock.now += 100
+    assert [limiter.acquire("k", 1.0, 2.0) for _ in range(3)] == [0.0, 0.0, 1.0]
