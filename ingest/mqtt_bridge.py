@@ -6,6 +6,14 @@ message is one JSON record or a JSON list of records. The bridge subscribes with
 persistent session and acknowledges a message only after Kafka acknowledged its records (or its
 dead letters), so a message is never lost on the way: while Kafka is away the bridge waits and
 retries, and Mosquitto keeps the rest queued for it.
+
+Several bridges may run at once: each connects with MQTT 5 under a client id of its own
+(`<client_id>-<instance id>`, stable across restarts so its session and queued messages survive)
+and subscribes through a shared subscription (`$share/<share_group>/<filter>`), so the broker hands
+each message to one bridge of the group and none is ingested twice. A bridge that stops for good
+leaves its session, and the messages the broker had already queued for it, until
+`session_expiry_s` runs out: scale down by stopping a bridge for less than that, or accept that its
+queued share arrives only if it comes back.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import queue
+import socket
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +29,8 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 import yaml
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from ingest.errors import ConfigError, KafkaUnavailableError
 from ingest.gateway import Gateway
@@ -55,6 +66,12 @@ class BridgeConfig:
     routes: tuple[Route, ...]
     qos: int = 1
     keepalive_s: int = 30
+    share_group: str = "ioc-ingest"  # empty: a plain subscription (one bridge only)
+    session_expiry_s: int = 3600
+
+    def subscription(self, route: Route) -> str:
+        """The filter this bridge subscribes to: shared with the other bridges of its group."""
+        return f"$share/{self.share_group}/{route.topic}" if self.share_group else route.topic
 
 
 def load_config(path: Path, feeds: set[str]) -> BridgeConfig:
@@ -84,7 +101,16 @@ def load_config(path: Path, feeds: set[str]) -> BridgeConfig:
         client_id=str(data.get("client_id", "ioc-ingest-bridge")),
         routes=tuple(routes),
         qos=int(data.get("qos", 1)),
+        share_group=_share_group(data.get("share_group", "ioc-ingest"), path),
+        session_expiry_s=int(data.get("session_expiry_s", 3600)),
     )
+
+
+def _share_group(value: object, path: Path) -> str:
+    group = "" if value is None else str(value)
+    if any(c in group for c in "/+#"):
+        raise ConfigError(f"{path}: field 'share_group' must not contain '/', '+' or '#'")
+    return group
 
 
 def records_of(payload: bytes) -> list[Any]:
@@ -96,22 +122,40 @@ def records_of(payload: bytes) -> list[Any]:
 class MqttBridge:
     """Subscribes, validates and stores through the gateway, acknowledging after Kafka did."""
 
-    def __init__(self, gateway: Gateway, config: BridgeConfig, retry_wait_s: float | None = None) -> None:
+    def __init__(
+        self,
+        gateway: Gateway,
+        config: BridgeConfig,
+        retry_wait_s: float | None = None,
+        instance_id: str = "",
+    ) -> None:
         self.gateway = gateway
         self.config = config
+        self.client_id = f"{config.client_id}-{instance_id or socket.gethostname()}"
         self.retry_wait_s = gateway.retry_after_s if retry_wait_s is None else retry_wait_s
         self.handled = 0
         self._inbox: queue.Queue[mqtt.MQTTMessage] = queue.Queue(QUEUE_SIZE)
         self._stop = threading.Event()
         self.client = mqtt.Client(
-            mqtt.CallbackAPIVersion.VERSION2, client_id=config.client_id, clean_session=False, manual_ack=True
+            mqtt.CallbackAPIVersion.VERSION2,
+            client_id=self.client_id,
+            protocol=mqtt.MQTTv5,
+            manual_ack=True,
         )
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
         self._worker = threading.Thread(target=self._work, name="mqtt-bridge", daemon=True)
 
     def start(self) -> MqttBridge:
-        self.client.connect(self.config.host, self.config.port, self.config.keepalive_s)
+        session = Properties(PacketTypes.CONNECT)
+        session.SessionExpiryInterval = self.config.session_expiry_s
+        self.client.connect(
+            self.config.host,
+            self.config.port,
+            self.config.keepalive_s,
+            clean_start=False,
+            properties=session,
+        )
         self.client.loop_start()
         self._worker.start()
         return self
@@ -124,7 +168,7 @@ class MqttBridge:
 
     def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         # Subscribing on every (re)connect: the broker may have lost the session.
-        client.subscribe([(route.topic, self.config.qos) for route in self.config.routes])
+        client.subscribe([(self.config.subscription(route), self.config.qos) for route in self.config.routes])
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         # Blocks the network loop when the worker is behind: back-pressure instead of unbounded memory.

@@ -95,6 +95,19 @@ def test_the_shipped_bridge_config_routes_sensor_topics_to_feeds() -> None:
     config = load_config(CONFIG / "mqtt_bridge.yaml", set(FEEDS))
     [route] = [r for r in config.routes if r.matches("ioc/sensors/HUB-7/water-level")]
     assert (route.feed, route.source_of("ioc/sensors/HUB-7/water-level")) == ("sensor.water-level", "HUB-7")
+    # Bridges share each filter: the broker hands a message to one bridge of the group.
+    assert config.subscription(route) == "$share/ioc-ingest/ioc/sensors/+/water-level"
+
+
+def test_a_share_group_is_one_topic_level_or_empty_for_a_plain_subscription(tmp_path: Path) -> None:
+    path = tmp_path / "b.yaml"
+    route = "routes:\n  - {topic: a/#, feed: sensor.weather, source_id: X}\n"
+    path.write_text("share_group: ''\n" + route)
+    config = load_config(path, set(FEEDS))
+    assert config.subscription(config.routes[0]) == "a/#"
+    path.write_text("share_group: a/b\n" + route)
+    with pytest.raises(ConfigError, match="share_group"):
+        load_config(path, set(FEEDS))
 
 
 def test_a_bridge_route_to_an_unknown_feed_is_named(tmp_path: Path) -> None:
