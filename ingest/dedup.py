@@ -6,9 +6,15 @@ either remembered or refused as too old). An id is claimed while its request is 
 concurrent resend then counts as a duplicate), remembered only once the broker has acknowledged it,
 and released if delivery failed, so the vendor's retry is stored.
 
-Not covered: several gateway instances with separate files (put one store behind them, or route
-a source to one instance), and a delivery that reached the broker although its acknowledgement was
-lost (the raw tables' ReplacingMergeTree on event_id is the second guard there).
+This store is a fast answer for the sender ("duplicate"), not the guarantee. Several gateway
+instances each keep their own file, so a resend that the load balancer sends to another instance
+is accepted and reaches the topic twice, as does a delivery that reached the broker although its
+acknowledgement was lost. Both are then stored and counted once by the guards downstream, whose
+state is shared because it lives in Kafka and the warehouse: the sinks drop a row whose key the raw
+table already holds (`sinks/dedup.py`, behind the raw tables' ReplacingMergeTree on event_id), and
+the stream engine keeps each window's event ids (`streams/engine/upstream.py`). Tested with two
+instances: `tests/integration/test_ingest_replicas.py`. A shared store here would add a round trip
+to every request for no stronger guarantee.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import pytest
 
 from ingest.server import GatewayInstance
 from ioc.stack.ports import free_port
-from tests.integration.conftest import RunningStack
+from tests.integration.conftest import RunningStack, WorkerProcess
 from tests.integration.helpers import wait_for, warehouse_client
 from tests.integration.test_cli_errors import ioc
 from tests.integration.test_ingest_http import counts, event_ids, gateway_settings, read_topic
@@ -98,21 +98,22 @@ def test_a_key_added_or_revoked_once_applies_on_every_instance_within_seconds(
     ]
 
 
-def test_a_record_sent_to_both_instances_is_stored_once(
-    local_stack: RunningStack, pair: list[GatewayInstance]
+def test_a_record_sent_to_both_instances_is_stored_and_counted_once(
+    local_stack: RunningStack, pair: list[GatewayInstance], worker: WorkerProcess
 ) -> None:
     source = f"IT-{uuid.uuid4().hex[:8]}"
-    camera, observed = f"CAM-{source}", datetime.now(UTC) - timedelta(minutes=1)
+    camera, observed = f"CAM-{source}", datetime.now(UTC) - timedelta(seconds=30)
     secret = keys_command(
         local_stack, "add", f"it-{source}", "--feed", "camera.*", "--source", source
     ).split()[-1]
     wait_for(lambda: all(g.keys and g.keys.by_id.get(f"it-{source}") for g in pair), bool, 10, 0.1)
-    record = counts(camera, observed, f"{source}-same")
+    record = counts(camera, observed, f"{source}-same")  # 5 vehicles
     for gateway in pair:  # a vendor's retry that the load balancer sent to the other instance
         reply = post(gateway.url, secret, {"source_id": source, "records": [record]})
         assert (reply.status_code, reply.json()["accepted"]) == (200, 1)  # each instance's memory is its own
-    # After both copies on the same partition (keyed by source): once it is stored, both were seen.
-    marker = counts(camera, observed + timedelta(seconds=1), f"{source}-marker")
+    # After both copies on the same partition (keyed by source) and in the same window: once the
+    # marker is stored and counted, both copies were seen.
+    marker = counts(camera, observed, f"{source}-marker", vehicle_count=1)
     assert post(pair[0].url, secret, {"source_id": source, "records": [marker]}).status_code == 200
     assert event_ids(read_topic(local_stack, CAMERA_VEHICLE_COUNTS, source)) == [
         f"{source}-same",
@@ -128,6 +129,14 @@ def test_a_record_sent_to_both_instances_is_stored_once(
         60,
     )
     assert sorted(rows) == [(f"{source}-marker", 1), (f"{source}-same", 1)]
+    volume = (
+        "SELECT ifNull(max(value), 0) FROM indicators"
+        " WHERE entity_id = {camera:String} AND indicator = 'traffic.volume'"
+    )
+    counted = wait_for(
+        lambda: client.query(volume, parameters={"camera": camera}).result_rows[0][0], lambda v: v >= 6, 60
+    )
+    assert counted == 6  # 5 + 1; the copy counted again would make 11
 
 
 def test_a_keys_rate_is_shared_by_the_instances(
