@@ -4,16 +4,20 @@ a record sent to both is stored once, and a key's rate is shared between them.""
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from ingest.server import GatewayInstance
+from ioc.contracts import apply_contracts
+from ioc.embedded import demo_key, start_gateway
 from ioc.stack.ports import free_port
 from tests.integration.conftest import RunningStack, WorkerProcess
 from tests.integration.helpers import wait_for, warehouse_client
@@ -167,3 +171,35 @@ def test_a_keys_rate_is_shared_by_the_instances(
     expected = RATE_BURST + rate * seconds
     assert refused > allowed, answers
     assert 0.75 * expected <= allowed <= 1.2 * expected + 2, answers
+
+
+def test_ioc_runs_demo_key_reaches_its_gateway(local_stack: RunningStack, tmp_path: Path) -> None:
+    """`ioc run` publishes its sandbox key to the keys topic and starts a gateway that follows it."""
+    prefix = f"r{uuid.uuid4().hex[:6]}."  # a deployment of its own: its keys topic has no demo key yet
+    apply_contracts(local_stack.endpoints, prefix, lambda _message: None)
+    port = free_port()
+    settings = gateway_settings(local_stack, tmp_path, port=port).model_copy(update={"topic_prefix": prefix})
+    shown: list[str] = []
+    stop = threading.Event()
+    thread = start_gateway(settings, stop, shown.append)
+    try:
+        [secret] = [line.split()[-1] for line in shown if line.startswith("Sandbox key")]
+        body = {"source_id": "IT-DEMO", "records": [counts("CAM-DEMO", datetime.now(UTC), "demo-1")]}
+        reply = wait_for(
+            lambda: _post_or_none(f"http://127.0.0.1:{port}", secret, body),
+            lambda r: r is not None and r.status_code == 200,
+            30,
+            0.2,
+        )
+        assert reply is not None and reply.json()["sandbox"] is True, reply and reply.text
+        assert demo_key(settings) is None  # made once: the next run finds it on the topic
+    finally:
+        stop.set()
+        thread.join(30)
+
+
+def _post_or_none(url: str, secret: str, body: dict[str, Any]) -> httpx.Response | None:
+    try:
+        return post(url, secret, body)
+    except httpx.TransportError:  # not listening yet
+        return None
