@@ -141,14 +141,11 @@ def keys_add(
 
     Every running gateway instance accepts it within seconds (no restart).
     """
-    from ingest.keys import entry_value
-    from ingest.shared_topics import publish
-    from ingest.wiring import kafka_of, keys_topic, read_keys
+    from ingest.key_admin import add_key
+    from ingest.wiring import keys_topic
 
     settings = Settings()
-    store = read_keys(settings)
-    secret = _or_exit(lambda: store.add(key_id, feed, source, sandbox=sandbox, rate_per_s=rate))
-    publish(kafka_of(settings), keys_topic(settings), [(key_id, entry_value(store.by_id[key_id]))])
+    secret = _or_exit(lambda: add_key(settings, key_id, feed, source, sandbox=sandbox, rate_per_s=rate))
     console.print(f"[green]✓[/green] {key_id} → {keys_topic(settings)} (chỉ hiện một lần — shown once):")
     print(secret)
 
@@ -158,7 +155,7 @@ def keys_list() -> None:
     """Liệt kê khóa — list keys and their scope (never the secrets), and the revoked ones."""
     from ingest.wiring import read_keys
 
-    store = read_keys(Settings())
+    store = _or_exit(lambda: read_keys(Settings()))
     table = Table(
         "Khóa / key", "Luồng / feeds", "Nguồn / sources", "Thử nghiệm / sandbox", "Yêu cầu/s / rate"
     )
@@ -175,14 +172,9 @@ def keys_list() -> None:
 @keys_app.command("revoke")
 def keys_revoke(key_id: Annotated[str, typer.Argument(help="Tên khóa — key name")]) -> None:
     """Thu hồi khóa — revoke a key; every running gateway instance refuses it within seconds."""
-    from ingest.keys import revocation_value
-    from ingest.shared_topics import publish
-    from ingest.wiring import kafka_of, keys_topic, read_keys
+    from ingest.key_admin import revoke_key
 
-    settings = Settings()
-    store = read_keys(settings)
-    revocation = _or_exit(lambda: store.revoke(key_id))
-    publish(kafka_of(settings), keys_topic(settings), [(key_id, revocation_value(revocation))])
+    _or_exit(lambda: revoke_key(Settings(), key_id))
     console.print(f"[green]✓[/green] đã thu hồi — revoked {key_id}")
 
 
@@ -196,24 +188,18 @@ def keys_import(
 
     Keys whose id is already on the topic are left as they are (revoke first to replace one).
     """
-    from ingest.keys import KeyStore, entry_value
-    from ingest.shared_topics import publish
-    from ingest.wiring import kafka_of, keys_topic, read_keys
+    from ingest.key_admin import import_keys
 
-    settings = Settings()
-    found = _or_exit(lambda: KeyStore.load(file))
-    present = read_keys(settings).by_id
-    new = [key for key in found.by_id.values() if key.key_id not in present]
-    publish(kafka_of(settings), keys_topic(settings), [(key.key_id, entry_value(key)) for key in new])
-    for key in found.by_id.values():
-        mark = (
-            "[green]✓[/green] đã nhập — imported" if key in new else "đã có, bỏ qua — already there, skipped"
-        )
-        console.print(f"{mark} {key.key_id}")
+    imported, skipped = _or_exit(lambda: import_keys(Settings(), file))
+    for key in imported:
+        console.print(f"[green]✓[/green] đã nhập — imported {key.key_id}")
+    for key in skipped:
+        console.print(f"đã có, bỏ qua — already there, skipped {key.key_id}")
 
 
 def _or_exit(action: Callable[[], T]) -> T:
-    """The action's result; a ConfigError (an unknown or taken id, a broken file) ends the command."""
+    """The action's result; a ConfigError (an unknown or taken id, a broken file, the keys topic
+    missing or not acknowledging) ends the command with its one-line cause."""
     from ingest.errors import ConfigError
 
     try:

@@ -56,7 +56,10 @@ class TopicFollower:
 
     def catch_up(self, timeout_s: float = 30.0) -> None:
         """Hand every record up to the topic's current end to the callback (in this thread)."""
-        metadata = self._consumer.list_topics(self.topic, timeout=timeout_s).topics.get(self.topic)
+        try:
+            metadata = self._consumer.list_topics(self.topic, timeout=timeout_s).topics.get(self.topic)
+        except KafkaException as exc:
+            raise ConfigError(f"Kafka did not answer about {self.topic}: {exc}") from None
         if metadata is None or metadata.error is not None or not metadata.partitions:
             raise ConfigError(
                 f"topic {self.topic} does not exist: run `ioc topics apply` (or `ioc stack up`)"

@@ -20,10 +20,9 @@ from rich.console import Group
 from rich.live import Live
 from rich.table import Table
 
-from ingest.keys import entry_value
+from ingest.key_admin import add_key
 from ingest.server import serve
-from ingest.shared_topics import publish
-from ingest.wiring import kafka_of, keys_topic, read_keys
+from ingest.wiring import read_keys
 from ioc.contracts import apply_contracts
 from ioc.endpoints import Endpoints
 from ioc.settings import Settings
@@ -99,12 +98,9 @@ def demo_key(settings: Settings) -> str | None:
 
     It goes on the keys topic like any key (`ioc ingest keys revoke demo-sandbox` removes it; the
     next run then makes a new one)."""
-    store = read_keys(settings)
-    if DEMO_KEY_ID in store.by_id:
+    if DEMO_KEY_ID in read_keys(settings).by_id:
         return None
-    secret = store.add(DEMO_KEY_ID, ["*"], ["*"], sandbox=True)
-    publish(kafka_of(settings), keys_topic(settings), [(DEMO_KEY_ID, entry_value(store.by_id[DEMO_KEY_ID]))])
-    return secret
+    return add_key(settings, DEMO_KEY_ID, ["*"], ["*"], sandbox=True)
 
 
 def log_to_file(logger_name: str, path: str) -> None:

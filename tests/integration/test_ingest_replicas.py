@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from ingest.keys import hash_key, new_secret
 from ingest.server import GatewayInstance
 from ioc.contracts import apply_contracts
 from ioc.embedded import demo_key, start_gateway
@@ -203,3 +204,28 @@ def _post_or_none(url: str, secret: str, body: dict[str, Any]) -> httpx.Response
         return post(url, secret, body)
     except httpx.TransportError:  # not listening yet
         return None
+
+
+def test_a_former_keys_file_is_imported_once_and_its_keys_work_on_every_instance(
+    local_stack: RunningStack, pair: list[GatewayInstance], tmp_path: Path
+) -> None:
+    key_id, secret = f"it-old-{uuid.uuid4().hex[:6]}", new_secret()
+    former = tmp_path / "keys.yaml"
+    former.write_text(
+        f"keys:\n  - {{id: {key_id}, sha256: '{hash_key(secret)}', feeds: ['camera.*'], sources: ['*'],"
+        " sandbox: true}\n"
+    )
+    result = ioc(
+        ["ingest", "keys", "import", str(former)], {"IOC_STACK_DIR": str(local_stack.dir)}, timeout=60
+    )
+    assert result.returncode == 0 and f"imported {key_id}" in " ".join(result.stderr.split()), result.stderr
+    body = {"source_id": "IT-OLD", "records": [counts("CAM-OLD", datetime.now(UTC), "old-1")]}
+    for gateway in pair:
+        reply = wait_for(
+            lambda url=gateway.url: post(url, secret, body), lambda r: r.status_code == 200, 10, 0.2
+        )
+        assert reply.status_code == 200, reply.text
+    again = ioc(
+        ["ingest", "keys", "import", str(former)], {"IOC_STACK_DIR": str(local_stack.dir)}, timeout=60
+    )
+    assert again.returncode == 0 and f"skipped {key_id}" in " ".join(again.stderr.split()), again.stderr
