@@ -293,7 +293,7 @@ PROCESSOR_TOPICS: tuple[ProcessorTopics, ...] = (
 # Every gateway instance reads both topics to their end at start and follows them, so N instances
 # behind one address share their API keys and know how many of them are alive (each takes its share
 # of a key's rate). One partition each: a few hundred keys and instances, read whole by everyone.
-# Compacted and never expired, so the newest record per key is kept for good.
+# The keys are compacted and never expired: the newest entry per key id is kept for good.
 SHARED_STATE_CONFIG = {
     "retention.ms": "-1",
     "segment.ms": "3600000",
@@ -310,15 +310,21 @@ INGEST_KEYS = TopicSpec(
     log_append_time=False,
     extra_config=SHARED_STATE_CONFIG,
 )
+# Member ids are new at every start; a crashed instance's last heartbeat is deleted with its segment
+# after a day (a live instance's newest heartbeat is always in a recent segment).
 INGEST_MEMBERS = TopicSpec(
     name="ioc.internal.ingest.members",
     schema="",
     key="gateway instance id; value its heartbeat as JSON, every few seconds (a null value: it stopped)",
     partitions=1,
-    retention_days=0,
-    cleanup_policy="compact",
+    retention_days=1,
+    cleanup_policy="compact,delete",
     log_append_time=True,  # the broker's clock dates each heartbeat, whatever the sender's clock says
-    extra_config=SHARED_STATE_CONFIG | {"segment.ms": "600000", "delete.retention.ms": "600000"},
+    extra_config={
+        "segment.ms": "600000",
+        "min.cleanable.dirty.ratio": "0.1",
+        "delete.retention.ms": "600000",
+    },
 )
 INGEST_TOPICS: tuple[TopicSpec, ...] = (INGEST_KEYS, INGEST_MEMBERS)
 INTERNAL_TOPICS: tuple[TopicSpec, ...] = tuple(t for p in PROCESSOR_TOPICS for t in p.all) + INGEST_TOPICS
