@@ -25,13 +25,16 @@ ingest_app.add_typer(keys_app, name="keys")
 
 @ingest_app.command("serve")
 def serve_command() -> None:
-    """Chạy cổng HTTP — run the HTTP gateway (IOC_INGEST_HOST, IOC_INGEST_PORT) until Ctrl-C."""
+    """Chạy cổng HTTP — run the HTTP gateway (IOC_INGEST_HOST, IOC_INGEST_PORT) until Ctrl-C.
+
+    Run as many as needed behind one address: they follow the same keys and share each key's rate.
+    """
     from ingest.server import serve
 
     settings = Settings()
     console.print(f"[green]✓[/green] http://{settings.ingest.host}:{settings.ingest.port}/docs")
     try:
-        serve(settings)
+        _or_exit(lambda: serve(settings))  # e.g. the keys topic missing: one line, not a trace
     except KeyboardInterrupt:
         console.print("đã dừng — stopped")
 
