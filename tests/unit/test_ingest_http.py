@@ -123,6 +123,26 @@ def test_a_key_over_its_rate_gets_429_with_retry_after(door: tuple) -> None:
     assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
 
 
+def test_an_instance_of_two_allows_half_the_burst(tmp_path: Path) -> None:
+    keys = KeyStore([])
+    secret = keys.add("slow", ["camera.*"], ["VMS-1"], rate_per_s=0.01)
+    settings = IngestSettings(rate_burst=4)
+    client = TestClient(build_app(make_gateway(tmp_path, RecordingSender()), keys, settings, lambda: 2))
+    body = {"source_id": "VMS-1", "records": [vehicle_count("half")]}
+    assert [post(client, secret, body).status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_a_revoked_key_is_told_so_and_nothing_is_sent(tmp_path: Path) -> None:
+    keys = KeyStore([])
+    secret = keys.add("gone", ["camera.*"], ["VMS-1"])
+    keys.revoke("gone")
+    sender = RecordingSender()
+    client = TestClient(build_app(make_gateway(tmp_path, sender), keys, IngestSettings()))
+    refused = post(client, secret, {"source_id": "VMS-1", "records": [vehicle_count("g")]})
+    assert (refused.status_code, refused.json()["error"]) == (401, "revoked-key")
+    assert "gone" in refused.json()["message"] and sender.messages == []
+
+
 def test_kafka_not_acknowledging_is_503_with_retry_after(door: tuple) -> None:
     client, secrets, sender = door
     sender.failing = "Local: Message timed out"
