@@ -56,7 +56,7 @@ _MV_TARGET = re.compile(r"\bTO\s+`?(?P<name>\w+)`?", re.IGNORECASE)
 _SOURCE = re.compile(r"\b(?P<keyword>FROM|JOIN)\s+`?(?P<name>\w+)`?", re.IGNORECASE)
 _ALTER_COMMAND = re.compile(
     r"\b(?:ADD|DROP|MODIFY|RENAME|COMMENT|CLEAR|MATERIALIZE)\s+"
-    r"(?P<what>COLUMN|PROJECTION|CONSTRAINT|INDEX|SETTING|TTL|STATISTICS)\b",
+    r"(?P<what>COLUMN|PROJECTION|CONSTRAINT|INDEX|SETTING|TTL|STATISTICS|ORDER\s+BY)\b",
     re.IGNORECASE,
 )
 _LITERAL = re.compile(r"'(?:[^'\\]|\\.)*'")
@@ -161,13 +161,48 @@ class ClusterRenderer:
         settings) only to the local table, which holds the data."""
         if replicated_everywhere(name):
             return [f"ALTER TABLE {name} {self.on_cluster}{rest}"]
-        kinds = {m["what"].upper() for m in _ALTER_COMMAND.finditer(_LITERAL.sub("''", rest))}
+        kinds = {_kind(m) for m in _ALTER_COMMAND.finditer(_LITERAL.sub("''", rest))}
         if not kinds:
             raise ClusterDDLError(f"ALTER TABLE {name}: no command the renderer knows")
-        if kinds & COLUMN_COMMANDS and kinds - COLUMN_COMMANDS:
-            raise ClusterDDLError(f"ALTER TABLE {name}: split column changes from other changes")
         local = [f"ALTER TABLE {local_name(name)} {self.on_cluster}{rest}"]
-        return local + ([f"ALTER TABLE {name} {self.on_cluster}{rest}"] if kinds <= COLUMN_COMMANDS else [])
+        if kinds <= COLUMN_COMMANDS:
+            return [*local, f"ALTER TABLE {name} {self.on_cluster}{rest}"]
+        if not kinds & COLUMN_COMMANDS:
+            return local
+        # A column added to the sorting key must be added by the same ALTER (ClickHouse's rule): the
+        # local table takes both, the Distributed table only the column.
+        if kinds != COLUMN_COMMANDS | {"ORDER BY"}:
+            raise ClusterDDLError(f"ALTER TABLE {name}: split column changes from other changes")
+        columns = [c for c in _commands(rest) if _kind_of(c) in COLUMN_COMMANDS]
+        return [*local, f"ALTER TABLE {name} {self.on_cluster} {', '.join(columns)}"]
+
+
+def _kind(match: re.Match[str]) -> str:
+    return " ".join(match["what"].upper().split())
+
+
+def _kind_of(command: str) -> str:
+    match = _ALTER_COMMAND.search(_LITERAL.sub("''", command))
+    return _kind(match) if match else ""
+
+
+def _commands(rest: str) -> list[str]:
+    """An ALTER's commands: its text split at the commas outside parentheses and string literals."""
+    commands, depth, current, at = [], 0, [], 0
+    for literal in [*_LITERAL.finditer(rest), None]:
+        end = literal.start() if literal else len(rest)
+        for char in rest[at:end]:
+            if char == "," and depth == 0:
+                commands.append("".join(current).strip())
+                current = []
+                continue
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            current.append(char)
+        if literal:
+            current.append(literal.group(0))
+            at = literal.end()
+    commands.append("".join(current).strip())
+    return [c for c in commands if c]
 
 
 def sharding_key(rest: str, engine: str, engine_args: str) -> str:

@@ -101,6 +101,8 @@ def _indicator_rows(ind: dict[str, Any]) -> Iterable[Row]:
         ind["area_code"],
         ind["window_start"],
         ind["window_end"],
+        # Part of the table's key: an area's minute and its hour hopping by 5 min can share a start.
+        round((ind["window_end"] - ind["window_start"]).total_seconds()),
         ind["value"],
         ind["unit"],
         ind["sample_count"],
@@ -480,6 +482,7 @@ MAPPINGS: tuple[TableMapping, ...] = (
             "area_code",
             "window_start",
             "window_end",
+            "window_seconds",
             "value",
             "unit",
             "sample_count",

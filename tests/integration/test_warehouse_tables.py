@@ -38,6 +38,7 @@ from topics.catalog import (
     ALERTS,
     CAMERA_VEHICLE_COUNTS,
     DEPARTMENT_DOSSIER_EVENTS,
+    INDICATORS,
     INPUT_TOPICS,
     LATE_EVENTS,
     SENSOR_AIR_QUALITY,
@@ -358,6 +359,24 @@ def test_analysts_see_plates_masked_and_only_the_restricted_table_holds_them_cle
 
 
 # --- alerts ---------------------------------------------------------------------------------------
+
+
+def test_an_areas_minute_and_its_hour_starting_together_are_both_kept(
+    local_stack: RunningStack, writer: Client
+) -> None:
+    # Found by the chaos run: with the key ending at window_start, one row replaced the other.
+    start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=1)
+    area = f"A-{RUN}"
+    base = example(INDICATORS) | {"entity_type": "area", "entity_id": area, "window_start": start}
+    minute = base | {"window_end": start + timedelta(minutes=1), "value": 40.0, "revision": 3}
+    hour = base | {"window_end": start + timedelta(hours=1), "value": 2400.0, "revision": 9}
+    wait_stored(writer, produce(local_stack, INDICATORS, [minute, hour])[-1], 1)
+    rows = writer.query(
+        "SELECT dateDiff('second', window_start, window_end), window_seconds, value FROM indicators_current "
+        "WHERE entity_id = {a:String} ORDER BY window_seconds",
+        parameters={"a": area},
+    ).result_rows
+    assert rows == [(60, 60, 40.0), (3600, 3600, 2400.0)]
 
 
 def test_alerts_keep_every_change_and_alerts_current_the_latest(

@@ -162,6 +162,19 @@ def test_the_ledger_is_replicated_to_every_node() -> None:
     )
 
 
+def test_a_column_added_to_the_sorting_key_goes_whole_to_the_local_table_and_as_a_column_to_the_distributed() -> (
+    None
+):
+    local, distributed = ClusterRenderer(CLUSTER).render_statement(
+        "ALTER TABLE indicators ADD COLUMN IF NOT EXISTS w UInt32 COMMENT 'a, b' AFTER x, MODIFY ORDER BY (k, w)"
+    )
+    assert local.startswith(f"ALTER TABLE indicators_local ON CLUSTER '{CLUSTER}'")
+    assert "MODIFY ORDER BY (k, w)" in local
+    assert distributed == (
+        f"ALTER TABLE indicators ON CLUSTER '{CLUSTER}' ADD COLUMN IF NOT EXISTS w UInt32 COMMENT 'a, b' AFTER x"
+    )
+
+
 @pytest.mark.parametrize(
     "statement",
     [

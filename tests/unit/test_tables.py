@@ -31,7 +31,9 @@ CREATE_TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+)\s*\((.*)\)\s*ENGINE
 CREATE_VIEW = re.compile(r"CREATE (MATERIALIZED )?VIEW IF NOT EXISTS (\w+)")
 COLUMN = re.compile(r"^\s*`?(\w+)`?\s+(.+?)(?:\s+DEFAULT\s+\S+)?\s+COMMENT\s+'(.*)',?\s*$")
 ADD_COLUMN = re.compile(
-    r"ALTER TABLE (\w+) ADD COLUMN IF NOT EXISTS (\w+) (.+?)(?: DEFAULT \S+)? COMMENT '(.*)' AFTER (\w+)$",
+    # The column may also join the sorting key in the same ALTER (ClickHouse's rule for key columns).
+    r"ALTER TABLE (\w+)\s+ADD COLUMN IF NOT EXISTS (\w+) (.+?)(?: DEFAULT \S+)? COMMENT '(.*)' AFTER (\w+)"
+    r"(?:,\s+MODIFY ORDER BY \(.*\))?$",
     re.DOTALL,
 )
 MASKED_PLATE = re.compile(r"REPLACE \((.*?)\s+AS plate_number\s*\)", re.DOTALL)
