@@ -374,6 +374,24 @@ def bench(
     run_and_report(mode, tuple(only or ()), keep=keep)
 
 
+@app.command("chaos")
+def chaos(
+    variant: Annotated[
+        str, typer.Option(help="full (mọi sự cố, ~20 phút) | short (CI) — full (every fault) | short (CI's)")
+    ] = "full",
+    stack_dir: Annotated[
+        Path | None, typer.Option(help="Thư mục stack riêng — the run's own stack folder (default: temporary)")
+    ] = None,
+) -> None:
+    """Thử sự cố trên cụm 3 broker: không mất, không trùng — chaos run on a 3-broker cluster: nothing lost or doubled."""
+    from load_tests.chaos.cli import main as chaos_main
+    from load_tests.chaos.schedule import SCHEDULES
+
+    if variant not in SCHEDULES:
+        raise typer.BadParameter(f"choose one of {', '.join(sorted(SCHEDULES))}", param_hint="--variant")
+    chaos_main(["--variant", variant] + (["--stack-dir", str(stack_dir)] if stack_dir else []))
+
+
 @app.command("sql")
 def sql(
     query: Annotated[str, typer.Argument(help="Câu lệnh SQL — the SQL query")],

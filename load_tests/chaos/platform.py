@@ -1,0 +1,208 @@
+"""The platform the chaos run attacks: a three-broker cluster with every service several times where
+the design allows it, each a process of its own that a fault can kill.
+
+- the local stack with three KRaft brokers, the registry and the warehouse (chDB: one process owns
+  the data, so one warehouse; its sinks run inside it);
+- three stream workers of one group;
+- two gateways on their own ports (the load driver is their load balancer), each with its own
+  memory of event ids, as two hosts would have;
+- a second set of sinks, `ioc sinks run`, writing to the warehouse over HTTP through a TCP proxy
+  that a fault cuts: the sinks' consumer groups split the partitions between it and the warehouse's
+  own sinks;
+- the alert router (messages written to its log).
+
+Every child is started with the command compose runs, and kept running as compose's
+`restart: unless-stopped` would: one that exits is started again, except while a fault holds it down.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from confluent_kafka import TopicPartition
+from confluent_kafka.admin import AdminClient, OffsetSpec
+
+from ioc.contracts import apply_contracts
+from ioc.endpoints import Endpoints
+from ioc.settings import Settings, StackSettings
+from ioc.stack import process
+from ioc.stack.artifacts import Progress
+from ioc.stack.manager import LocalStack
+from ioc.stack.ports import free_port
+from ioc.stack.services import http_ok
+from load_tests.chaos.proxy import TcpProxy
+from streams.engine.runtime import READY
+from topics.catalog import CAMERA_VEHICLE_COUNTS
+from warehouse.users import WRITER, password_for
+
+BROKERS = 3
+WORKERS = 3
+GATEWAYS = 2
+KEY_ID = "chaos-load"
+KEY_RATE_PER_S = 1000.0
+# Faster than the defaults, so that a fault's effect fits in a run of minutes: a worker whose commit
+# hangs on a lost coordinator exits (and is started again) after this long.
+WORKER_ENV = {"IOC_STREAMS_STUCK_COMMIT_S": "20"}
+READY_TIMEOUT_S = 180.0
+
+
+@dataclass
+class Child:
+    """One service process: its command, environment, readiness and whether a fault holds it down."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    ready: Callable[[], bool]
+    pid: int = 0
+    held: bool = False
+    restarts: int = field(default=0)
+
+
+class ChaosPlatform:
+    """Starts, watches, kills and restarts the parts; `endpoints` once `start` returned."""
+
+    def __init__(self, stack_dir: Path, progress: Progress) -> None:
+        self.settings = Settings(stack=StackSettings(dir=stack_dir, brokers=BROKERS))
+        self.stack = LocalStack(self.settings, progress)
+        self.progress = progress
+        self.children: dict[str, Child] = {}
+        self.proxy: TcpProxy | None = None
+        self.endpoints: Endpoints | None = None
+        self.gateway_urls: list[str] = []
+
+    def start(self) -> str:
+        """Bring everything up; returns the API key's secret the load driver sends with."""
+        self.endpoints = self.stack.up(
+            prepare=lambda ep: apply_contracts(ep, self.settings.topic_prefix, self.progress)
+        )
+        secret = self._api_key()
+        base = {"IOC_STACK_DIR": str(self.stack.dir)}
+        python = [sys.executable, "-m", "ioc.cli"]
+        for n in range(1, WORKERS + 1):
+            name = f"worker-{n}"
+            log = self.stack.log_path(name)
+            self._add(
+                name,
+                [*python, "worker"],
+                base | WORKER_ENV | {"IOC_STREAMS_INSTANCE_ID": f"w{n}"},
+                lambda log=log: READY in process.tail(log, 200),  # type: ignore[misc]
+            )
+        for n in range(1, GATEWAYS + 1):
+            port = free_port()
+            url = f"http://127.0.0.1:{port}"
+            self.gateway_urls.append(url)
+            dedup = self.stack.dir / "ingest" / f"dedup-{n}.sqlite3"
+            self._add(
+                f"gateway-{n}",
+                [*python, "ingest", "serve"],
+                base | {"IOC_INGEST_PORT": str(port), "IOC_INGEST_DEDUP_FILE": str(dedup)},
+                lambda url=url: http_ok(f"{url}/health"),  # type: ignore[misc]
+            )
+        self.proxy = TcpProxy(int(str(self.stack.state["warehouse"]["port"])))
+        writer = password_for(self.settings, WRITER)
+        started = time.monotonic()
+        self._add(
+            "sinks-2",
+            [*python, "sinks", "run"],
+            base | {"CLICKHOUSE_URL": f"http://{WRITER}:{writer}@127.0.0.1:{self.proxy.port}/ioc"},
+            lambda: time.monotonic() - started > 5,
+        )
+        ack_port = free_port()
+        self._add(
+            "router",
+            [*python, "alerts", "run"],
+            base | {"IOC_ROUTING_DELIVERY": "log", "IOC_ROUTING_ACK_PORT": str(ack_port)},
+            lambda: http_ok(f"http://127.0.0.1:{ack_port}/healthz"),
+        )
+        for child in self.children.values():
+            self._launch(child)
+        for child in self.children.values():
+            self._await(child)
+        return secret
+
+    def _api_key(self) -> str:
+        """A production key for every feed and source, fast enough for the whole province, made as an
+        operator makes one (`ioc ingest keys add`: its secret is the last line it prints)."""
+        added = subprocess.run(  # noqa: S603 - our own command line
+            [sys.executable, "-m", "ioc.cli", "ingest", "keys", "add", f"{KEY_ID}-{uuid.uuid4().hex[:6]}"]
+            + ["--feed", "*", "--source", "*", "--rate", str(KEY_RATE_PER_S)],
+            env=os.environ | {"IOC_STACK_DIR": str(self.stack.dir)},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return added.stdout.strip().splitlines()[-1]
+
+    def _add(self, name: str, argv: list[str], env: dict[str, str], ready: Callable[[], bool]) -> None:
+        self.children[name] = Child(name, argv, env, ready)
+
+    def _launch(self, child: Child) -> None:
+        self.progress(f"starting {child.name}…")
+        child.pid = process.start(child.name, child.argv, self.stack.log_path(child.name), env=child.env)
+
+    def _await(self, child: Child) -> None:
+        readiness = process.Readiness(child.ready, READY_TIMEOUT_S)
+        process.wait_ready(child.name, child.pid, self.stack.log_path(child.name), readiness)
+
+    def kill(self, name: str) -> None:
+        """SIGKILL a child or a stack service, as a crash would; it stays down until `restart`."""
+        if name in self.children:
+            child = self.children[name]
+            child.held = True
+            process.kill(child.pid)
+        else:
+            self.stack.kill_service(name)
+
+    def restart(self, name: str) -> None:
+        if name in self.children:
+            child = self.children[name]
+            child.held = False
+            child.restarts += 1
+            self._launch(child)
+        else:
+            self.stack.start_service(name)
+
+    def stop_service(self, name: str) -> None:
+        """Stop a stack service cleanly (the registry's planned outage)."""
+        self.stack.stop_service(name)
+
+    def service_pid(self, name: str) -> int:
+        return int(str(self.stack.state[name]["pid"]))
+
+    def revive(self) -> list[str]:
+        """Start again every child that exited by itself (a worker leaving after a hung commit)."""
+        revived = []
+        for child in self.children.values():
+            if not child.held and not process.is_alive(child.pid):
+                child.restarts += 1
+                self._launch(child)
+                revived.append(child.name)
+        return revived
+
+    def busiest_leader(self) -> str:
+        """The stack name of the broker leading the vehicle-count partition with the most records."""
+        assert self.endpoints is not None  # noqa: S101 - after start
+        topic = CAMERA_VEHICLE_COUNTS.full_name(self.settings.topic_prefix)
+        admin = AdminClient({"bootstrap.servers": self.endpoints.kafka})
+        partitions = admin.list_topics(topic, timeout=30).topics[topic].partitions
+        latest = admin.list_offsets({TopicPartition(topic, p): OffsetSpec.latest() for p in partitions})
+        ends = {tp.partition: future.result().offset for tp, future in latest.items()}
+        leader = partitions[max(ends, key=lambda p: ends[p])].leader
+        return "kafka" if leader == 1 else f"kafka-{leader}"
+
+    def stop(self) -> None:
+        """Stop every child, then the stack; the data stays for a look afterwards."""
+        for child in reversed(list(self.children.values())):
+            if child.pid:
+                process.stop(child.pid)
+        if self.proxy is not None:
+            self.proxy.close()
+        self.stack.down()
