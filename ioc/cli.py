@@ -380,15 +380,16 @@ def chaos(
         str, typer.Option(help="full (mọi sự cố, ~20 phút) | short (CI) — full (every fault) | short (CI's)")
     ] = "full",
     stack_dir: Annotated[
-        Path | None, typer.Option(help="Thư mục stack riêng — the run's own stack folder (default: temporary)")
+        Path | None,
+        typer.Option(help="Thư mục stack riêng — the run's own stack folder (default: temporary)"),
     ] = None,
 ) -> None:
     """Thử sự cố trên cụm 3 broker: không mất, không trùng — chaos run on a 3-broker cluster: nothing lost or doubled."""
     from load_tests.chaos.cli import main as chaos_main
-    from load_tests.chaos.schedule import SCHEDULES
+    from load_tests.chaos.schedule import VARIANTS
 
-    if variant not in SCHEDULES:
-        raise typer.BadParameter(f"choose one of {', '.join(sorted(SCHEDULES))}", param_hint="--variant")
+    if variant not in VARIANTS:
+        raise typer.BadParameter(f"choose one of {', '.join(sorted(VARIANTS))}", param_hint="--variant")
     chaos_main(["--variant", variant] + (["--stack-dir", str(stack_dir)] if stack_dir else []))
 
 

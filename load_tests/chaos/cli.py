@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from load_tests.chaos.run import Outcome, run_chaos, write_result
-from load_tests.chaos.schedule import SCHEDULES
+from load_tests.chaos.schedule import VARIANTS
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 
@@ -50,9 +50,13 @@ def levels(outcome: Outcome) -> Table:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m load_tests.chaos", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m load_tests.chaos",
+        description="The platform on a three-broker cluster under the live province, struck by faults; "
+        "then every acknowledged record is checked: stored once, counted once.",
+    )
     parser.add_argument(
-        "--variant", choices=sorted(SCHEDULES), default="full", help="full: every fault; short: CI's"
+        "--variant", choices=sorted(VARIANTS), default="full", help="full: every fault; short: CI's"
     )
     parser.add_argument(
         "--stack-dir", type=Path, help="the run's own stack folder (default: a new temporary one)"

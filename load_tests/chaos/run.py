@@ -28,7 +28,7 @@ from load_tests.chaos import verify
 from load_tests.chaos.ledger import MINUTE_MS, Ledger
 from load_tests.chaos.load import FailoverSender
 from load_tests.chaos.platform import ChaosPlatform
-from load_tests.chaos.schedule import SCHEDULES, Fault
+from load_tests.chaos.schedule import VARIANTS, Fault
 from load_tests.faults import FaultConfig
 from load_tests.live import BATCH_SIZE
 from load_tests.pacing import run_live
@@ -38,12 +38,7 @@ from warehouse.users import WRITER, client_auth
 SEED = 16
 PROBE_IDS = 20
 RECOVERY_TIMEOUT_S = 300.0
-SETTLE_S = 10.0
-# Steady load before the first fault: the baseline row's records, and a platform past its start-up.
-WARM_UP_S = 20.0
-# After the last fault the load goes on this long, so the minutes around it complete; then the
-# platform is given until DRAIN_TIMEOUT_S to store and close everything acknowledged.
-TAIL_S = 75.0
+# After the load stops, the platform is given this long to store and close everything acknowledged.
 DRAIN_TIMEOUT_S = 240.0
 # Vendors resend a share of records (same event id) and cameras report incidents often enough
 # that alerts open and notify during a run of minutes.
@@ -233,12 +228,13 @@ class ChaosRun:
         self.progress("load: the whole province, live, through the gateways; waiting for data to flow…")
         if self.recover(started) is None:
             raise RuntimeError("no data reached the warehouse before the first fault")
-        self.wait(WARM_UP_S)
+        variant = VARIANTS[self.variant]
+        self.wait(variant.warm_up_s)
         rows = []
-        for fault in SCHEDULES[self.variant]:
+        for fault in variant.faults:
             rows.append(self.strike(fault))
-            self.wait(SETTLE_S)
-        self.wait(TAIL_S)
+            self.wait(variant.settle_s)
+        self.wait(variant.tail_s)
         self.stop.set()
         self.load.join(timeout=60)
         stopped = time.time()

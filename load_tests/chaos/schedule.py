@@ -55,6 +55,17 @@ def _cut_sink(platform: ChaosPlatform) -> Heal:
     return platform.proxy.restore
 
 
+@dataclass(frozen=True)
+class Variant:
+    """A run's faults and its pauses: steady load before the first fault (the baseline), between
+    faults, and after the last (so that the minutes around it complete)."""
+
+    faults: list[Fault]
+    warm_up_s: float
+    settle_s: float
+    tail_s: float
+
+
 FULL = [
     Fault("SIGKILL the leader of the busiest partition", 30, _crash()),
     Fault("SIGKILL a stream worker", 10, _crash("worker-2")),
@@ -66,9 +77,9 @@ FULL = [
 ]
 # What CI runs: one fault of each kind that needs no long hold.
 SHORT = [
-    Fault("SIGKILL the leader of the busiest partition", 15, _crash()),
+    Fault("SIGKILL the leader of the busiest partition", 10, _crash()),
     Fault("SIGKILL a stream worker", 5, _crash("worker-2")),
     Fault("SIGKILL a gateway", 5, _crash("gateway-1")),
     Fault("TCP proxy cuts the sink from the warehouse", 15, _cut_sink),
 ]
-SCHEDULES = {"full": FULL, "short": SHORT}
+VARIANTS = {"full": Variant(FULL, 30, 15, 75), "short": Variant(SHORT, 10, 5, 65)}

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from load_tests.chaos.schedule import SHORT
+from load_tests.chaos.schedule import VARIANTS
 from tests.integration.conftest import progress
 
 RUN_TIMEOUT_S = 1200
@@ -39,7 +39,7 @@ def test_the_short_chaos_run_loses_nothing_and_counts_nothing_twice(tmp_path: Pa
 
     assert outcome["clean"] is True
     assert outcome["acknowledged"] > 5_000, "too little load to prove anything"
-    assert [row["fault"] for row in outcome["faults"]] == [fault.name for fault in SHORT]
+    assert [row["fault"] for row in outcome["faults"]] == [fault.name for fault in VARIANTS["short"].faults]
     for row in [outcome["baseline"], *outcome["faults"]]:
         assert (row["lost"], row["duplicated"]) == (0, 0), row
     assert all(row["recover_s"] is not None for row in outcome["faults"]), outcome["faults"]
