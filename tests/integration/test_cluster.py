@@ -2,11 +2,9 @@
 `ioc run --brokers 3 --workers 3` (its own stack folder, beside the session's one-broker stack).
 
 Every topic of the catalog, and the broker's own offsets and transaction logs, keep three copies and
-acknowledge a write once two have it; the three workers share one group; a broker SIGKILLed while the
-province simulator streams leaves the platform going on the other two (indicators keep arriving in
-the warehouse; a worker whose transaction commit hangs on the lost coordinator exits and `ioc run`
-starts it again); Ctrl-C stops everything it started. That nothing is lost or counted twice across
-such faults is the chaos run's to show (issue 16), not this test's.
+acknowledge a write once two have it; the three workers share one group; Ctrl-C stops everything it
+started. What a broker crash on such a cluster does (nothing lost, nothing counted twice) is the
+chaos run's to show: tests/integration/test_chaos.py.
 """
 
 from __future__ import annotations
@@ -15,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,10 +45,7 @@ class PlatformRun:
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
                 [*argv, "--cameras", "20"],
-                # A worker whose commit hangs after the broker coordinating its group died exits
-                # after this and `ioc run` starts it again (docs/stream_engine.md, "Faults").
-                env=os.environ
-                | {"IOC_STACK_DIR": str(self.settings.stack.dir), "IOC_STREAMS_STUCK_COMMIT_S": "20"},
+                env=os.environ | {"IOC_STACK_DIR": str(self.settings.stack.dir)},
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -105,7 +99,9 @@ def platform(tmp_path: Path) -> Iterator[PlatformRun]:
         LocalStack(run.settings, progress).down()  # whatever a failed run left behind
 
 
-def test_ioc_run_on_three_brokers_with_three_workers_rides_out_a_broker_crash(platform: PlatformRun) -> None:
+def test_ioc_run_on_three_brokers_with_three_workers_keeps_three_copies_and_stops_on_ctrl_c(
+    platform: PlatformRun,
+) -> None:
     progress("ioc run --brokers 3 --workers 3 (its own stack)…")
     platform.start()
     wait_for(platform.indicator_rows, lambda rows: rows > 0, timeout_s=STARTUP_S, every_s=2)
@@ -129,20 +125,6 @@ def test_ioc_run_on_three_brokers_with_three_workers_rides_out_a_broker_crash(pl
     assert set(min_insync.values()) == {"2"}, min_insync
     group = admin.describe_consumer_groups(["ioc-streams"])["ioc-streams"].result()
     assert sorted(m.group_instance_id for m in group.members) == [f"w{n}" for n in range(1, WORKERS + 1)]
-
-    stack = LocalStack(platform.settings, progress)
-    victim = "kafka-2"
-    victim_pid = int(str(stack.state[victim]["pid"]))
-    stack.kill_service(victim)
-    killed_ms = time.time_ns() // 1_000_000
-    progress(f"{victim} SIGKILLed; the platform goes on with two brokers")
-    assert not process.is_alive(victim_pid)
-    after = wait_for(lambda: platform.indicator_rows(killed_ms + 5_000), lambda rows: rows > 0, timeout_s=120)
-    assert after > 0, platform.output()
-    progress(
-        f"indicators after the crash: {after}; {platform.output().count('starting it again')} worker restart(s)"
-    )
-    assert platform.proc is not None and platform.proc.poll() is None, platform.output()
 
     code = platform.interrupt()
     assert code is not None, "ioc run did not stop within 150 s of Ctrl-C"
