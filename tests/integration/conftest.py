@@ -101,6 +101,7 @@ class WorkerProcess:
 
 
 _applied: set[str] = set()
+FAMILY_IDLE_CLOSE_S = 15
 
 
 def prefixed_worker(stack: RunningStack, prefix: str, instance: str = "w1") -> WorkerProcess:
@@ -125,6 +126,10 @@ def prefix(local_stack: RunningStack) -> Iterator[str]:
     fixed past day would be late after any test that sent records stamped now."""
     name = f"d{uuid.uuid4().hex[:6]}."
     running = prefixed_worker(local_stack, name)
+    # These tests wait for finals that their topics' quiet partitions hold back until the idle
+    # timeout; a short one keeps them quick (same rule; its edges are unit-tested). Restart and
+    # scaling tests keep the default: a short one would close windows while a worker is down.
+    running.env = running.env | {"IOC_STREAMS_IDLE_CLOSE_S": str(FAMILY_IDLE_CLOSE_S)}
     running.start()
     try:
         yield name
