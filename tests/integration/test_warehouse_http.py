@@ -248,6 +248,17 @@ def test_the_writer_creates_and_inserts(warehouse: Warehouse) -> None:
         assert json.loads(inserted.headers["X-ClickHouse-Summary"])["written_rows"] == "1"
         rows = writer.query(f"SELECT station, value FROM {database}.readings ORDER BY at").result_rows
         assert rows == [("ST-1", 1.5), ("ST-2", None), ("ST-3", 2.0), ("ST-4", 4.0)]
+        # A large insert: clickhouse-connect sends it as several lz4 frames, and every one is stored.
+        many = [
+            [T0 + timedelta(days=1, seconds=i), f"ST-{i % 7}-{uuid.uuid4()}", float(i)]
+            for i in range(150_000)
+        ]
+        summary = writer.insert(f"{database}.readings", many, column_names=["at", "station", "value"])
+        stored = writer.query(
+            f"SELECT count() FROM {database}.readings WHERE at >= {{d:DateTime64(3)}}",
+            parameters={"d": T0 + timedelta(days=1)},
+        )
+        assert (summary.written_rows, stored.result_rows[0][0]) == (150_000, 150_000)
         with pytest.raises(DatabaseError) as refused:
             warehouse.client(ANALYST).query(f"SELECT count() FROM {database}.readings")
         assert refused.value.code == 497  # read-only users read the platform's database only

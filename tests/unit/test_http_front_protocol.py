@@ -76,6 +76,13 @@ def test_compressed_request_bodies_are_read(encoding: str, compress: Callable[[b
     assert decode_body(compress(b"SELECT 1"), encoding) == b"SELECT 1"
 
 
+def test_an_lz4_body_of_several_frames_is_read_whole() -> None:
+    # clickhouse-connect sends each block of a large insert as a frame of its own; reading the first
+    # only stored 32,768 of 150,000 rows (found by the chaos run's ledger).
+    frames = lz4.frame.compress(b"a" * 70_000) + lz4.frame.compress(b"b" * 30_000)
+    assert decode_body(frames, "lz4") == b"a" * 70_000 + b"b" * 30_000
+
+
 def test_an_unknown_request_encoding_is_refused_not_guessed() -> None:
     with pytest.raises(ClickHouseError) as refused:
         decode_body(b"x", "br")
