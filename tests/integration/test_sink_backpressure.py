@@ -4,7 +4,6 @@ once ClickHouse is back stores every record exactly once and commits."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -18,6 +17,7 @@ from avro_schemas import load_schema
 from ioc.schemas import register_subject
 from ioc.serde import AvroDecoder, registry_client
 from ioc.settings import Settings, StackSettings
+from load_tests.chaos.proxy import TcpProxy
 from load_tests.live import kafka_sender
 from sinks.sink import TopicSink
 from sinks.tables import MAPPINGS
@@ -30,72 +30,6 @@ from warehouse.users import WRITER, client_auth
 
 T0 = datetime(2026, 5, 1, 1, 0, tzinfo=UTC)
 POLL_INTERVAL_MS = 6000
-
-
-class SwitchableProxy:
-    """A TCP forwarder on loopback that can be taken down (connections refused, open ones cut) and
-    brought back on the same port: ClickHouse becoming unreachable without stopping the warehouse."""
-
-    def __init__(self, target_port: int) -> None:
-        self.target_port = target_port
-        self.port = 0
-        self._listener: socket.socket | None = None
-        self._open: list[socket.socket] = []
-        self._lock = threading.Lock()
-
-    def up(self) -> None:
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
-        listener.listen(16)
-        self.port = listener.getsockname()[1]
-        self._listener = listener
-        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
-
-    def down(self) -> None:
-        # shutdown() before close(): a bare close() from another thread neither wakes a blocked
-        # accept()/recv() nor tells the peer, so the port would keep answering.
-        with self._lock:
-            sockets = self._open + ([self._listener] if self._listener is not None else [])
-            self._listener = None
-            self._open = []
-        for conn in sockets:
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            conn.close()
-
-    def _accept(self, listener: socket.socket) -> None:
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return
-            try:
-                upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=10)
-            except OSError:
-                client.close()  # the client sees a closed connection, as with ClickHouse down
-                continue
-            upstream.settimeout(None)
-            with self._lock:
-                self._open += [client, upstream]
-            for src, dst in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(src, dst), daemon=True).start()
-
-    @staticmethod
-    def _pipe(src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while chunk := src.recv(65536):
-                dst.sendall(chunk)
-        except OSError:
-            pass
-        finally:
-            for conn in (src, dst):
-                try:
-                    conn.close()
-                except OSError:
-                    pass
 
 
 def test_sink_pauses_while_clickhouse_is_down_then_stores_everything_once(local_stack: RunningStack) -> None:
@@ -117,8 +51,7 @@ def test_sink_pauses_while_clickhouse_is_down_then_stores_everything_once(local_
         assert sender.flush() == 0
 
     warehouse_url = urlsplit(local_stack.endpoints.clickhouse)
-    proxy = SwitchableProxy(warehouse_url.port or 80)
-    proxy.up()
+    proxy = TcpProxy(warehouse_url.port or 80)
 
     def client() -> Client:
         return clickhouse_connect.get_client(
@@ -162,7 +95,7 @@ def test_sink_pauses_while_clickhouse_is_down_then_stores_everything_once(local_
         send(0, 30)
         assert wait_for(stored, lambda n: n[0] >= 30, 60) == (30, 30)
 
-        proxy.down()
+        proxy.cut()
         send(1, 40)
         send(2, 50)
         # Longer than max.poll.interval.ms: a sink that stopped polling would have left its group.
@@ -171,7 +104,7 @@ def test_sink_pauses_while_clickhouse_is_down_then_stores_everything_once(local_
         assert stored() == (30, 30), "nothing can be stored while ClickHouse is unreachable"
         assert thread.is_alive()
 
-        proxy.up()
+        proxy.restore()
         assert wait_for(stored, lambda n: n[0] >= 120, 90) == (120, 120)
         committed = wait_for(
             lambda: committed_offset(local_stack, group, topic), lambda offset: offset >= 3, 30
@@ -181,7 +114,7 @@ def test_sink_pauses_while_clickhouse_is_down_then_stores_everything_once(local_
     finally:
         stop.set()
         thread.join(30)
-        proxy.down()
+        proxy.close()
 
 
 def committed_offset(stack: RunningStack, group: str, topic: str) -> int:
@@ -193,3 +126,57 @@ def committed_offset(stack: RunningStack, group: str, topic: str) -> int:
         return sum(max(tp.offset, 0) for tp in offsets)
     finally:
         consumer.close()
+
+
+def test_partitions_that_come_back_after_a_rebalance_deliver_even_if_they_were_paused(
+    local_stack: RunningStack,
+) -> None:
+    # librdkafka keeps a partition's pause across a rebalance. A sink whose outage pause ended while
+    # its group rebalanced got its partitions back paused and never read them again (the chaos run).
+    prefix = f"rb-{uuid.uuid4().hex[:6]}."
+    spec = CAMERA_VEHICLE_COUNTS
+    topic = spec.full_name(prefix)
+    apply_topics(local_stack.endpoints.kafka, prefix, (spec,))
+    registry = registry_client(local_stack.endpoints.registry)
+    register_subject(registry, spec.subject(prefix), load_schema(spec.schema))
+    sender = kafka_sender(Settings(stack=StackSettings(dir=local_stack.dir), topic_prefix=prefix))
+    for source in range(60):  # sources spread over every partition
+        at = T0 + timedelta(seconds=source)
+        records = [record(f"{prefix}{source}", f"CAM-RB-{source}", at, 1, 30.0)]
+        sender.send({"source_id": f"SRC-RB-{source}", "sent_at": datetime.now(UTC), "records": records})
+    assert sender.flush() == 0
+    group = {"bootstrap.servers": local_stack.endpoints.kafka, "group.id": f"{prefix}sinks"}
+    sink = TopicSink(
+        next(m for m in MAPPINGS if m.topic == spec),
+        topic,
+        group | {"session.timeout.ms": POLL_INTERVAL_MS},
+        AvroDecoder(registry, load_schema(spec.schema)),
+        lambda: warehouse_client(local_stack.endpoints, local_stack.settings),
+        None,
+        batch_max_records=1000,
+        batch_max_seconds=0.5,
+    )
+    other = Consumer(group | {"auto.offset.reset": "earliest", "enable.auto.commit": False})
+    try:
+        sink.consumer.subscribe([topic], on_assign=sink._on_assign)
+        assert wait_for(lambda: sink.consumer.consume(10, 0.2) and sink.assigned, bool, 30)
+        sink.consumer.pause(sink.consumer.assignment())  # as an outage's pause leaves them
+        other.subscribe([topic])
+        before = list(sink.assigned)
+
+        def rebalanced() -> list[int]:
+            other.consume(10, 0.1)
+            sink.consumer.consume(10, 0.1)
+            return sink.assigned
+
+        kept = wait_for(rebalanced, lambda held: bool(held) and held != before, 60)
+        assert kept and kept != before, "no rebalance happened"
+
+        def delivered() -> int:
+            other.consume(10, 0.1)
+            return len([m for m in sink.consumer.consume(100, 0.2) if m.error() is None])
+
+        assert wait_for(delivered, lambda n: n > 0, 20) > 0, f"partitions {kept} stayed paused"
+    finally:
+        other.close()
+        sink.consumer.close()
