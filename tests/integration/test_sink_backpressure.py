@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka.schema_registry import SchemaRegistryClient
 
 from avro_schemas import load_schema
 from ioc.schemas import register_subject
@@ -19,6 +20,7 @@ from ioc.serde import AvroDecoder, registry_client
 from ioc.settings import Settings, StackSettings
 from load_tests.chaos.proxy import TcpProxy
 from load_tests.live import kafka_sender
+from load_tests.simulator import KafkaSender
 from sinks.sink import TopicSink
 from sinks.tables import MAPPINGS
 from tests.integration.conftest import RunningStack
@@ -32,15 +34,23 @@ T0 = datetime(2026, 5, 1, 1, 0, tzinfo=UTC)
 POLL_INTERVAL_MS = 6000
 
 
-def test_sink_pauses_while_clickhouse_is_down_then_stores_everything_once(local_stack: RunningStack) -> None:
-    prefix = f"bp-{uuid.uuid4().hex[:6]}."
+def vehicle_counts_of_its_own(
+    stack: RunningStack, name: str
+) -> tuple[str, str, SchemaRegistryClient, KafkaSender]:
+    """A vehicle-counts topic under a prefix of its own, its schema registered, and a sender to it:
+    (prefix, topic, registry client, sender)."""
+    prefix = f"{name}-{uuid.uuid4().hex[:6]}."
     spec = CAMERA_VEHICLE_COUNTS
-    topic = spec.full_name(prefix)
-    apply_topics(local_stack.endpoints.kafka, prefix, (spec,))
-    registry = registry_client(local_stack.endpoints.registry)
+    apply_topics(stack.endpoints.kafka, prefix, (spec,))
+    registry = registry_client(stack.endpoints.registry)
     register_subject(registry, spec.subject(prefix), load_schema(spec.schema))
-    settings = Settings(stack=StackSettings(dir=local_stack.dir), topic_prefix=prefix)
-    sender = kafka_sender(settings)
+    sender = kafka_sender(Settings(stack=StackSettings(dir=stack.dir), topic_prefix=prefix))
+    return prefix, spec.full_name(prefix), registry, sender
+
+
+def test_sink_pauses_while_clickhouse_is_down_then_stores_everything_once(local_stack: RunningStack) -> None:
+    prefix, topic, registry, sender = vehicle_counts_of_its_own(local_stack, "bp")
+    spec = CAMERA_VEHICLE_COUNTS
 
     def send(batch: int, count: int) -> None:
         records = [
@@ -133,13 +143,8 @@ def test_partitions_that_come_back_after_a_rebalance_deliver_even_if_they_were_p
 ) -> None:
     # librdkafka keeps a partition's pause across a rebalance. A sink whose outage pause ended while
     # its group rebalanced got its partitions back paused and never read them again (the chaos run).
-    prefix = f"rb-{uuid.uuid4().hex[:6]}."
+    prefix, topic, registry, sender = vehicle_counts_of_its_own(local_stack, "rb")
     spec = CAMERA_VEHICLE_COUNTS
-    topic = spec.full_name(prefix)
-    apply_topics(local_stack.endpoints.kafka, prefix, (spec,))
-    registry = registry_client(local_stack.endpoints.registry)
-    register_subject(registry, spec.subject(prefix), load_schema(spec.schema))
-    sender = kafka_sender(Settings(stack=StackSettings(dir=local_stack.dir), topic_prefix=prefix))
     for source in range(60):  # sources spread over every partition
         at = T0 + timedelta(seconds=source)
         records = [record(f"{prefix}{source}", f"CAM-RB-{source}", at, 1, 30.0)]
