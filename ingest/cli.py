@@ -1,4 +1,5 @@
-"""`ioc ingest …`: run the HTTP door and the MQTT bridge, upload a report file, manage API keys."""
+"""`ioc ingest …`: run the HTTP door and the MQTT bridge, upload a report file, manage API keys and
+the MQTT broker's station accounts."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from config import CONFIG_DIR
 from ioc.settings import Settings
 
 T = TypeVar("T")
@@ -21,6 +23,11 @@ ingest_app = typer.Typer(
 )
 keys_app = typer.Typer(help="Khóa API — API keys (stored hashed).", no_args_is_help=True)
 ingest_app.add_typer(keys_app, name="keys")
+mqtt_accounts_app = typer.Typer(
+    help="Tài khoản MQTT của trạm — station gateway accounts of the MQTT broker (Mosquitto).",
+    no_args_is_help=True,
+)
+ingest_app.add_typer(mqtt_accounts_app, name="mqtt-accounts")
 
 
 @ingest_app.command("serve")
@@ -43,19 +50,35 @@ def serve_command() -> None:
 def mqtt_command(
     config: Annotated[Path | None, typer.Option(help="Tệp cấu hình cầu nối — bridge config (YAML)")] = None,
 ) -> None:
-    """Chạy cầu nối MQTT — run the MQTT bridge (topics → feeds from config/mqtt_bridge.yaml) until Ctrl-C."""
+    """Chạy cầu nối MQTT — run the MQTT bridge (topics → feeds from config/mqtt_bridge.yaml) until Ctrl-C.
+
+    Its password: IOC_INGEST_MQTT_PASSWORD, or the file in the config's broker.password_file.
+    """
+    from ingest.errors import BrokerRefusedError
     from ingest.feeds import build_feeds
     from ingest.mqtt_bridge import MqttBridge, load_config
     from ingest.wiring import connect_gateway
 
     settings = Settings()
-    bridge_config = load_config(config or settings.ingest.mqtt_config, set(build_feeds()))
+    path = config or settings.ingest.mqtt_config
+    bridge_config = _or_exit(lambda: load_config(path, set(build_feeds()), settings.ingest.mqtt_password))
     gateway = connect_gateway(settings)
-    bridge = MqttBridge(gateway, bridge_config, instance_id=settings.ingest.instance_id).start()
-    console.print(
-        f"[green]✓[/green] mqtt://{bridge_config.host}:{bridge_config.port} as {bridge.client_id}, "
-        f"{len(bridge_config.routes)} routes, share group {bridge_config.share_group or '—'}"
-    )
+    try:
+        bridge = MqttBridge(gateway, bridge_config, instance_id=settings.ingest.instance_id).start()
+    except BrokerRefusedError as error:
+        gateway.close()
+        console.print(f"[red]error:[/red] {error}")
+        console.print(f"[yellow]hint:[/yellow] {error.hint}")
+        raise typer.Exit(2) from None
+    login = f" user {bridge_config.username}" if bridge_config.username else ""
+    where = f"{bridge_config.url} as {bridge.client_id}{login}"
+    if bridge.client.is_connected():
+        console.print(
+            f"[green]✓[/green] {where}, {len(bridge_config.routes)} routes, "
+            f"share group {bridge_config.share_group or '—'}"
+        )
+    else:  # no answer yet: paho keeps trying, and a refusal is logged as error: and hint:
+        console.print(f"chưa kết nối, đang thử lại — not connected yet, retrying: {where}")
     try:
         while True:
             time.sleep(1)
@@ -198,6 +221,47 @@ def keys_import(
         console.print(f"[green]✓[/green] đã nhập — imported {key.key_id}")
     for key in skipped:
         console.print(f"đã có, bỏ qua — already there, skipped {key.key_id}")
+
+
+@mqtt_accounts_app.command("render")
+def mqtt_accounts_render(
+    out: Annotated[
+        Path, typer.Option(help="Thư mục ghi passwd và acl — folder for Mosquitto's passwd and acl")
+    ],
+    passwords: Annotated[
+        Path,
+        typer.Option(
+            help="Thư mục mật khẩu, một tệp mỗi tài khoản — one password file per user (missing: made)"
+        ),
+    ],
+    accounts: Annotated[
+        Path,
+        typer.Option(help="Tệp tài khoản trạm — the accounts file", exists=True, dir_okay=False),
+    ] = CONFIG_DIR / "mqtt_accounts.yaml",
+    config: Annotated[Path | None, typer.Option(help="Tệp cấu hình cầu nối — bridge config (YAML)")] = None,
+) -> None:
+    """Tạo tệp mật khẩu và ACL cho Mosquitto — render Mosquitto's password_file and acl_file.
+
+    Each station user may publish only to the bridge's route topics whose source level is one of its
+    source ids; the bridge's user may only read them. A user without a file in --passwords gets a
+    random password there (0600); passwords are never printed. Reload Mosquitto afterwards (SIGHUP).
+    """
+    from ingest.feeds import build_feeds
+    from ingest.mqtt_accounts import load_accounts, render
+    from ingest.mqtt_bridge import load_routes
+
+    routes_file = config or Settings().ingest.mqtt_config
+    users = _or_exit(lambda: load_accounts(accounts))
+    rendered = _or_exit(lambda: render(users, load_routes(routes_file, set(build_feeds())), passwords, out))
+    console.print(f"[green]✓[/green] password_file {rendered.password_file}")
+    console.print(f"[green]✓[/green] acl_file {rendered.acl_file}")
+    for path in rendered.created:
+        whose = (
+            "cầu nối — the bridge's"
+            if path.name == users.bridge
+            else "trao cho trạm — give it to its station"
+        )
+        console.print(f"mật khẩu mới — new password in {path} ({whose})")
 
 
 def _or_exit(action: Callable[[], T]) -> T:

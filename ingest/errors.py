@@ -18,3 +18,11 @@ class KafkaUnavailableError(IngestError):
 
 class ConfigError(IngestError):
     """A keys file or bridge configuration that cannot be used, naming the file, entry and field."""
+
+
+class BrokerRefusedError(IngestError):
+    """The MQTT broker cannot be reached or refused the bridge's login: `hint` says what to fix."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.hint = hint

@@ -14,6 +14,12 @@ each message to one bridge of the group and none is ingested twice. A bridge tha
 leaves its session, and the messages the broker had already queued for it, until
 `session_expiry_s` runs out: scale down by stopping a bridge for less than that, or accept that its
 queued share arrives only if it comes back.
+
+The broker authenticates: the bridge logs in with a user and password (`broker.username`; the
+password from IOC_INGEST_MQTT_PASSWORD or the file `broker.password_file`, never from the YAML
+itself) over TLS (`broker.tls.ca`, the CA that signed the broker's certificate). Which source ids a
+station may publish as is the broker's ACL (ingest/mqtt_accounts.py); a refused login is an
+`error:` and a `hint:`, at start and on every later reconnect.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import json
 import logging
 import queue
 import socket
+import ssl
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,12 +38,16 @@ import paho.mqtt.client as mqtt
 import yaml
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+from pydantic import SecretStr
 
-from ingest.errors import ConfigError, KafkaUnavailableError
+from ingest.errors import BrokerRefusedError, ConfigError, KafkaUnavailableError
 from ingest.gateway import Gateway
 
 log = logging.getLogger(__name__)
 QUEUE_SIZE = 1_000
+CONNECT_WAIT_S = 10.0  # how long `start` waits for the broker's first answer (CONNACK)
+# CONNACK reasons that no retry will cure: MQTT 5's codes, and MQTT 3.1.1's 4 and 5.
+REFUSED_LOGIN = {"Bad user name or password", "Not authorized", "Banned", "Client identifier not valid"}
 
 
 @dataclass(frozen=True)
@@ -68,16 +79,48 @@ class BridgeConfig:
     keepalive_s: int = 30
     share_group: str = "ioc-ingest"  # empty: a plain subscription (one bridge only)
     session_expiry_s: int = 3600
+    username: str = ""  # empty: an anonymous login (a broker on loopback for tests)
+    password: SecretStr = SecretStr("")
+    tls_ca: Path | None = None  # the CA of the broker's certificate; None: plaintext
+
+    @property
+    def url(self) -> str:
+        return f"{'mqtts' if self.tls_ca else 'mqtt'}://{self.host}:{self.port}"
 
     def subscription(self, route: Route) -> str:
         """The filter this bridge subscribes to: shared with the other bridges of its group."""
         return f"$share/{self.share_group}/{route.topic}" if self.share_group else route.topic
 
 
-def load_config(path: Path, feeds: set[str]) -> BridgeConfig:
-    """The bridge configuration, with each error naming the file, route and field."""
+def load_config(path: Path, feeds: set[str], password: SecretStr | None = None) -> BridgeConfig:
+    """The bridge configuration, with each error naming the file, route and field.
+
+    `password` (IOC_INGEST_MQTT_PASSWORD) wins over the file `broker.password_file`; relative
+    paths are read from the configuration's folder."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     broker = data.get("broker", {})
+    username, tls_ca, secret = _login(broker, path, password)
+    return BridgeConfig(
+        host=str(broker.get("host", "127.0.0.1")),
+        port=int(broker.get("port", 1883)),
+        client_id=str(data.get("client_id", "ioc-ingest-bridge")),
+        routes=_routes(data, path, feeds),
+        qos=int(data.get("qos", 1)),
+        share_group=_share_group(data.get("share_group", "ioc-ingest"), path),
+        session_expiry_s=int(data.get("session_expiry_s", 3600)),
+        username=username,
+        password=secret,
+        tls_ca=tls_ca,
+    )
+
+
+def load_routes(path: Path, feeds: set[str]) -> tuple[Route, ...]:
+    """Only the routes of a bridge configuration (what the broker's ACL is made from): no password
+    needed."""
+    return _routes(yaml.safe_load(path.read_text(encoding="utf-8")) or {}, path, feeds)
+
+
+def _routes(data: dict[str, Any], path: Path, feeds: set[str]) -> tuple[Route, ...]:
     routes = []
     for i, entry in enumerate(data.get("routes") or []):
         where = f"{path}: routes[{i}]"
@@ -95,15 +138,32 @@ def load_config(path: Path, feeds: set[str]) -> BridgeConfig:
         routes.append(Route(entry["topic"], entry["feed"], str(fixed), level))
     if not routes:
         raise ConfigError(f"{path}: no routes; map at least one topic to a feed")
-    return BridgeConfig(
-        host=str(broker.get("host", "127.0.0.1")),
-        port=int(broker.get("port", 1883)),
-        client_id=str(data.get("client_id", "ioc-ingest-bridge")),
-        routes=tuple(routes),
-        qos=int(data.get("qos", 1)),
-        share_group=_share_group(data.get("share_group", "ioc-ingest"), path),
-        session_expiry_s=int(data.get("session_expiry_s", 3600)),
-    )
+    return tuple(routes)
+
+
+def _login(
+    broker: dict[str, Any], path: Path, password: SecretStr | None
+) -> tuple[str, Path | None, SecretStr]:
+    """The broker's user, CA file and password, each checked to exist (never read into an error)."""
+    username = str(broker.get("username") or "")
+    tls = broker.get("tls") or {}
+    if not isinstance(tls, dict) or ("ca" in tls and not isinstance(tls["ca"], str)):
+        raise ConfigError(f"{path}: field 'broker.tls' must be {{ca: <CA certificate file, PEM>}}")
+    tls_ca = path.parent / tls["ca"] if tls.get("ca") else None
+    if tls_ca is not None and not tls_ca.is_file():
+        raise ConfigError(f"{path}: broker.tls.ca: no file {tls_ca}")
+    secret = password if password is not None and password.get_secret_value() else None
+    if secret is None and broker.get("password_file"):
+        password_file = path.parent / str(broker["password_file"])
+        if not password_file.is_file():
+            raise ConfigError(f"{path}: broker.password_file: no file {password_file}")
+        secret = SecretStr(password_file.read_text(encoding="utf-8").strip())
+    if username and not (secret and secret.get_secret_value()):
+        raise ConfigError(
+            f"{path}: broker.username {username!r} needs a password: "
+            "IOC_INGEST_MQTT_PASSWORD or a file in broker.password_file"
+        )
+    return username, tls_ca, secret or SecretStr("")
 
 
 def _share_group(value: object, path: Path) -> str:
@@ -136,27 +196,56 @@ class MqttBridge:
         self.handled = 0
         self._inbox: queue.Queue[mqtt.MQTTMessage] = queue.Queue(QUEUE_SIZE)
         self._stop = threading.Event()
+        self._answered = threading.Event()  # the broker's first CONNACK, whatever it said
+        self.refusal = ""  # the reason of the last refused login, empty once accepted
         self.client = mqtt.Client(
             mqtt.CallbackAPIVersion.VERSION2,
             client_id=self.client_id,
             protocol=mqtt.MQTTv5,
             manual_ack=True,
         )
+        if config.tls_ca is not None:
+            self.client.tls_set(ca_certs=str(config.tls_ca))
+        if config.username:
+            self.client.username_pw_set(config.username, config.password.get_secret_value())
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
         self._worker = threading.Thread(target=self._work, name="mqtt-bridge", daemon=True)
 
     def start(self) -> MqttBridge:
+        """Connect, and wait for the broker's answer: a refused login raises BrokerRefusedError
+        (nothing is started); a broker that does not answer in time is left to reconnect."""
         session = Properties(PacketTypes.CONNECT)
         session.SessionExpiryInterval = self.config.session_expiry_s
-        self.client.connect(
-            self.config.host,
-            self.config.port,
-            self.config.keepalive_s,
-            clean_start=False,
-            properties=session,
-        )
+        try:
+            self.client.connect(
+                self.config.host,
+                self.config.port,
+                self.config.keepalive_s,
+                clean_start=False,
+                properties=session,
+            )
+        except ssl.SSLError as exc:
+            raise BrokerRefusedError(
+                f"TLS with {self.config.url} failed: {exc}",
+                f"broker.tls.ca must be the CA that signed the broker's certificate ({self.config.tls_ca}), "
+                "and the certificate must name the host",
+            ) from None
+        except OSError as exc:
+            raise BrokerRefusedError(
+                f"cannot reach the MQTT broker {self.config.url}: {exc}",
+                "is Mosquitto running, and broker.host and broker.port right (TLS: usually 8883)?",
+            ) from None
         self.client.loop_start()
+        if not self._answered.wait(CONNECT_WAIT_S):
+            log.warning(
+                "no answer from the MQTT broker %s in %.0f s (a TLS port without broker.tls?); still trying",
+                self.config.url,
+                CONNECT_WAIT_S,
+            )
+        if self.refusal:
+            self.client.loop_stop()
+            raise BrokerRefusedError(self._refusal_text(), self._refusal_hint())
         self._worker.start()
         return self
 
@@ -167,8 +256,32 @@ class MqttBridge:
         self.client.disconnect()
 
     def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
-        # Subscribing on every (re)connect: the broker may have lost the session.
-        client.subscribe([(self.config.subscription(route), self.config.qos) for route in self.config.routes])
+        if reason.is_failure:
+            self.refusal = str(reason)
+            # paho reconnects by itself: say why each time, never loop silently.
+            log.error("error: %s", self._refusal_text())
+            log.error("hint: %s", self._refusal_hint())
+        else:
+            self.refusal = ""
+            # Subscribing on every (re)connect: the broker may have lost the session.
+            subscriptions = [
+                (self.config.subscription(route), self.config.qos) for route in self.config.routes
+            ]
+            client.subscribe(subscriptions)
+        self._answered.set()
+
+    def _refusal_text(self) -> str:
+        who = repr(self.config.username) if self.config.username else "an anonymous login"
+        return f"the MQTT broker {self.config.url} refused {who} ({self.client_id}): {self.refusal}"
+
+    def _refusal_hint(self) -> str:
+        if self.refusal not in REFUSED_LOGIN:
+            return "the broker's log says why; the bridge keeps reconnecting"
+        return (
+            "the password (IOC_INGEST_MQTT_PASSWORD or broker.password_file) must be the one "
+            "`ioc ingest mqtt-accounts render` hashed for broker.username; render again and reload "
+            "Mosquitto after changing either"
+        )
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         # Blocks the network loop when the worker is behind: back-pressure instead of unbounded memory.

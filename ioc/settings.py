@@ -218,6 +218,9 @@ class IngestSettings(BaseSettings):
     heartbeat_s: float = 2.0
     member_ttl_s: float = 7.0
     mqtt_config: Path = CONFIG_DIR / "mqtt_bridge.yaml"
+    # The MQTT bridge's password for the bridge config's broker.username; wins over the file
+    # named in its broker.password_file.
+    mqtt_password: SecretStr = SecretStr("")
     max_body_bytes: int = 1_000_000
     max_upload_bytes: int = 10_000_000
     max_records_per_request: int = 1_000
