@@ -158,9 +158,16 @@ class RoutingSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="IOC_ROUTING_")
 
     roster: Path = CONFIG_DIR / "duty_roster.yaml"
-    # Empty: `<stack dir>/routing`, holding the SQLite state (outbox, escalations, acknowledgements).
+    # Empty: `<stack dir>/routing`, holding the SQLite state (outbox, escalations, acknowledgements),
+    # a cache of the state topic copied again at every start (routing/replica.py).
     state_dir: Path | None = None
+    # Names one router deployment: its consumer groups, its rows on the shared state topic, its
+    # transactional id. Every replica of one deployment has the same.
     group_id: str = "ioc-router"
+    # How soon a standby notices that the active router died (the leader group's session timeout).
+    failover_session_ms: int = 6000
+    # How long an acknowledgement link's POST waits for the active router to apply it.
+    ack_wait_s: float = 10.0
     # `send` delivers through the real channels; `log` writes each message to the log instead (demo).
     delivery: str = "send"
     # Related alerts reaching one officer within this many seconds go out as one message.

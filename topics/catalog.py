@@ -327,4 +327,34 @@ INGEST_MEMBERS = TopicSpec(
     },
 )
 INGEST_TOPICS: tuple[TopicSpec, ...] = (INGEST_KEYS, INGEST_MEMBERS)
-INTERNAL_TOPICS: tuple[TopicSpec, ...] = tuple(t for p in PROCESSOR_TOPICS for t in p.all) + INGEST_TOPICS
+
+# --- The alert routers' shared state (routing/replica.py, routing/leader.py): JSON, no Avro contract. ---
+# The active router writes every change of its state (alerts, escalations, outbox rows, audit events
+# still to publish, its alerts-topic offsets) here in Kafka transactions, before it sends anything;
+# the standby follows it, and a new active router reads it to its end before it acts. Compacted: the
+# newest value of each row is kept for good, a deleted row (a published audit event) is forgotten.
+ROUTING_STATE = TopicSpec(
+    name="ioc.internal.routing.state",
+    schema="",
+    key="router group|table|primary key as JSON; value the row as JSON (a null value: the row was deleted)",
+    partitions=1,
+    retention_days=0,
+    cleanup_policy="compact",
+    log_append_time=False,
+    extra_config=SHARED_STATE_CONFIG,
+)
+# One partition, one consumer group of every router: whoever is assigned it is the active router. Its
+# records are the acknowledgements (links, `ioc alerts ack`) any router or the CLI received, so they
+# reach the active router's state whichever instance the officer's link reached.
+ROUTING_ACKS = TopicSpec(
+    name="ioc.internal.routing.acks",
+    schema="",
+    key="alert id; value the acknowledgement request as JSON (router group, officer, via, when)",
+    partitions=1,
+    retention_days=7,
+    log_append_time=False,
+)
+ROUTING_TOPICS: tuple[TopicSpec, ...] = (ROUTING_STATE, ROUTING_ACKS)
+INTERNAL_TOPICS: tuple[TopicSpec, ...] = (
+    tuple(t for p in PROCESSOR_TOPICS for t in p.all) + INGEST_TOPICS + ROUTING_TOPICS
+)
