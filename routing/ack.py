@@ -14,6 +14,7 @@ import base64
 import hashlib
 import hmac
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,7 +23,7 @@ from fastapi.responses import HTMLResponse
 
 from routing.audit import event
 from routing.clock import Clock
-from routing.state import Store
+from routing.state import AlertState, Store
 from routing.templates import local_time
 
 
@@ -78,22 +79,36 @@ class AckSigner:
 
 @dataclass(frozen=True)
 class AckResult:
-    """`done` when this call acknowledged the alert; otherwise `reason` says why not (Vietnamese)."""
+    """`done` when this call acknowledged the alert; otherwise `reason` says why not (Vietnamese),
+    or, when `pending`, that the request is on its way to the active router but not yet applied."""
 
     done: bool
     reason: str = ""
+    pending: bool = False
+
+
+# Acknowledge (alert id, officer id, via, when): applied here, or handed to the active router.
+Submit = Callable[[str, str, str, datetime], AckResult]
+
+
+def refusal(state: AlertState | None, alert_id: str) -> AckResult | None:
+    """Why an alert cannot be acknowledged (unknown, or already acknowledged); None when it can."""
+    if state is None:
+        return AckResult(False, f"Không có cảnh báo {alert_id} trong bộ định tuyến.")
+    if state.acked_at is not None:
+        return AckResult(
+            False, f"Cảnh báo đã được {state.acked_by} xác nhận lúc {local_time(state.acked_at)}."
+        )
+    return None
 
 
 def acknowledge(store: Store, alert_id: str, officer_id: str, via: str, at: datetime) -> AckResult:
     """Record the acknowledgement, stop escalating, drop escalation messages not yet sent, audit it."""
     with store.transaction():
         state = store.alert(alert_id)
-        if state is None:
-            return AckResult(False, f"Không có cảnh báo {alert_id} trong bộ định tuyến.")
-        if state.acked_at is not None:
-            return AckResult(
-                False, f"Cảnh báo đã được {state.acked_by} xác nhận lúc {local_time(state.acked_at)}."
-            )
+        refused = refusal(state, alert_id)
+        if refused is not None or state is None:
+            return refused or AckResult(False)
         store.record_ack(alert_id, officer_id, via, at)
         store.close_engagements(alert_id)
         dropped = store.cancel_pending(alert_id, ("escalation",))
@@ -113,8 +128,12 @@ PAGE = """<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Xác
 <body style="font-family:sans-serif;max-width:40em;margin:2em auto">{body}</body></html>"""
 
 
-def ack_app(store: Store, signer: AckSigner, clock: Clock) -> FastAPI:
-    """The endpoint behind the links: GET shows the alert and a button, POST acknowledges."""
+def ack_app(store: Store, signer: AckSigner, clock: Clock, submit: Submit | None = None) -> FastAPI:
+    """The endpoint behind the links: GET shows the alert and a button, POST acknowledges, through
+    `submit` when given (with several routers, the active one applies it: routing/leader.py)."""
+    apply: Submit = submit or (
+        lambda alert_id, officer, via, at: acknowledge(store, alert_id, officer, via, at)
+    )
     app = FastAPI(title="IOC — xác nhận cảnh báo", docs_url=None, redoc_url=None, openapi_url=None)
 
     def page(body: str, status: int = 200) -> HTMLResponse:
@@ -152,7 +171,9 @@ def ack_app(store: Store, signer: AckSigner, clock: Clock) -> FastAPI:
             claim = signer.verify(t, now)
         except AckLinkError as exc:
             return page(f"<p>{html.escape(str(exc))}</p>", 403)
-        result = acknowledge(store, claim.alert_id, claim.officer_id, "link", now)
+        result = apply(claim.alert_id, claim.officer_id, "link", now)
+        if result.pending:
+            return page(f"<p>{html.escape(result.reason)}</p>", 202)
         if not result.done:
             return page(f"<p>{html.escape(result.reason)}</p>", 409)
         return page(

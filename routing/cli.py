@@ -69,15 +69,34 @@ def ack(
     alert_id: Annotated[str, typer.Argument(help="Mã cảnh báo — the alert id")],
     by: Annotated[str, typer.Option("--by", help="Mã cán bộ xác nhận — id of the acknowledging officer")],
 ) -> None:
-    """Xác nhận đã nhận cảnh báo, dừng chuyển cấp — acknowledge an alert and stop its escalation."""
-    from ioc.settings import Settings
-    from routing.ack import acknowledge
-    from routing.clock import SystemClock
-    from routing.service import open_store
+    """Xác nhận đã nhận cảnh báo, dừng chuyển cấp — acknowledge an alert and stop its escalation.
 
-    store = open_store(Settings())
-    result = acknowledge(store, alert_id, by, "cli", SystemClock().now())
+    The request goes to the active router through the acknowledgements topic (whichever router runs
+    here); the answer is read from this host's copy of the router's state."""
+    from confluent_kafka import Producer
+
+    from ioc.endpoints import resolve
+    from ioc.settings import Settings
+    from routing.clock import SystemClock
+    from routing.leader import AckRequests
+    from routing.service import open_store
+    from topics.catalog import ROUTING_ACKS
+
+    settings = Settings()
+    endpoints = resolve(settings, need=("kafka",))
+    store = open_store(settings)
+    requests = AckRequests(
+        Producer({"bootstrap.servers": endpoints.kafka, "enable.idempotence": True}),
+        ROUTING_ACKS.full_name(settings.topic_prefix),
+        f"{settings.topic_prefix}{settings.routing.group_id}",
+        store,
+        settings.routing.ack_wait_s,
+    )
+    result = requests.submit(alert_id, by, "cli", SystemClock().now())
     store.close()
+    if result.pending:
+        console.print(f"[yellow]…[/yellow] {result.reason}")
+        return
     if not result.done:
         console.print(f"[red]✗[/red] {result.reason}")
         raise typer.Exit(1)

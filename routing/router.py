@@ -5,6 +5,7 @@ alerts topic; tests feed it directly with a manual clock."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,9 +35,13 @@ class Router:
         signer: AckSigner,
         clock: Clock,
         settings: RoutingSettings,
+        durable: Callable[[], None] | None = None,
     ) -> None:
+        """`durable` makes every state change so far survive this host (routing/replica.py); it is
+        called after a message is marked as being sent and before it is, and raises when it cannot."""
         self.store, self.roster, self.areas, self.channels = store, roster, areas, channels
         self.signer, self.clock, self.settings = signer, clock, settings
+        self.durable = durable or (lambda: None)
         self.limits = {name: RateLimit(settings.rate_per_minute, clock) for name in channels}
 
     def handle(self, alert: dict[str, Any]) -> None:
@@ -132,6 +137,12 @@ class Router:
             unit.name_vi if unit else first.unit,
             self.areas,
         )
+        # Marked first, and that mark stored beyond this host: a router taking over after a crash here
+        # knows these rows may have gone out (it sends them again, same message id) rather than
+        # believing them unsent or sent.
+        with self.store.transaction():
+            self.store.mark_sending([row.id for row in rows])
+        self.durable()
         try:
             if channel is None:
                 raise DeliveryError(f"channel {first.channel} is not configured", permanent=True)

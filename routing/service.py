@@ -1,11 +1,14 @@
 """The long-running router: consume alert changes from `ioc.derived.alerts`, route and notify,
 escalate, serve the acknowledgement links, and publish the audit trail to `ioc.derived.notifications`.
 
-Offsets are committed only after the changes read are stored in the state file (see `state.py`), so
-a crash at any point neither loses an alert nor notifies twice. On its first start the router's
-consumer group reads the topic from the beginning: alerts raised before it was deployed still reach
-someone (resolved ones are only recorded). It reads only committed transactions: the stream worker
-writes the alerts topic in Kafka transactions, and an aborted one leaves its records in the log.
+Several routers may run: one is active, the others are hot standbys (routing/leader.py). The active
+router's state file is copied to the compacted state topic in Kafka transactions, with the alerts
+topic's offsets, before anything is sent (routing/replica.py); a router taking over fences the former
+one and reads that topic to its end first, so a change is handled once and a message marked sent is
+not sent again whichever router reads it. On its first start a deployment reads the alerts from the
+beginning: alerts raised before it was deployed still reach someone (resolved ones are only
+recorded). It reads only committed transactions: the stream worker writes the alerts topic in Kafka
+transactions, and an aborted one leaves its records in the log.
 """
 
 from __future__ import annotations
@@ -14,26 +17,29 @@ import logging
 import os
 import secrets
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 import uvicorn
-from confluent_kafka import Consumer, KafkaException, Producer
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer, TopicPartition
 
 from avro_schemas import load_schema
-from ioc.endpoints import resolve
+from ioc.endpoints import Endpoints, resolve
 from ioc.province import load_province
 from ioc.serde import AvroDecoder, AvroEncoder, SerdeError, registry_client
 from ioc.settings import Settings
-from routing.ack import AckSigner, ack_app
-from routing.audit import AuditPublisher
+from routing.ack import AckSigner, Submit, ack_app, acknowledge
+from routing.audit import AuditPublisher, event
 from routing.channels.base import Channel
 from routing.channels.factory import build_channels
 from routing.clock import Clock, SystemClock
+from routing.leader import AckRequests, Leadership, parse_ack
+from routing.replica import ReplicaError, StateFollower, StateWriter
 from routing.roster import RosterSource
 from routing.router import Router
 from routing.state import Store
-from topics.catalog import ALERTS, NOTIFICATIONS
+from topics.catalog import ALERTS, NOTIFICATIONS, ROUTING_ACKS, ROUTING_STATE
 
 log = logging.getLogger(__name__)
 STATE_FILE = "router.sqlite"
@@ -68,7 +74,11 @@ def signer(settings: Settings) -> AckSigner:
 
 
 def build_router(
-    settings: Settings, store: Store, clock: Clock, channels: dict[str, Channel] | None = None
+    settings: Settings,
+    store: Store,
+    clock: Clock,
+    channels: dict[str, Channel] | None = None,
+    durable: Callable[[], None] | None = None,
 ) -> Router:
     """A router on the configured roster and province; `channels` replaces the configured ones."""
     province = load_province(settings.province_file)
@@ -80,14 +90,15 @@ def build_router(
         signer(settings),
         clock,
         settings.routing,
+        durable,
     )
 
 
 class AckServer:
     """The acknowledgement endpoint (uvicorn) in a thread of the router process."""
 
-    def __init__(self, settings: Settings, store: Store, clock: Clock) -> None:
-        app = ack_app(store, signer(settings), clock)
+    def __init__(self, settings: Settings, store: Store, clock: Clock, submit: Submit | None = None) -> None:
+        app = ack_app(store, signer(settings), clock, submit)
         config = uvicorn.Config(
             app, host=settings.routing.ack_host, port=settings.routing.ack_port, log_level="warning"
         )
@@ -102,16 +113,82 @@ class AckServer:
         self.thread.join(timeout=10)
 
 
-def router_consumer_config(bootstrap: str, settings: Settings) -> dict[str, str | bool]:
-    """The router's consumer: its own group, offsets committed by the router after the state file
-    has the changes, a first start from the beginning, and no record of an aborted transaction."""
-    return {
+def router_consumer_config(
+    bootstrap: str, settings: Settings, role: str = "", extra: dict[str, str | int | bool] | None = None
+) -> dict[str, str | int | bool]:
+    """A consumer of the router: group `<prefix><group_id>` (`-<role>` for the leader group), offsets
+    never committed automatically, a first start from the beginning, and no record of an aborted
+    transaction (the stream worker writes the alerts in transactions; the router its state)."""
+    group = f"{settings.topic_prefix}{settings.routing.group_id}"
+    config: dict[str, str | int | bool] = {
         "bootstrap.servers": bootstrap,
-        "group.id": f"{settings.topic_prefix}{settings.routing.group_id}",
+        "group.id": f"{group}-{role}" if role else group,
         "enable.auto.commit": False,
         "auto.offset.reset": "earliest",
         "isolation.level": "read_committed",
     }
+    return config | (extra or {})
+
+
+class Replication:
+    """The active router's writer of the state topic, or none while standby (then nothing is durable
+    and the router must not send: `durable` raises)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.writer: StateWriter | None = None
+
+    def durable(self) -> None:
+        if self.writer is None:
+            raise ReplicaError("not the active router")
+        self.writer.write(self.store)
+
+
+class Active:
+    """What the active router holds: its fencing writer and the alerts consumer, assigned at the
+    offsets stored with the state (so a change is handled once whoever reads it)."""
+
+    def __init__(
+        self, settings: Settings, endpoints: Endpoints, store: Store, follower: StateFollower, clock: Clock
+    ) -> None:
+        prefix, group = settings.topic_prefix, f"{settings.topic_prefix}{settings.routing.group_id}"
+        writer = StateWriter({"bootstrap.servers": endpoints.kafka}, ROUTING_STATE.full_name(prefix), group)
+        follower.catch_up(writer.marker(), timeout_s=120)
+        follower.pause()
+        interrupted = store.requeue_interrupted()
+        with store.transaction():
+            for row in interrupted:
+                state = store.alert(row.alert_id)
+                if state is not None:
+                    detail = "interrupted by a router failover: sent again (it may have gone out once)"
+                    store.audit(
+                        event(
+                            "retry",
+                            state.record,
+                            clock.now(),
+                            unit=row.unit,
+                            officer=row.officer_id,
+                            level=row.level,
+                            channel=row.channel,
+                            address=row.address,
+                            kind=row.kind,
+                            attempt=row.attempts,
+                            detail=detail,
+                        )
+                    )
+        writer.write(store)
+        self.writer, self.store = writer, store
+        self.alerts = Consumer(router_consumer_config(endpoints.kafka, settings))
+        topic = ALERTS.full_name(prefix)
+        stored = store.offsets()
+        partitions = self.alerts.list_topics(topic, timeout=30).topics[topic].partitions
+        self.alerts.assign([TopicPartition(topic, p, stored.get(p, OFFSET_BEGINNING)) for p in partitions])
+        log.info(
+            "router active: state read to its end, %d interrupted message(s) to send again", len(interrupted)
+        )
+
+    def close(self) -> None:
+        self.alerts.close()
 
 
 def run_router(
@@ -120,58 +197,128 @@ def run_router(
     clock: Clock | None = None,
     channels: dict[str, Channel] | None = None,
 ) -> None:
-    """Run until `stop` is set. Tests pass a manual clock and their own channels."""
+    """Run until `stop` is set, as the active router or a standby (routing/leader.py). Tests pass a
+    manual clock and their own channels."""
     clock = clock or SystemClock()
     endpoints = resolve(settings, need=("kafka", "registry"))
     registry = registry_client(endpoints.registry)
-    prefix = settings.topic_prefix
+    prefix, routing = settings.topic_prefix, settings.routing
+    group = f"{prefix}{routing.group_id}"
     decoder = AvroDecoder(registry, load_schema(ALERTS.schema))
     encoder = AvroEncoder.for_subject(
         registry, NOTIFICATIONS.subject(prefix), load_schema(NOTIFICATIONS.schema)
     )
     store = open_store(settings)
-    router = build_router(settings, store, clock, channels)
-    publisher = AuditPublisher(
+    store.wipe()  # a cache of the state topic, copied again at every start
+    replication = Replication(store)
+    router = build_router(settings, store, clock, channels, replication.durable)
+    producer = Producer({"bootstrap.servers": endpoints.kafka, "enable.idempotence": True})
+    publisher = AuditPublisher(store, producer, NOTIFICATIONS.full_name(prefix), encoder.encode)
+    follower = StateFollower(
+        Consumer(router_consumer_config(endpoints.kafka, settings, role="state")),
+        ROUTING_STATE.full_name(prefix),
+        group,
         store,
-        Producer({"bootstrap.servers": endpoints.kafka, "enable.idempotence": True}),
-        NOTIFICATIONS.full_name(prefix),
-        encoder.encode,
     )
-    consumer = Consumer(router_consumer_config(endpoints.kafka, settings))
-    consumer.subscribe([ALERTS.full_name(prefix)])
-    ack_server = AckServer(settings, store, clock)
+    session = {"session.timeout.ms": routing.failover_session_ms, "heartbeat.interval.ms": 1000}
+    leadership = Leadership(
+        Consumer(
+            router_consumer_config(
+                endpoints.kafka,
+                settings,
+                role="leader",
+                extra=session | {"partition.assignment.strategy": "cooperative-sticky"},
+            )
+        ),
+        ROUTING_ACKS.full_name(prefix),
+    )
+    requests = AckRequests(producer, ROUTING_ACKS.full_name(prefix), group, store, routing.ack_wait_s)
+    ack_server = AckServer(settings, store, clock, requests.submit)
     ack_server.start()
-    log.info("router running; acknowledgement links at %s", settings.routing.ack_public_url)
+    log.info("router running (standby until elected); acknowledgement links at %s", routing.ack_public_url)
+    active: Active | None = None
+
+    def step_down(reason: str) -> None:
+        nonlocal active
+        log.warning("router standby: %s", reason)
+        if active is not None:
+            active.close()
+        active, replication.writer = None, None
+        store.wipe()  # it may hold writes the topic never took: copy the topic again
+        follower.restart()
+
     try:
         while not stop.is_set():
-            messages = consumer.consume(num_messages=200, timeout=settings.routing.tick_s)
-            handled = False
-            for message in messages:
-                if message.error() is not None:
-                    log.warning("alerts topic: %s", message.error())
-                    continue
-                handled = True
-                try:
-                    router.handle(decoder.decode(message.value()))
-                except SerdeError as exc:
-                    log.error(
-                        "alerts topic partition %s offset %s skipped: %s",
-                        message.partition(),
-                        message.offset(),
-                        exc,
-                    )
-            if handled:
-                try:
-                    consumer.commit(asynchronous=False)
-                except KafkaException as exc:
-                    log.warning("offset commit failed (the changes will be re-read and skipped): %s", exc)
-            router.tick()
-            publisher.publish()
+            if not leadership.active:
+                if active is not None:
+                    step_down("another router was elected")
+                leadership.poll(0)
+                follower.follow(routing.tick_s)
+                continue
+            try:
+                if active is None:
+                    active = Active(settings, endpoints, store, follower, clock)
+                    replication.writer = active.writer
+                _active_step(active, router, decoder, leadership, publisher, group, routing.tick_s)
+            except (ReplicaError, KafkaException) as exc:
+                step_down(f"the state could not be stored in Kafka, so nothing is sent: {exc}")
+                stop.wait(routing.tick_s)
     finally:
         ack_server.stop()
-        consumer.close()
-        publisher.producer.flush(10)
+        if active is not None:
+            active.close()
+        leadership.consumer.close()  # leaves the group: a standby takes over at once
+        follower.consumer.close()
+        producer.flush(10)
         store.close()
+
+
+def _active_step(
+    active: Active,
+    router: Router,
+    decoder: AvroDecoder,
+    leadership: Leadership,
+    publisher: AuditPublisher,
+    group: str,
+    tick_s: float,
+) -> None:
+    """One round of the active router: alert changes, acknowledgements, escalations and sends, the
+    audit trail; the state is stored in Kafka after each part, before anything is sent."""
+    store, writer = active.store, active.writer
+    offsets: dict[int, int] = {}
+    for message in active.alerts.consume(num_messages=200, timeout=tick_s):
+        if message.error() is not None:
+            log.warning("alerts topic: %s", message.error())
+            continue
+        offsets[message.partition()] = message.offset() + 1
+        try:
+            router.handle(decoder.decode(message.value()))
+        except SerdeError as exc:
+            log.error(
+                "alerts topic partition %s offset %s skipped: %s", message.partition(), message.offset(), exc
+            )
+    if offsets:
+        with store.transaction():
+            store.set_offsets(offsets)
+    writer.write(store)
+    requests = leadership.poll(0)
+    for message in requests:
+        request = parse_ack(group, message.value())
+        if request is not None:
+            result = acknowledge(store, *request)
+            log.info("acknowledgement of %s by %s: %s", request[0], request[1], result.reason or "done")
+    if requests:
+        writer.write(store)
+        try:
+            leadership.consumer.commit(asynchronous=False)
+        except KafkaException as exc:
+            log.warning("acknowledgements offset commit failed (re-read and skipped): %s", exc)
+    if not leadership.active:
+        return  # the partition moved while polling: the next round steps down, sending nothing
+    router.tick()
+    writer.write(store)
+    publisher.publish()
+    writer.write(store)
 
 
 def start_embedded_router(settings: Settings, stop: threading.Event) -> threading.Thread:

@@ -68,7 +68,34 @@ CREATE TABLE IF NOT EXISTS audit (
     record TEXT NOT NULL,
     published INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT NOT NULL, pk TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS follow (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
+# The tables copied to the state topic (routing/replica.py), with their primary keys. `changes` lists
+# every row written since the last copy (filled by triggers, so no write can be forgotten); `follow`
+# is this copy's own position on the topic and is never copied.
+REPLICATED: dict[str, tuple[str, ...]] = {
+    "alerts": ("alert_id",),
+    "engagements": ("alert_id", "unit"),
+    "outbox": ("id",),
+    "audit": ("seq",),
+    "meta": ("name",),
+}
+
+
+def _triggers() -> str:
+    statements = []
+    for table, key in REPLICATED.items():
+        for op, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
+            values = ", ".join(f"{row}.{column}" for column in key)
+            insert = f"INSERT INTO changes (tbl, pk) VALUES ('{table}', json_array({values}))"  # noqa: S608
+            statements.append(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_{op.lower()} AFTER {op} ON {table} BEGIN {insert}; END;"
+            )
+    return "\n".join(statements)
+
+
 TIME_FIELDS = ("sent", "opened_at", "updated_at", "acknowledged_at", "resolved_at", "occurred_at")
 
 
@@ -141,6 +168,7 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(SCHEMA)
+        self._db.executescript(_triggers())
         self._lock = threading.RLock()
 
     def close(self) -> None:
@@ -286,22 +314,21 @@ class Store:
         groups: dict[tuple[str, str, str, str], list[OutboxRow]] = {}
         for r in rows:
             key = (r["officer_id"], r["channel"], r["address"], r["group_key"])
-            groups.setdefault(key, []).append(
-                OutboxRow(
-                    r["id"],
-                    r["alert_id"],
-                    r["revision"],
-                    r["kind"],
-                    r["unit"],
-                    r["level"],
-                    r["officer_id"],
-                    r["channel"],
-                    r["address"],
-                    r["group_key"],
-                    r["attempts"],
-                )
-            )
+            groups.setdefault(key, []).append(_outbox_row(r))
         return list(groups.values())
+
+    def mark_sending(self, ids: list[int]) -> None:
+        """The rows are being handed to their channel: a router taking over finds them so."""
+        marks = ",".join("?" * len(ids))
+        self._db.execute(f"UPDATE outbox SET status = 'sending' WHERE id IN ({marks})", ids)  # noqa: S608
+
+    def requeue_interrupted(self) -> list[OutboxRow]:
+        """Rows a former active router was handing to a channel when it stopped (it may or may not have
+        sent them): pending again, so they are sent, perhaps a second time, rather than maybe never."""
+        with self._lock:
+            rows = self._db.execute("SELECT * FROM outbox WHERE status = 'sending' ORDER BY id").fetchall()
+            self._db.execute("UPDATE outbox SET status = 'pending' WHERE status = 'sending'")
+        return [_outbox_row(r) for r in rows]
 
     def mark_sent(self, ids: list[int], message_id: str) -> None:
         marks = ",".join("?" * len(ids))
@@ -319,7 +346,8 @@ class Store:
             )
         else:
             self._db.execute(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
+                "UPDATE outbox SET status = 'pending', attempts = attempts + 1, last_error = ?, "
+                "next_attempt_at = ? WHERE id = ?",
                 (error, to_ms(retry_at), row_id),
             )
 
@@ -373,5 +401,95 @@ class Store:
         return [(row["seq"], _load(row["record"])) for row in rows]
 
     def mark_published(self, seqs: list[int]) -> None:
+        """Published events are deleted: the state topic then forgets them too (a tombstone each)."""
         with self.transaction() as db:
-            db.executemany("UPDATE audit SET published = 1 WHERE seq = ?", [(s,) for s in seqs])
+            db.executemany("DELETE FROM audit WHERE seq = ?", [(s,) for s in seqs])
+
+    # the alerts topic's position, kept with the state it produced
+    def set_offsets(self, offsets: dict[int, int]) -> None:
+        """The next offset to read of each alerts partition (inside the caller's transaction)."""
+        self._db.executemany(
+            "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
+            [(f"alerts-offset|{p}", str(o)) for p, o in offsets.items()],
+        )
+
+    def offsets(self) -> dict[int, int]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT name, value FROM meta WHERE name LIKE 'alerts-offset|%'"
+            ).fetchall()
+        return {int(r["name"].split("|")[1]): int(r["value"]) for r in rows}
+
+    # replication (routing/replica.py)
+    def changed_rows(self) -> tuple[int, list[tuple[str, list[Any], dict[str, Any] | None]]]:
+        """(last change seen, [(table, key, row or None when deleted)]) for every row written since
+        the last `forget_changes`; a row written several times appears once, as it is now."""
+        with self._lock:
+            last = self._db.execute("SELECT max(seq) FROM changes").fetchone()[0]
+            if last is None:
+                return 0, []
+            keys = self._db.execute(
+                "SELECT tbl, pk FROM changes WHERE seq <= ? GROUP BY tbl, pk ORDER BY max(seq)", (last,)
+            ).fetchall()
+            found = []
+            for table, pk in keys:
+                key = json.loads(pk)
+                where = " AND ".join(f"{c} = ?" for c in REPLICATED[table])
+                row = self._db.execute(f"SELECT * FROM {table} WHERE {where}", key).fetchone()  # noqa: S608
+                found.append((table, key, dict(row) if row is not None else None))
+        return last, found
+
+    def forget_changes(self, last: int) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM changes WHERE seq <= ?", (last,))
+
+    def apply_rows(self, rows: list[tuple[str, list[Any], dict[str, Any] | None]], position: int) -> None:
+        """A follower's copy: the rows as the active router wrote them, and where on the topic it is."""
+        with self.transaction() as db:
+            for table, key, row in rows:
+                if table not in REPLICATED:
+                    raise ValueError(f"state row for unknown table {table!r}")
+                if row is None:
+                    where = " AND ".join(f"{c} = ?" for c in REPLICATED[table])
+                    db.execute(f"DELETE FROM {table} WHERE {where}", key)  # noqa: S608
+                else:
+                    known = {c[1] for c in db.execute(f"PRAGMA table_info({table})")}
+                    if not row.keys() <= known:  # names from the topic go into the statement
+                        raise ValueError(
+                            f"state row for {table} has unknown columns: {sorted(row.keys() - known)}"
+                        )
+                    columns = ", ".join(row)
+                    marks = ", ".join("?" * len(row))
+                    upsert = f"INSERT OR REPLACE INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
+                    db.execute(upsert, list(row.values()))
+            db.execute("DELETE FROM changes")
+            db.execute("INSERT OR REPLACE INTO follow (name, value) VALUES ('position', ?)", (position,))
+
+    def position(self) -> int:
+        """The next offset of the state topic this copy has not applied."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM follow WHERE name = 'position'").fetchone()
+        return int(row[0]) if row is not None else 0
+
+    def wipe(self) -> None:
+        """Forget everything, to copy the state topic again from its start (a router that was active
+        may hold writes the topic never took)."""
+        with self.transaction() as db:
+            for table in (*REPLICATED, "changes", "follow"):
+                db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+
+
+def _outbox_row(r: sqlite3.Row) -> OutboxRow:
+    return OutboxRow(
+        r["id"],
+        r["alert_id"],
+        r["revision"],
+        r["kind"],
+        r["unit"],
+        r["level"],
+        r["officer_id"],
+        r["channel"],
+        r["address"],
+        r["group_key"],
+        r["attempts"],
+    )
