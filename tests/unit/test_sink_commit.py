@@ -1,5 +1,6 @@
 """The sink's commit after a stored batch: a broker that is restarting is waited for, and a group that
-moved on is not worth the sink's life (a fake consumer stands in for Kafka)."""
+moved on is not worth the sink's life; and its pause while ClickHouse is away hands back what arrived
+meanwhile (a fake consumer stands in for Kafka)."""
 
 from __future__ import annotations
 
@@ -73,3 +74,42 @@ def test_stopping_ends_the_retries() -> None:
     stop.set()
     sink_with(consumer).commit({0: 1}, stop)
     assert len(consumer.commits) == 1
+
+
+class Arrived:
+    """A message as `consume` returns it."""
+
+    def __init__(self, partition: int, offset: int) -> None:
+        self._partition, self._offset = partition, offset
+
+    def error(self) -> None:
+        return None
+
+    def partition(self) -> int:
+        return self._partition
+
+    def offset(self) -> int:
+        return self._offset
+
+
+class ConsumerWithArrivals(FakeConsumer):
+    """Delivers one batch of messages during the pause (a partition assigned meanwhile), then none;
+    records where each partition was sought to."""
+
+    def __init__(self, batch: list[Arrived]) -> None:
+        super().__init__([])
+        self.batches = [batch]
+        self.position: dict[int, int] = {}
+
+    def consume(self, num_messages: int, timeout: float) -> list[Any]:
+        return self.batches.pop(0) if self.batches else []
+
+    def seek(self, partition: TopicPartition) -> None:
+        self.position[partition.partition] = partition.offset
+
+
+def test_messages_that_arrive_during_a_pause_are_all_delivered_again() -> None:
+    arrived = [Arrived(0, offset) for offset in range(206, 241)] + [Arrived(1, 124), Arrived(1, 125)]
+    consumer = ConsumerWithArrivals(arrived)
+    sink_with(consumer)._pause_for(0.6, threading.Event())
+    assert consumer.position == {0: 206, 1: 124}
