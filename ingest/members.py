@@ -73,12 +73,12 @@ class LiveMembers:
 class Membership:
     """This instance's heartbeat and its view of the others'."""
 
-    def __init__(self, bootstrap: str, topic: str, me: str, every_s: float, ttl_s: float) -> None:
+    def __init__(self, kafka: dict[str, str], topic: str, me: str, every_s: float, ttl_s: float) -> None:
         self.topic = topic
         self.every_s = every_s
         self.live = LiveMembers(me, ttl_s)
-        self._producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 0, "acks": "1"})
-        self._follower = TopicFollower(bootstrap, topic, self.live.record)
+        self._producer = Producer(kafka | {"linger.ms": 0, "acks": "1"})
+        self._follower = TopicFollower(kafka, topic, self.live.record)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name="ingest-heartbeat", daemon=True)
 

@@ -56,10 +56,9 @@ class _Waiter:
 class DeliveryProducer:
     """Sends a request's messages and blocks until each is acknowledged or has failed."""
 
-    def __init__(self, bootstrap: str, delivery_timeout_s: float) -> None:
+    def __init__(self, kafka: dict[str, str], delivery_timeout_s: float) -> None:
         self.delivery_timeout_s = delivery_timeout_s
-        self._config = {
-            "bootstrap.servers": bootstrap,
+        self._config = kafka | {
             "enable.idempotence": True,
             "acks": "all",
             "linger.ms": 5,

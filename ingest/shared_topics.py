@@ -32,13 +32,13 @@ OnRecord = Callable[[str, bytes | None, int], None]
 class TopicFollower:
     """Reads one topic from its beginning, then keeps following it in a daemon thread."""
 
-    def __init__(self, bootstrap: str, topic: str, on_record: OnRecord) -> None:
+    def __init__(self, kafka: dict[str, str], topic: str, on_record: OnRecord) -> None:
         self.topic = topic
         self.on_record = on_record
         # A group id of its own, never committed: each instance reads the whole topic every time.
         self._consumer = Consumer(
-            {
-                "bootstrap.servers": bootstrap,
+            kafka
+            | {
                 "group.id": f"ioc-ingest-follow-{uuid.uuid4().hex}",
                 "enable.auto.commit": False,
                 "auto.offset.reset": "earliest",
@@ -110,7 +110,7 @@ class TopicFollower:
 
 
 def publish(
-    bootstrap: str, topic: str, records: list[tuple[str, bytes | None]], timeout_s: float = 30.0
+    kafka: dict[str, str], topic: str, records: list[tuple[str, bytes | None]], timeout_s: float = 30.0
 ) -> None:
     """Write `(key, value)` records (a None value is a tombstone) and wait until the broker has them."""
     failures: list[str] = []
@@ -119,7 +119,7 @@ def publish(
         if err is not None:
             failures.append(str(err))
 
-    producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": True})
+    producer = Producer(kafka | {"acks": "all", "enable.idempotence": True})
     for key, value in records:
         producer.produce(topic, key=key.encode("utf-8"), value=value, on_delivery=delivered)
     left = producer.flush(timeout_s)

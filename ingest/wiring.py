@@ -18,7 +18,7 @@ from ingest.keys import KeyStore
 from ingest.producer import DeliveryProducer
 from ingest.shared_topics import TopicFollower
 from ingest.validation import time_window
-from ioc.endpoints import resolve
+from ioc.endpoints import connect, resolve
 from ioc.serde import AvroEncoder, registry_client
 from ioc.settings import Settings
 from topics.catalog import INGEST_KEYS, INGEST_MEMBERS
@@ -39,8 +39,8 @@ def members_topic(settings: Settings) -> str:
     return INGEST_MEMBERS.full_name(settings.topic_prefix)
 
 
-def kafka_of(settings: Settings) -> str:
-    return resolve(settings, need=("kafka",)).kafka
+def kafka_of(settings: Settings) -> dict[str, str]:
+    return resolve(settings, need=("kafka",)).kafka_client()
 
 
 def follow_keys(settings: Settings) -> tuple[KeyStore, TopicFollower]:
@@ -73,8 +73,8 @@ def dedup_retention_s(settings: Settings) -> float:
 
 def connect_gateway(settings: Settings) -> Gateway:
     """A gateway on the configured (or local) Kafka and registry."""
-    endpoints = resolve(settings, need=("kafka", "registry"))
-    client = registry_client(endpoints.registry)
+    endpoints = connect(settings)
+    client = registry_client(endpoints.registry, endpoints.registry_auth)
     prefix = settings.topic_prefix
     feeds = build_feeds()
     feed_encoders = {
@@ -92,7 +92,7 @@ def connect_gateway(settings: Settings) -> Gateway:
     return Gateway(
         feeds,
         Encoders(feed_encoders, dead_letter_encoders),
-        DeliveryProducer(endpoints.kafka, ingest.delivery_timeout_s),
+        DeliveryProducer(endpoints.kafka_client(), ingest.delivery_timeout_s),
         DedupStore(dedup_path(settings), dedup_retention_s(settings)),
         time_window(ingest.max_future_s, ingest.max_age_days),
         retry_after_s=ingest.retry_after_s,

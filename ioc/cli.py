@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from ingest.cli import ingest_app
-from ioc.endpoints import resolve
+from ioc.endpoints import describe, resolve
 from ioc.settings import Settings
 from ioc.stack.errors import StackError
 from routing.cli import alerts_app
@@ -80,8 +80,14 @@ def stack_up(brokers: BrokersOption = None) -> None:
     endpoints = LocalStack(settings, progress).up(
         prepare=lambda ep: apply_contracts(ep, settings.topic_prefix, progress)
     )
-    for name, address in vars(endpoints).items():
+    for name, address in describe(endpoints).items():
         console.print(f"[green]✓[/green] {name}: {address}")
+    auth = endpoints.kafka_auth
+    if auth.username:
+        console.print(
+            f"[green]✓[/green] Kafka: {auth.mechanism} over TLS as {auth.username!r}; registry: basic auth; "
+            f"passwords and CA in {settings.stack.dir / 'secrets'} (0600, never printed)"
+        )
 
 
 @stack_app.command("down")
@@ -131,7 +137,7 @@ def topics_apply() -> None:
     from topics.apply import apply_topics
 
     settings = Settings()
-    for change in apply_topics(resolve(settings, need=("kafka",)).kafka, settings.topic_prefix):
+    for change in apply_topics(resolve(settings, need=("kafka",)).kafka_client(), settings.topic_prefix):
         print(f"{change.action:10} {change.topic} {change.detail}".rstrip())
 
 
@@ -142,7 +148,8 @@ def schemas_register() -> None:
     from ioc.serde import registry_client
 
     settings = Settings()
-    client = registry_client(resolve(settings, need=("registry",)).registry)
+    endpoints = resolve(settings, need=("registry",))
+    client = registry_client(endpoints.registry, endpoints.registry_auth)
     for registration in register_all(client, settings.topic_prefix):
         print(f"{registration.subject}: id {registration.schema_id}")
 
@@ -166,7 +173,8 @@ def schemas_check(
         from ioc.serde import registry_client
 
         settings = Settings()
-        client = registry_client(resolve(settings, need=("registry",)).registry)
+        endpoints = resolve(settings, need=("registry",))
+        client = registry_client(endpoints.registry, endpoints.registry_auth)
         problems = check_all(client, settings.topic_prefix)
     else:
         from avro_schemas.compatibility import check_working_tree

@@ -16,8 +16,8 @@ from topics.apply import apply_topics
 
 def apply_contracts(endpoints: Endpoints, prefix: str, progress: Callable[[str], None]) -> None:
     """Create or align the topics, then register their schemas."""
-    changes = apply_topics(endpoints.kafka, prefix)
+    changes = apply_topics(endpoints.kafka_client(), prefix)
     touched = [c for c in changes if c.action != "unchanged"]
     progress(f"topics: {len(changes) - len(touched)} unchanged, {len(touched)} created or aligned")
-    registrations = register_all(registry_client(endpoints.registry), prefix)
+    registrations = register_all(registry_client(endpoints.registry, endpoints.registry_auth), prefix)
     progress(f"schemas: {len(registrations)} subjects registered")

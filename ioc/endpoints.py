@@ -7,22 +7,31 @@ the same commands at production services by setting three environment variables.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from ioc.credentials import BasicAuth, KafkaAuth, check_kafka_login, read_secret
 from ioc.settings import Settings
 from ioc.stack.errors import StackError
+from ioc.stack.secrets import StackSecrets
 
 STATE_FILE = "stack.json"
 
 
 @dataclass(frozen=True)
 class Endpoints:
-    """The three addresses every part of the platform needs."""
+    """The three addresses every part of the platform needs, and how to log in to Kafka and the
+    registry there (nothing on the one-broker default; SCRAM over TLS and basic auth on a cluster)."""
 
     kafka: str
     registry: str
     clickhouse: str
+    kafka_auth: KafkaAuth = field(default_factory=KafkaAuth)
+    registry_auth: BasicAuth = field(default_factory=BasicAuth)
+
+    def kafka_client(self) -> dict[str, str]:
+        """The options every Kafka client of the platform starts from: where, and how to log in."""
+        return {"bootstrap.servers": self.kafka} | self.kafka_auth.client_config()
 
 
 def read_state(stack_dir: Path) -> dict[str, dict[str, object]]:
@@ -80,9 +89,49 @@ def resolve(settings: Settings, need: tuple[str, ...] = ALL_SERVICES) -> Endpoin
             f"no address for {', '.join(missing)}: the local stack is not running in {settings.stack.dir}",
             "start it with `ioc stack up`, or set KAFKA_BOOTSTRAP_SERVERS / SCHEMA_REGISTRY_URL / CLICKHOUSE_URL",
         )
-    return Endpoints(**{name: url or local.get(name, "") for name, url in configured.items()})
+    state = read_state(settings.stack.dir)
+    return Endpoints(
+        **{name: url or local.get(name, "") for name, url in configured.items()},
+        kafka_auth=_kafka_auth(settings, state),
+        registry_auth=_registry_auth(settings, state),
+    )
+
+
+def _kafka_auth(settings: Settings, state: dict[str, dict[str, object]]) -> KafkaAuth:
+    """The configured login for a configured Kafka; the stack's own for its secured cluster."""
+    kafka = settings.kafka
+    if kafka.bootstrap_servers:
+        return KafkaAuth(
+            kafka.security_protocol,
+            kafka.sasl_mechanism,
+            kafka.sasl_username,
+            read_secret(kafka.sasl_password, kafka.sasl_password_file, "the Kafka password"),
+            kafka.ssl_ca_location,
+        )
+    if state.get("kafka", {}).get("secure"):
+        return StackSecrets(settings.stack.dir.resolve()).kafka_client()
+    return KafkaAuth()
+
+
+def _registry_auth(settings: Settings, state: dict[str, dict[str, object]]) -> BasicAuth:
+    registry = settings.registry
+    if registry.url:
+        password = read_secret(registry.password, registry.password_file, "the registry password")
+        return BasicAuth(registry.username, password)
+    if state.get("registry", {}).get("secure"):
+        return StackSecrets(settings.stack.dir.resolve()).registry()
+    return BasicAuth()
 
 
 def describe(endpoints: Endpoints) -> dict[str, str]:
-    """The endpoints as a plain dict, for status output and logs."""
-    return asdict(endpoints)
+    """The addresses as a plain dict, for status output and logs (never the credentials)."""
+    return {"kafka": endpoints.kafka, "registry": endpoints.registry, "clickhouse": endpoints.clickhouse}
+
+
+def connect(settings: Settings) -> Endpoints:
+    """What a long-running service (worker, sinks, gateway, router, warehouse) starts from: Kafka
+    and the registry, with its Kafka login checked once, so that a wrong password or certificate
+    stops it at start with what to fix instead of leaving it retrying in silence."""
+    endpoints = resolve(settings, need=("kafka", "registry"))
+    check_kafka_login(endpoints.kafka_client())
+    return endpoints

@@ -16,6 +16,8 @@ import fastavro
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from fastavro.types import Schema as ParsedSchema
 
+from ioc.credentials import BasicAuth
+
 MAGIC_BYTE = 0
 HEADER = struct.Struct(">BI")
 
@@ -24,9 +26,9 @@ class SerdeError(Exception):
     """A message that is not a valid Confluent-framed Avro record for its topic."""
 
 
-def registry_client(url: str) -> SchemaRegistryClient:
-    """A client for the registry's Confluent-compatible API."""
-    return SchemaRegistryClient({"url": url})
+def registry_client(url: str, auth: BasicAuth) -> SchemaRegistryClient:
+    """A client for the registry's Confluent-compatible API, with its credentials if it asks for any."""
+    return SchemaRegistryClient({"url": url} | auth.registry_config())
 
 
 class AvroEncoder:

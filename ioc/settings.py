@@ -9,6 +9,7 @@ names an operator sets are the familiar ones (`KAFKA_BOOTSTRAP_SERVERS`, `SCHEMA
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,15 +23,26 @@ class KafkaSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KAFKA_")
 
     bootstrap_servers: str = ""
+    # How the platform's clients authenticate to a Kafka configured here (the local cluster's own
+    # credentials are found in its stack folder): PLAINTEXT, or SASL_SSL with SCRAM-SHA-512.
+    security_protocol: str = "PLAINTEXT"
+    sasl_mechanism: str = "SCRAM-SHA-512"
+    sasl_username: str = ""
+    sasl_password: SecretStr = SecretStr("")
+    sasl_password_file: Path | None = None  # wins over sasl_password: a mounted secret
+    ssl_ca_location: str = ""  # PEM of the CA that signed the brokers' certificates
 
 
 class RegistrySettings(BaseSettings):
     """The schema registry's Confluent-compatible API, for example
-    `http://127.0.0.1:8081/apis/ccompat/v7` on Apicurio."""
+    `http://127.0.0.1:8081/apis/ccompat/v7` on Apicurio, and its HTTP basic credentials if any."""
 
     model_config = SettingsConfigDict(env_prefix="SCHEMA_REGISTRY_")
 
     url: str = ""
+    username: str = ""
+    password: SecretStr = SecretStr("")
+    password_file: Path | None = None  # wins over password: a mounted secret
 
 
 class ClickHouseSettings(BaseSettings):
@@ -52,6 +64,9 @@ class StackSettings(BaseSettings):
     cache_dir: Path = Path.home() / ".cache" / "ioc"
     # Kafka nodes: 1, or 3 for a KRaft cluster whose topics keep 3 copies with min.insync.replicas 2.
     brokers: int = 1
+    # Credentials and TLS (SASL/SCRAM-SHA-512 over TLS on Kafka, basic auth on the registry):
+    # "auto" turns them on for a cluster and leaves the one-broker default open on loopback.
+    secure: Literal["auto", "on", "off"] = "auto"
     kafka_port: int = 0  # node 1's ports; a cluster's other nodes pick free ones
     kafka_controller_port: int = 0
     registry_port: int = 0

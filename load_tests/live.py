@@ -26,15 +26,17 @@ def kafka_sender(settings: Settings) -> KafkaSender:
     endpoints = resolve(settings, need=("kafka", "registry"))
     spec = CAMERA_VEHICLE_COUNTS
     encoder = AvroEncoder.for_subject(
-        registry_client(endpoints.registry), spec.subject(settings.topic_prefix), load_schema(spec.schema)
+        registry_client(endpoints.registry, endpoints.registry_auth),
+        spec.subject(settings.topic_prefix),
+        load_schema(spec.schema),
     )
-    return KafkaSender(endpoints.kafka, spec.full_name(settings.topic_prefix), encoder)
+    return KafkaSender(endpoints.kafka_client(), spec.full_name(settings.topic_prefix), encoder)
 
 
 def feed_sender(settings: Settings) -> KafkaFeedSender:
     """A sender for every input topic, each with its registered schema's id (looked up once, here)."""
     endpoints = resolve(settings, need=("kafka", "registry"))
-    registry = registry_client(endpoints.registry)
+    registry = registry_client(endpoints.registry, endpoints.registry_auth)
     prefix = settings.topic_prefix
     topics = {
         spec.name: (
@@ -43,7 +45,7 @@ def feed_sender(settings: Settings) -> KafkaFeedSender:
         )
         for spec in INPUT_TOPICS
     }
-    return KafkaFeedSender(endpoints.kafka, topics)
+    return KafkaFeedSender(endpoints.kafka_client(), topics)
 
 
 def province_simulator(

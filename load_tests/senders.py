@@ -33,12 +33,11 @@ class Sender(Protocol):
 class KafkaFeedSender:
     """One idempotent, fully acknowledged producer for every input topic."""
 
-    def __init__(self, bootstrap: str, topics: dict[str, tuple[str, AvroEncoder]]) -> None:
-        """`topics` maps a feed's unprefixed topic name to (topic on the broker, its value encoder)."""
+    def __init__(self, kafka: dict[str, str], topics: dict[str, tuple[str, AvroEncoder]]) -> None:
+        """`kafka`: `Endpoints.kafka_client()`; `topics` maps a feed's unprefixed topic name to (topic
+        on the broker, its value encoder)."""
         self.topics = topics
-        self.producer = Producer(
-            {"bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all", "linger.ms": 20}
-        )
+        self.producer = Producer(kafka | {"enable.idempotence": True, "acks": "all", "linger.ms": 20})
         self.records_sent = 0
         self.by_feed: dict[str, int] = {}
 

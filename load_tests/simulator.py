@@ -88,12 +88,10 @@ def chunks(records: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[s
 class KafkaSender:
     """Sends batches straight to Kafka with an idempotent, fully acknowledged producer."""
 
-    def __init__(self, bootstrap: str, topic: str, encoder: AvroEncoder) -> None:
+    def __init__(self, kafka: dict[str, str], topic: str, encoder: AvroEncoder) -> None:
         self.topic = topic
         self.encoder = encoder
-        self.producer = Producer(
-            {"bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all", "linger.ms": 20}
-        )
+        self.producer = Producer(kafka | {"enable.idempotence": True, "acks": "all", "linger.ms": 20})
         self.records_sent = 0
 
     def send(self, batch: dict[str, Any]) -> None:

@@ -56,8 +56,12 @@ def fill_topic(settings: Settings, records: int) -> str:
     """A fresh topic holding `records` vehicle counts in batches of 100; returns its name."""
     prefix = f"sinkbench-{uuid.uuid4().hex[:6]}."
     endpoints = resolve(settings, need=("kafka", "registry"))
-    apply_topics(endpoints.kafka, prefix, (SPEC,))
-    register_subject(registry_client(endpoints.registry), SPEC.subject(prefix), load_schema(SPEC.schema))
+    apply_topics(endpoints.kafka_client(), prefix, (SPEC,))
+    register_subject(
+        registry_client(endpoints.registry, endpoints.registry_auth),
+        SPEC.subject(prefix),
+        load_schema(SPEC.schema),
+    )
     sender = kafka_sender(settings.model_copy(update={"topic_prefix": prefix}))
     start = datetime(2026, 1, 5, tzinfo=UTC)
     for message in range(records // RECORDS_PER_MESSAGE):
@@ -86,12 +90,14 @@ def fill_topic(settings: Settings, records: int) -> str:
 
 
 def consumer_config(endpoints: Endpoints, topic: str, way: str) -> dict[str, Any]:
-    return {"bootstrap.servers": endpoints.kafka, "group.id": f"{topic}.{way}"}
+    return endpoints.kafka_client() | {"group.id": f"{topic}.{way}"}
 
 
 def read_only(endpoints: Endpoints, topic: str, records: int) -> int:
     """Consume, decode and map every message to rows, inserting nothing; returns the rows mapped."""
-    decoder = AvroDecoder(registry_client(endpoints.registry), load_schema(SPEC.schema))
+    decoder = AvroDecoder(
+        registry_client(endpoints.registry, endpoints.registry_auth), load_schema(SPEC.schema)
+    )
     consumer = Consumer(sink_consumer_config(consumer_config(endpoints, topic, "read-only")))
     consumer.subscribe([topic])
     rows = 0
@@ -112,7 +118,7 @@ def through_sink(endpoints: Endpoints, topic: str, records: int, client_factory:
         MAPPING,
         topic,
         consumer_config(endpoints, topic, f"sink-{uuid.uuid4().hex[:4]}"),
-        AvroDecoder(registry_client(endpoints.registry), load_schema(SPEC.schema)),
+        AvroDecoder(registry_client(endpoints.registry, endpoints.registry_auth), load_schema(SPEC.schema)),
         client_factory,
         None,
         settings.sinks.batch_max_records,

@@ -86,7 +86,7 @@ def ack(
     endpoints = resolve(settings, need=("kafka",))
     store = open_store(settings)
     requests = AckRequests(
-        Producer({"bootstrap.servers": endpoints.kafka, "enable.idempotence": True}),
+        Producer(endpoints.kafka_client() | {"enable.idempotence": True}),
         ROUTING_ACKS.full_name(settings.topic_prefix),
         f"{settings.topic_prefix}{settings.routing.group_id}",
         store,

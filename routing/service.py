@@ -25,7 +25,7 @@ import uvicorn
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer, TopicPartition
 
 from avro_schemas import load_schema
-from ioc.endpoints import Endpoints, resolve
+from ioc.endpoints import Endpoints, connect
 from ioc.province import load_province
 from ioc.serde import AvroDecoder, AvroEncoder, SerdeError, registry_client
 from ioc.settings import Settings
@@ -152,7 +152,7 @@ class Active:
         self, settings: Settings, endpoints: Endpoints, store: Store, follower: StateFollower, clock: Clock
     ) -> None:
         prefix, group = settings.topic_prefix, f"{settings.topic_prefix}{settings.routing.group_id}"
-        writer = StateWriter({"bootstrap.servers": endpoints.kafka}, ROUTING_STATE.full_name(prefix), group)
+        writer = StateWriter(endpoints.kafka_client(), ROUTING_STATE.full_name(prefix), group)
         follower.catch_up(writer.marker(), timeout_s=120)
         follower.pause()
         interrupted = store.requeue_interrupted()
@@ -178,7 +178,8 @@ class Active:
                     )
         writer.write(store)
         self.writer, self.store = writer, store
-        self.alerts = Consumer(router_consumer_config(endpoints.kafka, settings))
+        auth = endpoints.kafka_auth.client_config()
+        self.alerts = Consumer(router_consumer_config(endpoints.kafka, settings, extra=auth or None))
         topic = ALERTS.full_name(prefix)
         stored = store.offsets()
         partitions = self.alerts.list_topics(topic, timeout=30).topics[topic].partitions
@@ -200,8 +201,9 @@ def run_router(
     """Run until `stop` is set, as the active router or a standby (routing/leader.py). Tests pass a
     manual clock and their own channels."""
     clock = clock or SystemClock()
-    endpoints = resolve(settings, need=("kafka", "registry"))
-    registry = registry_client(endpoints.registry)
+    endpoints = connect(settings)
+    registry = registry_client(endpoints.registry, endpoints.registry_auth)
+    auth = endpoints.kafka_auth.client_config()
     prefix, routing = settings.topic_prefix, settings.routing
     group = f"{prefix}{routing.group_id}"
     decoder = AvroDecoder(registry, load_schema(ALERTS.schema))
@@ -212,10 +214,10 @@ def run_router(
     store.wipe()  # a cache of the state topic, copied again at every start
     replication = Replication(store)
     router = build_router(settings, store, clock, channels, replication.durable)
-    producer = Producer({"bootstrap.servers": endpoints.kafka, "enable.idempotence": True})
+    producer = Producer(endpoints.kafka_client() | {"enable.idempotence": True})
     publisher = AuditPublisher(store, producer, NOTIFICATIONS.full_name(prefix), encoder.encode)
     follower = StateFollower(
-        Consumer(router_consumer_config(endpoints.kafka, settings, role="state")),
+        Consumer(router_consumer_config(endpoints.kafka, settings, role="state", extra=auth)),
         ROUTING_STATE.full_name(prefix),
         group,
         store,
@@ -227,7 +229,7 @@ def run_router(
                 endpoints.kafka,
                 settings,
                 role="leader",
-                extra=session | {"partition.assignment.strategy": "cooperative-sticky"},
+                extra=auth | session | {"partition.assignment.strategy": "cooperative-sticky"},
             )
         ),
         ROUTING_ACKS.full_name(prefix),

@@ -15,10 +15,10 @@ from ioc.serde import AvroEncoder
 class DeadLetterSender:
     """Produces DeadLetter records (avro_schemas/derived/dead_letters.avsc) to one topic."""
 
-    def __init__(self, bootstrap: str, topic: str, encoder: AvroEncoder) -> None:
+    def __init__(self, kafka: dict[str, str], topic: str, encoder: AvroEncoder) -> None:
         self.topic = topic
         self.encoder = encoder
-        self.producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all"})
+        self.producer = Producer(kafka | {"enable.idempotence": True, "acks": "all"})
 
     def send(self, source_topic: str, record_ref: str, rule: str, reason: str, payload: bytes) -> None:
         value = dead_letter_record(source_topic, record_ref, rule, reason, payload)

@@ -21,7 +21,7 @@ def start_sinks(
     settings: Settings, endpoints: Endpoints, client_factory: Callable[[], Client], stop: threading.Event
 ) -> list[tuple[TopicSink, threading.Thread]]:
     """Create and start every sink; each thread runs until `stop` is set."""
-    registry = registry_client(endpoints.registry)
+    registry = registry_client(endpoints.registry, endpoints.registry_auth)
     prefix = settings.topic_prefix
     dead_letter_schema = load_schema("derived/dead_letters")
     running = []
@@ -30,7 +30,7 @@ def start_sinks(
         dlq = dead_letter_topic(mapping.topic)
         dead_letters = (
             DeadLetterSender(
-                endpoints.kafka,
+                endpoints.kafka_client(),
                 dlq.full_name(prefix),
                 AvroEncoder.for_subject(registry, dlq.subject(prefix), dead_letter_schema),
             )
@@ -41,10 +41,8 @@ def start_sinks(
             mapping,
             topic,
             # One consumer group per topic: a sink joining or leaving rebalances only its own topic.
-            {
-                "bootstrap.servers": endpoints.kafka,
-                "group.id": f"{prefix}{settings.sinks.group_id}.{mapping.topic.name}",
-            },
+            endpoints.kafka_client()
+            | {"group.id": f"{prefix}{settings.sinks.group_id}.{mapping.topic.name}"},
             AvroDecoder(registry, load_schema(mapping.topic.schema)),
             client_factory,
             dead_letters,

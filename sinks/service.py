@@ -12,7 +12,7 @@ import threading
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 
-from ioc.endpoints import resolve
+from ioc.endpoints import connect
 from ioc.settings import Settings
 from ioc.stack.errors import StackError
 from sinks.migrate import migrate
@@ -26,7 +26,7 @@ def run_sinks(settings: Settings) -> None:
             "CLICKHOUSE_URL is not set: on the embedded default the warehouse process runs the sinks",
             "use `ioc stack up`, or set CLICKHOUSE_URL=http://user:password@host:8123/ioc",
         )
-    endpoints = resolve(settings, need=("kafka", "registry"))
+    endpoints = connect(settings)
 
     def client_factory() -> Client:
         return clickhouse_connect.get_client(

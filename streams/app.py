@@ -16,7 +16,7 @@ AGENTS = (traffic, public_order, environment, services, health, alerts)
 
 def processors(settings: Settings, endpoints: Endpoints) -> list[Node]:
     """Every agent's processors; schemas are looked up in the registry here, once."""
-    wiring = Wiring(settings, registry_client(endpoints.registry))
+    wiring = Wiring(settings, registry_client(endpoints.registry, endpoints.registry_auth))
     return [node for agent in AGENTS for node in agent.processors(wiring)]
 
 
@@ -32,5 +32,6 @@ def create_runtime(settings: Settings, endpoints: Endpoints) -> Runtime:
         session_timeout_ms=int(streams.session_timeout_s * 1000),
         transaction_timeout_ms=int(streams.transaction_timeout_s * 1000),
         stuck_commit_s=streams.stuck_commit_s,
+        extra=endpoints.kafka_auth.client_config(),
     )
     return Runtime(processors(settings, endpoints), config)

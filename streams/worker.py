@@ -6,7 +6,7 @@ import logging
 import signal
 import threading
 
-from ioc.endpoints import resolve
+from ioc.endpoints import connect
 from ioc.settings import Settings
 from streams.app import create_runtime
 
@@ -17,5 +17,5 @@ def run_worker(settings: Settings) -> None:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    runtime = create_runtime(settings, resolve(settings, need=("kafka", "registry")))
+    runtime = create_runtime(settings, connect(settings))
     runtime.run(stop)

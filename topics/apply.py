@@ -30,18 +30,15 @@ class Change:
     detail: str = ""
 
 
-def _admin(bootstrap: str) -> AdminClient:
-    return AdminClient({"bootstrap.servers": bootstrap})
-
-
 def apply_topics(
-    bootstrap: str,
+    kafka: dict[str, str],
     prefix: str = "",
     specs: tuple[TopicSpec, ...] = ALL_TOPICS + INTERNAL_TOPICS,
     timeout_s: float = 30.0,
 ) -> list[Change]:
-    """Bring the broker in line with `specs`; returns what changed (only `unchanged` on a second run)."""
-    admin = _admin(bootstrap)
+    """Bring the broker in line with `specs` (`kafka`: `Endpoints.kafka_client()`); returns what
+    changed (only `unchanged` on a second run)."""
+    admin = AdminClient(kafka)
     existing = admin.list_topics(timeout=timeout_s).topics
     changes: list[Change] = []
     to_create = [s for s in specs if s.full_name(prefix) not in existing]

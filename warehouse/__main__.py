@@ -16,7 +16,7 @@ from pathlib import Path
 
 import clickhouse_connect
 
-from ioc.endpoints import resolve
+from ioc.endpoints import connect
 from ioc.settings import Settings
 from sinks.dimensions import sync_at_start
 from sinks.migrate import migrate
@@ -53,7 +53,7 @@ def main() -> None:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     # Sinks first: /ping is the stack's readiness probe, so it must not answer before the sinks
     # have looked up their schemas (a registry restarted right after "ready" made that fail).
-    sinks = start_sinks(settings, resolve(settings, need=("kafka", "registry")), client_factory, stop)
+    sinks = start_sinks(settings, connect(settings), client_factory, stop)
     front = Front(Engine(path), load_users(settings), settings.clickhouse.database)
     server = serve(front, args.port)
     logging.info("ClickHouse HTTP interface on http://127.0.0.1:%d", args.port)

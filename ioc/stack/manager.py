@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ioc.credentials import BasicAuth, KafkaAuth
 from ioc.endpoints import Endpoints, local_urls, read_state, resolve, write_state
 from ioc.settings import Settings
 from ioc.stack import process, services
@@ -24,6 +25,7 @@ from ioc.stack.artifacts import Progress
 from ioc.stack.errors import StackError
 from ioc.stack.java import find_java
 from ioc.stack.ports import claim_port, is_listening
+from ioc.stack.secrets import StackSecrets
 
 AFTER_KAFKA = ("registry", "warehouse")
 Prepare = Callable[[Endpoints], None]
@@ -55,6 +57,12 @@ class LocalStack:
         kafka = self.state.get("kafka")
         # A stack from before clusters has no count recorded: it is one broker.
         self.brokers = int(str(kafka.get("brokers", 1))) if kafka else settings.stack.brokers
+        # Fixed when the storage is formatted, like the size: the SCRAM users live in its metadata.
+        wanted = settings.stack.secure
+        self.secure = (
+            bool(kafka.get("secure")) if kafka else wanted == "on" or (wanted == "auto" and self.brokers > 1)
+        )
+        self.secrets = StackSecrets(self.dir)
 
     def services(self) -> list[str]:
         """Every service of this stack, in start order."""
@@ -157,12 +165,15 @@ class LocalStack:
                 cluster_id,
                 stack.kafka_heap,
                 self.progress,
+                self._kafka_security(),
             )
             entry |= {"port": node.port, "controller_port": node.controller_port}
             if name == "kafka":
-                entry |= {"brokers": self.brokers, "cluster_id": cluster_id}
-            bootstrap = f"127.0.0.1:{node.port}"
-            readiness = process.Readiness(lambda: services.kafka_ok(bootstrap), timeout)
+                entry |= {"brokers": self.brokers, "cluster_id": cluster_id, "secure": self.secure}
+            client = {
+                "bootstrap.servers": f"127.0.0.1:{node.port}"
+            } | self._kafka_client_auth().client_config()
+            readiness = process.Readiness(lambda: services.kafka_ok(client), timeout)
         elif name == "registry":
             port = self._port(
                 name, "port", stack.registry_port, "the schema registry", "IOC_STACK_REGISTRY_PORT"
@@ -174,18 +185,26 @@ class LocalStack:
                 "the registry's health endpoint",
                 "IOC_STACK_REGISTRY_MANAGEMENT_PORT",
             )
-            kafka = resolve(self.settings, need=("kafka",)).kafka
+            kafka = resolve(self.settings, need=("kafka",))
+            secured = None
+            if self.secure:
+                secured = services.RegistrySecurity(
+                    self.secrets.registry(),
+                    kafka.kafka_auth,
+                    self.dir / "registry" / "application.properties",
+                )
             launch = services.registry_launch(
                 find_java(),
                 stack.cache_dir,
                 stack.apicurio_version,
                 port,
                 mport,
-                kafka,
+                kafka.kafka,
                 stack.registry_heap,
                 self.progress,
+                secured,
             )
-            entry |= {"port": port, "management_port": mport}
+            entry |= {"port": port, "management_port": mport, "secure": self.secure}
             ready_url = f"http://127.0.0.1:{mport}/health/ready"
             readiness = process.Readiness(lambda: services.http_ok(ready_url), timeout)
         else:
@@ -211,6 +230,16 @@ class LocalStack:
     def _await(self, name: str, readiness: process.Readiness) -> None:
         process.wait_ready(name, int(str(self.state[name]["pid"])), self.log_path(name), readiness)
         self.progress(f"{name}: ready at {self._address(name)}")
+
+    def _kafka_security(self) -> services.KafkaSecurity | None:
+        if not self.secure:
+            return None
+        return services.KafkaSecurity(
+            self.secrets.server_cert("kafka"), self.secrets.kafka_broker(), (self.secrets.kafka_client(),)
+        )
+
+    def _kafka_client_auth(self) -> KafkaAuth:
+        return self.secrets.kafka_client() if self.secure else KafkaAuth()
 
     def _kafka_nodes(self) -> list[services.KafkaNode]:
         """Every node's ports (kept from the last run while free: a cluster's voters must agree on
@@ -299,9 +328,12 @@ class LocalStack:
     def _answers(self, name: str, address: str) -> bool:
         try:
             if name.startswith("kafka"):
-                return services.kafka_ok(address)
+                return services.kafka_ok(
+                    {"bootstrap.servers": address} | self._kafka_client_auth().client_config()
+                )
             if name == "registry":
-                return services.http_ok(f"{address}/subjects")
+                auth = self.secrets.registry() if self.secure else BasicAuth()
+                return services.http_ok(f"{address}/subjects", headers=auth.header())
             return services.http_ok(f"{address}/ping", b"Ok.\n")
         except Exception:
             return False

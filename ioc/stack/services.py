@@ -16,9 +16,11 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from ioc.credentials import BasicAuth, KafkaAuth, scram_jaas
 from ioc.settings import WarehouseSettings
-from ioc.stack import artifacts
+from ioc.stack import artifacts, certs
 from ioc.stack.artifacts import Progress
+from ioc.stack.certs import ServerCert
 from ioc.stack.errors import StackError
 from ioc.stack.ports import is_listening
 from topics.catalog import replication
@@ -57,6 +59,38 @@ class KafkaNode:
     home: Path
 
 
+@dataclass(frozen=True)
+class KafkaSecurity:
+    """What a secured node needs: its certificate, the brokers' own login, and the SCRAM users that
+    its storage is formatted with (KRaft keeps them in the metadata log, so they exist before any
+    broker can be asked to create one)."""
+
+    cert: ServerCert
+    broker: KafkaAuth
+    users: tuple[KafkaAuth, ...]
+
+    def broker_properties(self) -> list[str]:
+        return [
+            f"sasl.enabled.mechanisms={self.broker.mechanism}",
+            f"sasl.mechanism.inter.broker.protocol={self.broker.mechanism}",
+            f"listener.name.sasl_ssl.{self.broker.mechanism.lower()}.sasl.jaas.config="
+            + scram_jaas(self.broker.username, self.broker.password),
+            "ssl.keystore.type=PEM",
+            f"ssl.keystore.location={self.cert.key_and_chain}",
+            "ssl.truststore.type=PEM",
+            f"ssl.truststore.location={self.cert.ca}",
+        ]
+
+    def format_arguments(self) -> list[str]:
+        """`--add-scram` for each user. The passwords are on the formatting tool's command line for
+        the second it runs (the tool has no other way to take them); it is never logged."""
+        arguments = []
+        for user in (self.broker, *self.users):
+            secret = user.password.get_secret_value()
+            arguments += ["--add-scram", f"{user.mechanism}=[name={user.username},password={secret}]"]
+        return arguments
+
+
 def quorum_voters(nodes: list[KafkaNode]) -> str:
     return ",".join(f"{n.node_id}@127.0.0.1:{n.controller_port}" for n in nodes)
 
@@ -70,26 +104,31 @@ def kafka_launch(
     cluster_id: str,
     heap: str,
     progress: Progress,
+    security: KafkaSecurity | None = None,
 ) -> Launch:
     """One KRaft node (broker+controller) on loopback, a voter of the `cluster`'s static quorum; formats
-    its storage with the cluster's id on first start."""
+    its storage with the cluster's id on first start (and, when secured, its SCRAM users)."""
     libs = artifacts.kafka_libs(cache_dir, version, progress)
     home = node.home
     home.mkdir(parents=True, exist_ok=True)
     data = home / "data"
     props = home / "server.properties"
     copies, min_insync = replication(len(cluster))
-    props.write_text(
+    listener = "SASL_SSL" if security else "PLAINTEXT"
+    # The properties hold the brokers' own password when secured: readable by this user only.
+    certs.write_private(
+        props,
         "\n".join(
             [
                 "process.roles=broker,controller",
                 f"node.id={node.node_id}",
                 f"controller.quorum.voters={quorum_voters(cluster)}",
-                f"listeners=PLAINTEXT://127.0.0.1:{node.port},CONTROLLER://127.0.0.1:{node.controller_port}",
-                f"advertised.listeners=PLAINTEXT://127.0.0.1:{node.port}",
+                f"listeners={listener}://127.0.0.1:{node.port},CONTROLLER://127.0.0.1:{node.controller_port}",
+                f"advertised.listeners={listener}://127.0.0.1:{node.port}",
                 "controller.listener.names=CONTROLLER",
-                "inter.broker.listener.name=PLAINTEXT",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                f"inter.broker.listener.name={listener}",
+                f"listener.security.protocol.map={listener}:{listener},CONTROLLER:PLAINTEXT",
+                *(security.broker_properties() if security else []),
                 f"log.dirs={data}",
                 "num.partitions=1",
                 f"default.replication.factor={copies}",
@@ -104,7 +143,7 @@ def kafka_launch(
                 "auto.create.topics.enable=false",
                 "",
             ]
-        )
+        ).encode(),
     )
     log4j = home / "log4j2.properties"
     log4j.write_text(LOG4J2_PROPERTIES)
@@ -113,6 +152,8 @@ def kafka_launch(
     if not (data / "meta.properties").exists():
         progress(f"Formatting Kafka storage (node {node.node_id})…")
         format_storage = [*jvm, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(props)]
+        if security:
+            format_storage += security.format_arguments()
         result = subprocess.run(format_storage, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             # Seen once on a fresh machine and not reproduced: do what the hint would say, once.
@@ -141,8 +182,11 @@ def registry_launch(
     kafka: str,
     heap: str,
     progress: Progress,
+    secured: RegistrySecurity | None = None,
 ) -> Launch:
-    """Apicurio Registry with KafkaSQL storage, so schemas live in a Kafka topic and survive restarts."""
+    """Apicurio Registry with KafkaSQL storage, so schemas live in a Kafka topic and survive restarts.
+    Secured: its API asks for HTTP basic credentials and it logs in to Kafka over SASL/TLS, both set
+    in a properties file of its own (0600) rather than on its command line or in its environment."""
     app = artifacts.apicurio_app(cache_dir, version, progress)
     env = {
         "QUARKUS_HTTP_HOST": "127.0.0.1",
@@ -152,7 +196,39 @@ def registry_launch(
         "APICURIO_STORAGE_KIND": "kafkasql",
         "APICURIO_KAFKASQL_BOOTSTRAP_SERVERS": kafka,
     }
+    if secured:
+        certs.write_private(secured.properties_file, secured.properties().encode())
+        env["QUARKUS_CONFIG_LOCATIONS"] = str(secured.properties_file)
     return Launch(argv=[str(java), f"-Xmx{heap}", "-jar", "quarkus-run.jar"], cwd=app, env=env)
+
+
+@dataclass(frozen=True)
+class RegistrySecurity:
+    """The registry's account (Quarkus' embedded user realm, HTTP basic on `/apis`) and its own
+    Kafka login for the KafkaSQL journal (Apicurio passes `apicurio.kafka.common.*` to its clients)."""
+
+    account: BasicAuth
+    kafka: KafkaAuth
+    properties_file: Path
+
+    def properties(self) -> str:
+        user = self.account.username
+        lines = {
+            "quarkus.http.auth.basic": "true",
+            "quarkus.security.users.embedded.enabled": "true",
+            "quarkus.security.users.embedded.plain-text": "true",
+            f"quarkus.security.users.embedded.users.{user}": self.account.password.get_secret_value(),
+            f"quarkus.security.users.embedded.roles.{user}": "sr-admin",
+            "quarkus.http.auth.permission.registry.paths": "/apis/*",
+            "quarkus.http.auth.permission.registry.policy": "authenticated",
+        }
+        lines |= {f"apicurio.kafka.common.{k}": v for k, v in self.kafka.java_client_properties().items()}
+        return "".join(f"{key}={_escape_property(value)}\n" for key, value in lines.items())
+
+
+def _escape_property(value: str) -> str:
+    """A value as a Java properties file reads it back (backslashes are escapes there)."""
+    return value.replace("\\", "\\\\")
 
 
 def warehouse_launch(
@@ -182,21 +258,23 @@ def warehouse_launch(
     )
 
 
-def http_ok(url: str, expect: bytes | None = None) -> bool:
+def http_ok(url: str, expect: bytes | None = None, headers: dict[str, str] | None = None) -> bool:
     """Whether the URL answers 200 (and, if given, with that body): the readiness probe for HTTP services."""
-    with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback URLs we built
+    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 - loopback URLs we built
+    with urllib.request.urlopen(request, timeout=2) as response:  # noqa: S310 - loopback URLs we built
         return bool(response.status == 200 and (expect is None or response.read() == expect))
 
 
-def kafka_ok(bootstrap: str) -> bool:
-    """Whether the broker answers a metadata request. The port is checked first so that the Kafka
-    client does not flood the terminal with connection-refused lines while the broker starts."""
+def kafka_ok(client: dict[str, str]) -> bool:
+    """Whether the broker answers a metadata request from this client (address and login). The port
+    is checked first so that the Kafka client does not flood the terminal with connection-refused
+    lines while the broker starts."""
     from confluent_kafka.admin import AdminClient
 
-    host, _, port = bootstrap.split(",")[0].rpartition(":")
+    host, _, port = client["bootstrap.servers"].split(",")[0].rpartition(":")
     if not is_listening(int(port), host):
         return False
 
-    admin = AdminClient({"bootstrap.servers": bootstrap, "socket.timeout.ms": 2000})
+    admin = AdminClient(client | {"socket.timeout.ms": 2000})
     admin.list_topics(timeout=2)
     return True

@@ -84,7 +84,7 @@ class Bench:
         peers = [p for p in PIPELINES if not p.workers]
         # One admin client for the whole run (creating topics, describing groups), dropped before the
         # broker stops; its informational lines (a purged background queue at exit) are not shown.
-        self.admin = AdminClient({"bootstrap.servers": self.endpoints.kafka, "log_level": 5})
+        self.admin = AdminClient(self.endpoints.kafka_client() | {"log_level": 5})
         futures = self.admin.create_topics(
             [
                 NewTopic(
@@ -280,7 +280,7 @@ def run_benchmark(
     try:
         endpoints = bench.up()
         encoder = AvroEncoder.for_subject(
-            registry_client(endpoints.registry),
+            registry_client(endpoints.registry, endpoints.registry_auth),
             CAMERA_VEHICLE_COUNTS.subject(),
             load_schema(CAMERA_VEHICLE_COUNTS.schema),
         )

@@ -191,7 +191,7 @@ class ChaosPlatform:
         """The stack name of the broker leading the vehicle-count partition with the most records."""
         assert self.endpoints is not None  # noqa: S101 - after start
         topic = CAMERA_VEHICLE_COUNTS.full_name(self.settings.topic_prefix)
-        admin = AdminClient({"bootstrap.servers": self.endpoints.kafka})
+        admin = AdminClient(self.endpoints.kafka_client())
         partitions = admin.list_topics(topic, timeout=30).topics[topic].partitions
         latest = admin.list_offsets({TopicPartition(topic, p): OffsetSpec.latest() for p in partitions})
         ends = {tp.partition: future.result().offset for tp, future in latest.items()}

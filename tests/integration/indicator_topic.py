@@ -23,7 +23,9 @@ class TopicReader:
     """Consumes one topic from the start, decoding every message with the topic's schema."""
 
     def __init__(self, stack: RunningStack, spec: TopicSpec, prefix: str = "") -> None:
-        self.decoder = AvroDecoder(registry_client(stack.endpoints.registry), load_schema(spec.schema))
+        self.decoder = AvroDecoder(
+            registry_client(stack.endpoints.registry, stack.endpoints.registry_auth), load_schema(spec.schema)
+        )
         self.consumer = Consumer(
             {
                 "bootstrap.servers": stack.endpoints.kafka,
@@ -64,13 +66,15 @@ def send_batch(
 ) -> None:
     """One batch envelope of `records` to an input topic, Avro-encoded with its registered schema."""
     encoder = AvroEncoder.for_subject(
-        registry_client(stack.endpoints.registry), spec.subject(prefix), load_schema(spec.schema)
+        registry_client(stack.endpoints.registry, stack.endpoints.registry_auth),
+        spec.subject(prefix),
+        load_schema(spec.schema),
     )
     envelope = {"source_id": source, "sent_at": datetime.now(UTC), "records": records}
     send_raw(stack, spec, source, encoder.encode(envelope), prefix)
 
 
 def send_raw(stack: RunningStack, spec: TopicSpec, source: str, value: bytes, prefix: str = "") -> None:
-    producer = Producer({"bootstrap.servers": stack.endpoints.kafka, "enable.idempotence": True})
+    producer = Producer(stack.endpoints.kafka_client() | {"enable.idempotence": True})
     producer.produce(spec.full_name(prefix), key=source.encode(), value=value)
     assert producer.flush(30) == 0

@@ -45,8 +45,11 @@ def main() -> None:
     sink = sink_class(
         mapping,
         CAMERA_VEHICLE_COUNTS.full_name(prefix),
-        {"bootstrap.servers": endpoints.kafka, "group.id": f"{prefix}crash-test"},
-        AvroDecoder(registry_client(endpoints.registry), load_schema(CAMERA_VEHICLE_COUNTS.schema)),
+        endpoints.kafka_client() | {"group.id": f"{prefix}crash-test"},
+        AvroDecoder(
+            registry_client(endpoints.registry, endpoints.registry_auth),
+            load_schema(CAMERA_VEHICLE_COUNTS.schema),
+        ),
         client,
         None,
         batch_max_records=100,  # four messages: the crash comes with most of the topic still unstored

@@ -18,7 +18,7 @@ from topics.catalog import ALERTS, CAMERA_INCIDENTS
 
 
 def send_accident(stack: RunningStack, camera: str, event_id: str) -> None:
-    registry = registry_client(stack.endpoints.registry)
+    registry = registry_client(stack.endpoints.registry, stack.endpoints.registry_auth)
     spec = CAMERA_INCIDENTS
     encoder = AvroEncoder.for_subject(registry, spec.subject(), load_schema(spec.schema))
     batch = {
@@ -39,7 +39,7 @@ def send_accident(stack: RunningStack, camera: str, event_id: str) -> None:
             }
         ],
     }
-    producer = Producer({"bootstrap.servers": stack.endpoints.kafka, "enable.idempotence": True})
+    producer = Producer(stack.endpoints.kafka_client() | {"enable.idempotence": True})
     producer.produce(spec.full_name(), key=b"SRC-ALERT-TEST", value=encoder.encode(batch))
     assert producer.flush(30) == 0
 
@@ -49,7 +49,10 @@ class AlertReader:
 
     def __init__(self, stack: RunningStack, camera: str) -> None:
         self.camera = camera
-        self.decoder = AvroDecoder(registry_client(stack.endpoints.registry), load_schema(ALERTS.schema))
+        self.decoder = AvroDecoder(
+            registry_client(stack.endpoints.registry, stack.endpoints.registry_auth),
+            load_schema(ALERTS.schema),
+        )
         self.consumer = Consumer(
             {
                 "bootstrap.servers": stack.endpoints.kafka,

@@ -9,19 +9,27 @@ chaos run's to show: tests/integration/test_chaos.py.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, ConfigResource
+from pydantic import SecretStr
 
+from ioc.credentials import check_kafka_login
 from ioc.endpoints import Endpoints, read_state, resolve
 from ioc.settings import Settings, StackSettings
 from ioc.stack import process
+from ioc.stack.errors import StackError
 from ioc.stack.manager import LocalStack
 from tests.integration.conftest import progress
 from tests.integration.helpers import wait_for, warehouse_client
@@ -110,7 +118,7 @@ def test_ioc_run_on_three_brokers_with_three_workers_keeps_three_copies_and_stop
     assert endpoints is not None
     assert len(endpoints.kafka.split(",")) == BROKERS
 
-    admin = AdminClient({"bootstrap.servers": endpoints.kafka})
+    admin = AdminClient(endpoints.kafka_client())
     metadata = admin.list_topics(timeout=30)
     assert len(metadata.brokers) == BROKERS
     names = [spec.full_name() for spec in ALL_TOPICS + INTERNAL_TOPICS] + ["__consumer_offsets"]
@@ -126,10 +134,60 @@ def test_ioc_run_on_three_brokers_with_three_workers_keeps_three_copies_and_stop
     group = admin.describe_consumer_groups(["ioc-streams"])["ioc-streams"].result()
     assert sorted(m.group_instance_id for m in group.members) == [f"w{n}" for n in range(1, WORKERS + 1)]
 
+    refusals_of_the_secured_cluster(platform, endpoints)
+
     code = platform.interrupt()
     assert code is not None, "ioc run did not stop within 150 s of Ctrl-C"
     assert "stopped" in platform.output()
     assert not started_in(platform.settings.stack.dir), "still running after Ctrl-C"
+
+
+def refusals_of_the_secured_cluster(platform: PlatformRun, endpoints: Endpoints) -> None:
+    """The cluster is secured by default: the platform's services above logged in with the stack's
+    own SCRAM user over TLS; a stranger, a wrong password and a client without TLS are refused, and
+    the registry asks for its credentials."""
+    auth = endpoints.kafka_auth
+    assert auth.protocol == "SASL_SSL" and auth.username == "ioc" and auth.ca_file
+    assert endpoints.registry_auth.username == "ioc"
+
+    wrong = replace(auth, password=SecretStr("not-the-password"))
+    with pytest.raises(
+        StackError, match="refused this client \\(user 'ioc'\\).*[Aa]uthentication"
+    ) as refused:
+        check_kafka_login({"bootstrap.servers": endpoints.kafka} | wrong.client_config(), timeout_s=20)
+    assert "KAFKA_SASL_PASSWORD_FILE" in refused.value.hint
+    plaintext = AdminClient({"bootstrap.servers": endpoints.kafka, "socket.timeout.ms": 3000, "log_level": 0})
+    with pytest.raises(KafkaException):
+        plaintext.list_topics(timeout=5)
+
+    # A service given a wrong password stops at once and says what to fix, without the password.
+    run = subprocess.run(
+        [sys.executable, "-m", "ioc.cli", "worker"],
+        env=os.environ
+        | {
+            "IOC_STACK_DIR": str(platform.settings.stack.dir),
+            "KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka,
+            "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+            "KAFKA_SASL_USERNAME": "ioc",
+            "KAFKA_SASL_PASSWORD": "not-the-password",
+            "KAFKA_SSL_CA_LOCATION": auth.ca_file,
+        },
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    output = run.stdout + run.stderr
+    assert run.returncode != 0 and "error:" in output and "hint:" in output, output[-2000:]
+    assert "not-the-password" not in output
+
+    subjects = f"{endpoints.registry}/subjects"
+    with pytest.raises(urllib.error.HTTPError) as anonymous:
+        urllib.request.urlopen(subjects, timeout=10)  # noqa: S310 - the test's own loopback registry
+    assert anonymous.value.code == 401
+    request = urllib.request.Request(subjects, headers=endpoints.registry_auth.header())  # noqa: S310
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+        assert answer.status == 200 and json.loads(answer.read())
 
 
 def started_in(stack_dir: Path) -> list[str]:

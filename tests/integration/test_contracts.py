@@ -22,7 +22,7 @@ from topics.catalog import ALL_TOPICS, INPUT_TOPICS, TopicSpec
 
 
 def test_every_topic_schema_is_registered_backward_transitive(local_stack: RunningStack) -> None:
-    client = registry_client(local_stack.endpoints.registry)
+    client = registry_client(local_stack.endpoints.registry, local_stack.endpoints.registry_auth)
     subjects = set(client.get_subjects())
     for spec in ALL_TOPICS:
         assert spec.subject() in subjects
@@ -32,14 +32,14 @@ def test_every_topic_schema_is_registered_backward_transitive(local_stack: Runni
 def _produce_and_read_back(stack: RunningStack, spec: TopicSpec, value: bytes) -> bytes:
     """Produce one message and read exactly that message back by its partition and offset."""
     delivered: list[Any] = []
-    producer = Producer({"bootstrap.servers": stack.endpoints.kafka, "enable.idempotence": True})
+    producer = Producer(stack.endpoints.kafka_client() | {"enable.idempotence": True})
     producer.produce(
         spec.full_name(), key=uuid.uuid4().bytes, value=value, on_delivery=lambda e, m: delivered.append(m)
     )
     assert producer.flush(30) == 0
     message = delivered[0]
     assert message.error() is None
-    consumer = Consumer({"bootstrap.servers": stack.endpoints.kafka, "group.id": f"rt-{uuid.uuid4().hex}"})
+    consumer = Consumer(stack.endpoints.kafka_client() | {"group.id": f"rt-{uuid.uuid4().hex}"})
     consumer.assign([TopicPartition(spec.full_name(), message.partition(), message.offset())])
     read = consumer.poll(30)
     consumer.close()
@@ -54,14 +54,14 @@ def test_example_payload_round_trips_through_kafka(local_stack: RunningStack, sp
     example = json.loads((SCHEMA_DIR / "examples" / f"{spec.schema}.json").read_text(encoding="utf-8"))
     schema = load_schema(spec.schema)
     datum = JsonRecordConverter(schema).convert(example)
-    client = registry_client(local_stack.endpoints.registry)
+    client = registry_client(local_stack.endpoints.registry, local_stack.endpoints.registry_auth)
     encoded = AvroEncoder.for_subject(client, spec.subject(), schema).encode(datum)
     decoded = AvroDecoder(client, schema).decode(_produce_and_read_back(local_stack, spec, encoded))
     assert decoded == datum
 
 
 def test_incompatible_change_is_refused_naming_the_field(local_stack: RunningStack) -> None:
-    client = registry_client(local_stack.endpoints.registry)
+    client = registry_client(local_stack.endpoints.registry, local_stack.endpoints.registry_auth)
     subject = f"compat-{uuid.uuid4().hex[:8]}-value"
     original = load_schema("derived/indicators")
     register_subject(client, subject, original)
@@ -84,13 +84,13 @@ def test_incompatible_change_is_refused_naming_the_field(local_stack: RunningSta
 def test_topics_apply_twice_changes_nothing_and_mends_drift(local_stack: RunningStack) -> None:
     prefix = f"apply-{uuid.uuid4().hex[:6]}."
     specs = INPUT_TOPICS[:3]
-    first = apply_topics(local_stack.endpoints.kafka, prefix, specs)
+    first = apply_topics(local_stack.endpoints.kafka_client(), prefix, specs)
     assert {c.action for c in first} == {"created"}
-    second = apply_topics(local_stack.endpoints.kafka, prefix, specs)
+    second = apply_topics(local_stack.endpoints.kafka_client(), prefix, specs)
     assert [(c.topic, c.action) for c in second] == [(s.full_name(prefix), "unchanged") for s in specs]
 
     drifted = specs[0].full_name(prefix)
-    admin = AdminClient({"bootstrap.servers": local_stack.endpoints.kafka})
+    admin = AdminClient(local_stack.endpoints.kafka_client())
     entry = ConfigEntry("retention.ms", "1000", incremental_operation=AlterConfigOpType.SET)
     resource = ConfigResource(ConfigResource.Type.TOPIC, drifted, incremental_configs=[entry])
     admin.incremental_alter_configs([resource])[resource].result(30)
@@ -101,7 +101,8 @@ def test_topics_apply_twice_changes_nothing_and_mends_drift(local_stack: Running
         lambda value: value == "1000",
         30,
     )
-    third = apply_topics(local_stack.endpoints.kafka, prefix, specs)
+    third = apply_topics(local_stack.endpoints.kafka_client(), prefix, specs)
     assert [(c.topic, c.action) for c in third if c.action != "unchanged"] == [(drifted, "altered")]
     assert "retention.ms: 1000 →" in next(c.detail for c in third if c.action == "altered")
-    assert {c.action for c in apply_topics(local_stack.endpoints.kafka, prefix, specs)} == {"unchanged"}
+    fourth = apply_topics(local_stack.endpoints.kafka_client(), prefix, specs)
+    assert {c.action for c in fourth} == {"unchanged"}

@@ -243,6 +243,7 @@ def test_a_former_keys_file_is_imported_once_and_its_keys_work_on_every_instance
 def test_the_shared_state_topics_are_applied_as_declared(local_stack: RunningStack) -> None:
     """Compacted keys, compacted-and-expiring members: the broker keeps the configs the catalog says."""
     prefix = f"k{uuid.uuid4().hex[:6]}."
-    assert {c.action for c in apply_topics(local_stack.endpoints.kafka, prefix, INGEST_TOPICS)} == {"created"}
-    again = apply_topics(local_stack.endpoints.kafka, prefix, INGEST_TOPICS)
+    first = apply_topics(local_stack.endpoints.kafka_client(), prefix, INGEST_TOPICS)
+    assert {c.action for c in first} == {"created"}
+    again = apply_topics(local_stack.endpoints.kafka_client(), prefix, INGEST_TOPICS)
     assert [(c.topic, c.action) for c in again] == [(t.full_name(prefix), "unchanged") for t in INGEST_TOPICS]

@@ -65,7 +65,7 @@ def feed_days(feed: Feeder, t0: datetime, first_day: int, days: int) -> None:
 
 def caught_up(stack: RunningStack, prefix: str) -> bool:
     """The worker has committed every input, every partial and every indicator (the alerts read those)."""
-    consumer = Consumer({"bootstrap.servers": stack.endpoints.kafka, "group.id": f"{prefix}ioc-streams"})
+    consumer = Consumer(stack.endpoints.kafka_client() | {"group.id": f"{prefix}ioc-streams"})
     try:
         partitions = [
             TopicPartition(spec.full_name(prefix), p)

@@ -109,9 +109,11 @@ def router(router_settings: Settings, clock: ManualClock) -> Iterator[RouterThre
 
 def publish(stack: RunningStack, change: dict[str, object]) -> None:
     encoder = AvroEncoder.for_subject(
-        registry_client(stack.endpoints.registry), ALERTS.subject(), load_schema(ALERTS.schema)
+        registry_client(stack.endpoints.registry, stack.endpoints.registry_auth),
+        ALERTS.subject(),
+        load_schema(ALERTS.schema),
     )
-    producer = Producer({"bootstrap.servers": stack.endpoints.kafka, "enable.idempotence": True})
+    producer = Producer(stack.endpoints.kafka_client() | {"enable.idempotence": True})
     producer.produce(ALERTS.full_name(), key=str(change["alert_id"]).encode(), value=encoder.encode(change))
     assert producer.flush(30) == 0
 

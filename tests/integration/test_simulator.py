@@ -62,7 +62,7 @@ def test_every_feed_reaches_its_topic_decodable_with_the_configured_share_of_inv
     simulator = ProvinceSimulator(load_province(settings.province_file), 21, T0, CONFIG)
     emissions = simulator.due(T0 + timedelta(minutes=6))
     consumer = Consumer(
-        {"bootstrap.servers": endpoints.kafka, "group.id": "test-simulator", "enable.auto.commit": False}
+        endpoints.kafka_client() | {"group.id": "test-simulator", "enable.auto.commit": False}
     )
     specs: dict[str, TopicSpec] = {spec.name: spec for spec in INPUT_TOPICS}
     before = {
@@ -73,7 +73,7 @@ def test_every_feed_reaches_its_topic_decodable_with_the_configured_share_of_inv
     send_batched(sender, emissions, 100)
     assert sender.flush() == 0
 
-    registry = registry_client(endpoints.registry)
+    registry = registry_client(endpoints.registry, endpoints.registry_auth)
     sent = Counter(e.feed.name for e in emissions)
     injected = Counter(e.feed.name for e in emissions if e.fault == "invalid")
     received_invalid = 0

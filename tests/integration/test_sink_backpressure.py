@@ -41,8 +41,8 @@ def vehicle_counts_of_its_own(
     (prefix, topic, registry client, sender)."""
     prefix = f"{name}-{uuid.uuid4().hex[:6]}."
     spec = CAMERA_VEHICLE_COUNTS
-    apply_topics(stack.endpoints.kafka, prefix, (spec,))
-    registry = registry_client(stack.endpoints.registry)
+    apply_topics(stack.endpoints.kafka_client(), prefix, (spec,))
+    registry = registry_client(stack.endpoints.registry, stack.endpoints.registry_auth)
     register_subject(registry, spec.subject(prefix), load_schema(spec.schema))
     sender = kafka_sender(Settings(stack=StackSettings(dir=stack.dir), topic_prefix=prefix))
     return prefix, spec.full_name(prefix), registry, sender
@@ -129,7 +129,7 @@ def test_sink_pauses_while_clickhouse_is_down_then_stores_everything_once(local_
 
 def committed_offset(stack: RunningStack, group: str, topic: str) -> int:
     """The group's committed offset on partition 0 (the test's messages share one key)."""
-    consumer = Consumer({"bootstrap.servers": stack.endpoints.kafka, "group.id": group})
+    consumer = Consumer(stack.endpoints.kafka_client() | {"group.id": group})
     try:
         partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
         offsets = consumer.committed([TopicPartition(topic, p) for p in partitions], timeout=10)
@@ -150,7 +150,7 @@ def test_partitions_that_come_back_after_a_rebalance_deliver_even_if_they_were_p
         records = [record(f"{prefix}{source}", f"CAM-RB-{source}", at, 1, 30.0)]
         sender.send({"source_id": f"SRC-RB-{source}", "sent_at": datetime.now(UTC), "records": records})
     assert sender.flush() == 0
-    group = {"bootstrap.servers": local_stack.endpoints.kafka, "group.id": f"{prefix}sinks"}
+    group = local_stack.endpoints.kafka_client() | {"group.id": f"{prefix}sinks"}
     sink = TopicSink(
         next(m for m in MAPPINGS if m.topic == spec),
         topic,

@@ -30,9 +30,11 @@ def test_sink_killed_between_insert_and_commit_loses_nothing_and_stores_nothing_
 ) -> None:
     prefix = f"crash-{uuid.uuid4().hex[:6]}."
     spec = CAMERA_VEHICLE_COUNTS
-    apply_topics(local_stack.endpoints.kafka, prefix, (spec,))
+    apply_topics(local_stack.endpoints.kafka_client(), prefix, (spec,))
     register_subject(
-        registry_client(local_stack.endpoints.registry), spec.subject(prefix), load_schema(spec.schema)
+        registry_client(local_stack.endpoints.registry, local_stack.endpoints.registry_auth),
+        spec.subject(prefix),
+        load_schema(spec.schema),
     )
     settings = Settings(stack=StackSettings(dir=local_stack.dir), topic_prefix=prefix)
     sender = kafka_sender(settings)
@@ -94,7 +96,10 @@ def test_rows_clickhouse_refuses_go_to_dead_letters_with_its_reason(local_stack:
         }
     )
     consumer.subscribe([DLQ_CAMERA.full_name()])
-    decoder = AvroDecoder(registry_client(local_stack.endpoints.registry), load_schema(DLQ_CAMERA.schema))
+    decoder = AvroDecoder(
+        registry_client(local_stack.endpoints.registry, local_stack.endpoints.registry_auth),
+        load_schema(DLQ_CAMERA.schema),
+    )
 
     def next_dead_letter() -> dict[str, object] | None:
         # In batches: earlier tests of the session (the simulator's invalid share) fill this topic too.

@@ -141,9 +141,11 @@ def test_a_resend_after_the_sink_restarted_is_not_stored_again(
     new process, with nothing of the first in memory, drains the resend: the table decides."""
     prefix = f"resend-{RUN}."
     spec = CAMERA_VEHICLE_COUNTS
-    apply_topics(local_stack.endpoints.kafka, prefix, (spec,))
+    apply_topics(local_stack.endpoints.kafka_client(), prefix, (spec,))
     register_subject(
-        registry_client(local_stack.endpoints.registry), spec.subject(prefix), load_schema(spec.schema)
+        registry_client(local_stack.endpoints.registry, local_stack.endpoints.registry_auth),
+        spec.subject(prefix),
+        load_schema(spec.schema),
     )
     sender = kafka_sender(Settings(stack=StackSettings(dir=local_stack.dir), topic_prefix=prefix))
     cameras = [f"CAM-RR-{RUN}-{n}" for n in range(3)]

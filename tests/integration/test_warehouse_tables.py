@@ -139,9 +139,11 @@ def produce(stack: RunningStack, spec: TopicSpec, data: list[dict[str, Any]]) ->
     """Each datum as one message, encoded with the registered schema (Confluent framing), in order."""
     prefix = stack.settings.topic_prefix
     encoder = AvroEncoder.for_subject(
-        registry_client(stack.endpoints.registry), spec.subject(prefix), load_schema(spec.schema)
+        registry_client(stack.endpoints.registry, stack.endpoints.registry_auth),
+        spec.subject(prefix),
+        load_schema(spec.schema),
     )
-    producer = Producer({"bootstrap.servers": stack.endpoints.kafka, "enable.idempotence": True})
+    producer = Producer(stack.endpoints.kafka_client() | {"enable.idempotence": True})
     delivered: list[Any] = []
     for datum in data:
         key = datum.get("source_id") or datum.get("alert_id") or datum.get("source_topic") or ""
