@@ -112,6 +112,20 @@ def stack_status() -> None:
     Console().print(table)
 
 
+@stack_app.command("compose-secrets")
+def stack_compose_secrets(
+    out: Annotated[
+        Path, typer.Option("--out", help="Thư mục đích — where the files go (mounted by docker-compose.yml)")
+    ] = Path("secrets/cluster"),
+) -> None:
+    """Bí mật cho cụm compose — the CA, certificates, passwords and broker/registry properties that
+    docker-compose.yml's secured cluster mounts (kept if already there)."""
+    from ioc.stack.compose_secrets import render
+
+    for path in render(out):
+        console.print(f"[green]✓[/green] {path}")
+
+
 @stack_app.command("logs")
 def stack_logs(
     service: Annotated[

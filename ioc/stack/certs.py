@@ -99,9 +99,9 @@ def _ca(folder: Path) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     return key, cert
 
 
-def server_cert(folder: Path, name: str, days: int = SERVER_DAYS) -> ServerCert:
-    """A certificate for `name` on loopback, signed by the stack's CA in `folder`; kept once made.
-    `days` below zero makes one that has already expired (what a refusal test needs)."""
+def server_cert(folder: Path, name: str, hosts: tuple[str, ...] = ()) -> ServerCert:
+    """A certificate for `name` on loopback (and the DNS names in `hosts`, e.g. compose's service
+    names), signed by the CA in `folder`; kept once made."""
     paths = ServerCert(
         ca=folder / "ca.pem",
         certificate=folder / f"{name}.pem",
@@ -113,9 +113,7 @@ def server_cert(folder: Path, name: str, days: int = SERVER_DAYS) -> ServerCert:
     ca_key, ca_cert = _ca(folder)
     key = ec.generate_private_key(ec.SECP256R1())
     now = dt.datetime.now(dt.UTC)
-    start, end = (now - dt.timedelta(minutes=5), now + dt.timedelta(days=days))
-    if days < 0:
-        start, end = now + dt.timedelta(days=days * 2), now + dt.timedelta(days=days)
+    start, end = now - dt.timedelta(minutes=5), now + dt.timedelta(days=SERVER_DAYS)
     cert = (
         x509.CertificateBuilder()
         .subject_name(_name(name))
@@ -126,7 +124,10 @@ def server_cert(folder: Path, name: str, days: int = SERVER_DAYS) -> ServerCert:
         .not_valid_after(end)
         .add_extension(
             x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+                [
+                    *(x509.DNSName(host) for host in (*hosts, "localhost")),
+                    x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                ]
             ),
             critical=False,
         )

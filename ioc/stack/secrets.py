@@ -40,8 +40,8 @@ class StackSecrets:
             certs.write_private(path, token.token_urlsafe(24).encode())
         return SecretStr(path.read_text().strip())
 
-    def server_cert(self, name: str) -> ServerCert:
-        return certs.server_cert(self.folder / "tls", name)
+    def server_cert(self, name: str, hosts: tuple[str, ...] = ()) -> ServerCert:
+        return certs.server_cert(self.folder / "tls", name, hosts=hosts)
 
     @property
     def ca_file(self) -> Path:

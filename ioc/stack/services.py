@@ -95,6 +95,53 @@ def quorum_voters(nodes: list[KafkaNode]) -> str:
     return ",".join(f"{n.node_id}@127.0.0.1:{n.controller_port}" for n in nodes)
 
 
+@dataclass(frozen=True)
+class BrokerAddresses:
+    """Where one KRaft node listens and how the others and the clients reach it."""
+
+    node_id: int
+    voters: str  # controller.quorum.voters
+    listen: str  # host:port of the client and inter-broker listener ("" host: every interface)
+    advertise: str  # host:port the clients are told
+    controller: str  # host:port of the controller listener
+
+
+def broker_properties(
+    addresses: BrokerAddresses, log_dir: str, brokers: int, security: KafkaSecurity | None
+) -> str:
+    """A combined broker+controller's server.properties: the local stack's nodes and compose's
+    brokers (`ioc stack compose-secrets`) are configured by this one function. Replication follows
+    the cluster's size (`topics/catalog.py`)."""
+    copies, min_insync = replication(brokers)
+    listener = "SASL_SSL" if security else "PLAINTEXT"
+    return "\n".join(
+        [
+            "process.roles=broker,controller",
+            f"node.id={addresses.node_id}",
+            f"controller.quorum.voters={addresses.voters}",
+            f"listeners={listener}://{addresses.listen},CONTROLLER://{addresses.controller}",
+            f"advertised.listeners={listener}://{addresses.advertise}",
+            "controller.listener.names=CONTROLLER",
+            f"inter.broker.listener.name={listener}",
+            f"listener.security.protocol.map={listener}:{listener},CONTROLLER:PLAINTEXT",
+            *(security.broker_properties() if security else []),
+            f"log.dirs={log_dir}",
+            "num.partitions=1",
+            f"default.replication.factor={copies}",
+            f"min.insync.replicas={min_insync}",
+            f"offsets.topic.replication.factor={copies}",
+            f"transaction.state.log.replication.factor={copies}",
+            f"transaction.state.log.min.isr={min_insync}",
+            f"share.coordinator.state.topic.replication.factor={copies}",
+            f"share.coordinator.state.topic.min.isr={min_insync}",
+            "group.initial.rebalance.delay.ms=0",
+            # Topics are code (topics/); a typo must not create a topic silently.
+            "auto.create.topics.enable=false",
+            "",
+        ]
+    )
+
+
 def kafka_launch(
     java: Path,
     cache_dir: Path,
@@ -113,38 +160,20 @@ def kafka_launch(
     home.mkdir(parents=True, exist_ok=True)
     data = home / "data"
     props = home / "server.properties"
-    copies, min_insync = replication(len(cluster))
-    listener = "SASL_SSL" if security else "PLAINTEXT"
     # The properties hold the brokers' own password when secured: readable by this user only.
-    certs.write_private(
-        props,
-        "\n".join(
-            [
-                "process.roles=broker,controller",
-                f"node.id={node.node_id}",
-                f"controller.quorum.voters={quorum_voters(cluster)}",
-                f"listeners={listener}://127.0.0.1:{node.port},CONTROLLER://127.0.0.1:{node.controller_port}",
-                f"advertised.listeners={listener}://127.0.0.1:{node.port}",
-                "controller.listener.names=CONTROLLER",
-                f"inter.broker.listener.name={listener}",
-                f"listener.security.protocol.map={listener}:{listener},CONTROLLER:PLAINTEXT",
-                *(security.broker_properties() if security else []),
-                f"log.dirs={data}",
-                "num.partitions=1",
-                f"default.replication.factor={copies}",
-                f"min.insync.replicas={min_insync}",
-                f"offsets.topic.replication.factor={copies}",
-                f"transaction.state.log.replication.factor={copies}",
-                f"transaction.state.log.min.isr={min_insync}",
-                f"share.coordinator.state.topic.replication.factor={copies}",
-                f"share.coordinator.state.topic.min.isr={min_insync}",
-                "group.initial.rebalance.delay.ms=0",
-                # Topics are code (topics/); a typo must not create a topic silently.
-                "auto.create.topics.enable=false",
-                "",
-            ]
-        ).encode(),
+    properties = broker_properties(
+        BrokerAddresses(
+            node.node_id,
+            quorum_voters(cluster),
+            f"127.0.0.1:{node.port}",
+            f"127.0.0.1:{node.port}",
+            f"127.0.0.1:{node.controller_port}",
+        ),
+        str(data),
+        len(cluster),
+        security,
     )
+    certs.write_private(props, properties.encode())
     log4j = home / "log4j2.properties"
     log4j.write_text(LOG4J2_PROPERTIES)
     classpath = f"{libs}/*"
@@ -223,10 +252,10 @@ class RegistrySecurity:
             "quarkus.http.auth.permission.registry.policy": "authenticated",
         }
         lines |= {f"apicurio.kafka.common.{k}": v for k, v in self.kafka.java_client_properties().items()}
-        return "".join(f"{key}={_escape_property(value)}\n" for key, value in lines.items())
+        return "".join(f"{key}={escape_property(value)}\n" for key, value in lines.items())
 
 
-def _escape_property(value: str) -> str:
+def escape_property(value: str) -> str:
     """A value as a Java properties file reads it back (backslashes are escapes there)."""
     return value.replace("\\", "\\\\")
 
