@@ -276,7 +276,7 @@ class MqttBridge:
 
     def _refusal_hint(self) -> str:
         if self.refusal not in REFUSED_LOGIN:
-            return "the broker's log says why; the bridge keeps reconnecting"
+            return "the broker's log says why"
         return (
             "the password (IOC_INGEST_MQTT_PASSWORD or broker.password_file) must be the one "
             "`ioc ingest mqtt-accounts render` hashed for broker.username; render again and reload "

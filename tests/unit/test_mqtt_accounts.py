@@ -175,3 +175,23 @@ def test_a_broken_login_is_a_config_error_naming_the_field(
 def test_no_login_stays_an_anonymous_plaintext_bridge(tmp_path: Path) -> None:
     config = load_config(bridge_yaml(tmp_path, "{port: 1883}"), FEEDS)
     assert (config.url, config.username, config.tls_ca) == ("mqtt://127.0.0.1:1883", "", None)
+
+
+def test_the_render_command_names_the_files_and_never_prints_a_password(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from ioc.cli import app
+
+    args = ["ingest", "mqtt-accounts", "render", "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(app, [*args, "--passwords", str(tmp_path / "pw")])
+    assert result.exit_code == 0, result.output
+    made = sorted(p.name for p in (tmp_path / "pw").iterdir())
+    assert made == sorted(load_accounts(CONFIG_DIR / "mqtt_accounts.yaml").usernames)
+    assert "password_file" in result.output and "acl_file" in result.output
+    for user in made:
+        assert (tmp_path / "pw" / user).read_text().strip() not in result.output
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("bridge: ioc-bridge\nstations: {gw-1: {sources: ['AQ-*']}}\n")
+    result = CliRunner().invoke(app, [*args, "--passwords", str(tmp_path / "pw"), "--accounts", str(broken)])
+    assert result.exit_code == 2 and "error:" in result.output and "exact ids" in result.output
