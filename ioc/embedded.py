@@ -26,9 +26,9 @@ from ingest.wiring import read_keys
 from ioc.contracts import apply_contracts
 from ioc.endpoints import Endpoints
 from ioc.settings import Settings
-from ioc.stack import process
 from ioc.stack.artifacts import Progress
 from ioc.stack.manager import LocalStack
+from ioc.stack.supervisor import Supervisor
 from load_tests.live import BATCH_SIZE, feed_sender, province_simulator
 from load_tests.pacing import run_live
 from load_tests.senders import KafkaFeedSender
@@ -132,42 +132,25 @@ def start_gateway(settings: Settings, stop: threading.Event, progress: Progress)
     return thread
 
 
-class Workers:
+def supervised_workers(stack: LocalStack, count: int, progress: Progress) -> Supervisor:
     """The stream workers of one group, each under its own instance id (w1, w2, …) and log, kept
     running as compose's `restart: unless-stopped` keeps them: a worker exits on purpose when it
     cannot go on in-process (a commit that never returns after a broker failed, a fenced consumer)
-    and resumes exactly from its last commit when started again."""
-
-    def __init__(self, stack: LocalStack, count: int, progress: Progress) -> None:
-        self.stack = stack
-        self.progress = progress
-        self.names = ["worker"] if count == 1 else [f"worker-{n}" for n in range(1, count + 1)]
-        self.pids: dict[str, int] = {}
-
-    def start(self, name: str) -> None:
-        self.progress(f"Starting the stream worker {name}…")
-        instance = f"w{self.names.index(name) + 1}"
-        self.pids[name] = process.start(
+    and resumes exactly from its last commit when started again (`revive`)."""
+    workers = Supervisor(
+        progress,
+        starting="Starting the stream worker {name}…",
+        exited="{name} exited (see {log}); starting it again",
+    )
+    names = ["worker"] if count == 1 else [f"worker-{n}" for n in range(1, count + 1)]
+    for instance, name in enumerate(names, start=1):
+        workers.add(
             name,
             [sys.executable, "-m", "ioc.cli", "worker"],
-            self.stack.log_path(name),
-            env={"IOC_STACK_DIR": str(self.stack.dir), "IOC_STREAMS_INSTANCE_ID": instance},
+            stack.log_path(name),
+            env={"IOC_STACK_DIR": str(stack.dir), "IOC_STREAMS_INSTANCE_ID": f"w{instance}"},
         )
-
-    def start_all(self) -> None:
-        for name in self.names:
-            self.start(name)
-
-    def revive(self) -> None:
-        """Start again every worker that exited."""
-        for name, pid in list(self.pids.items()):
-            if not process.is_alive(pid):
-                self.progress(f"{name} exited (see {self.stack.log_path(name)}); starting it again")
-                self.start(name)
-
-    def stop(self) -> None:
-        for pid in self.pids.values():
-            process.stop(pid)
+    return workers
 
 
 def run_embedded(settings: Settings, *, cameras: int, workers: int, progress: Progress) -> None:
@@ -176,10 +159,10 @@ def run_embedded(settings: Settings, *, cameras: int, workers: int, progress: Pr
     stop = threading.Event()
     services: list[threading.Thread] = []
     sender: KafkaFeedSender | None = None
-    running = Workers(stack, workers, progress)
+    running = supervised_workers(stack, workers, progress)
     try:
         endpoints = stack.up(prepare=lambda ep: apply_contracts(ep, settings.topic_prefix, progress))
-        running.start_all()
+        running.start()
         for logger_name, log_name in (("routing", "router"), ("ingest", "gateway")):
             log_to_file(logger_name, str(stack.log_path(log_name)))
         services = [start_gateway(settings, stop, progress), start_embedded_router(settings, stop)]
@@ -210,6 +193,6 @@ def run_embedded(settings: Settings, *, cameras: int, workers: int, progress: Pr
         for thread in services:  # they flush to Kafka: before the broker goes
             thread.join(timeout=15)
         sender = None  # its producer disconnects now, instead of retrying the stopped broker
-        running.stop()
+        running.stop_all()
         stack.down()
         progress("stopped")

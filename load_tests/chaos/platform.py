@@ -23,7 +23,6 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from confluent_kafka import TopicPartition
@@ -37,6 +36,7 @@ from ioc.stack.artifacts import Progress
 from ioc.stack.manager import LocalStack
 from ioc.stack.ports import free_port
 from ioc.stack.services import http_ok
+from ioc.stack.supervisor import Supervisor
 from load_tests.chaos.proxy import TcpProxy
 from streams.engine.runtime import READY
 from topics.catalog import CAMERA_VEHICLE_COUNTS
@@ -53,19 +53,6 @@ WORKER_ENV = {"IOC_STREAMS_STUCK_COMMIT_S": "20"}
 READY_TIMEOUT_S = 180.0
 
 
-@dataclass
-class Child:
-    """One service process: its command, environment, readiness and whether a fault holds it down."""
-
-    name: str
-    argv: list[str]
-    env: dict[str, str]
-    ready: Callable[[], bool]
-    pid: int = 0
-    held: bool = False
-    restarts: int = field(default=0)
-
-
 class ChaosPlatform:
     """Starts, watches, kills and restarts the parts; `endpoints` once `start` returned."""
 
@@ -73,7 +60,7 @@ class ChaosPlatform:
         self.settings = Settings(stack=StackSettings(dir=stack_dir, brokers=BROKERS))
         self.stack = LocalStack(self.settings, progress)
         self.progress = progress
-        self.children: dict[str, Child] = {}
+        self.children = Supervisor(progress, starting="starting {name}…")
         self.proxy: TcpProxy | None = None
         self.endpoints: Endpoints | None = None
         self.gateway_urls: list[str] = []
@@ -122,10 +109,7 @@ class ChaosPlatform:
             base | {"IOC_ROUTING_DELIVERY": "log", "IOC_ROUTING_ACK_PORT": str(ack_port)},
             lambda: http_ok(f"http://127.0.0.1:{ack_port}/healthz"),
         )
-        for child in self.children.values():
-            self._launch(child)
-        for child in self.children.values():
-            self._await(child)
+        self.children.start()
         return secret
 
     def _api_key(self) -> str:
@@ -142,31 +126,19 @@ class ChaosPlatform:
         return added.stdout.strip().splitlines()[-1]
 
     def _add(self, name: str, argv: list[str], env: dict[str, str], ready: Callable[[], bool]) -> None:
-        self.children[name] = Child(name, argv, env, ready)
-
-    def _launch(self, child: Child) -> None:
-        self.progress(f"starting {child.name}…")
-        child.pid = process.start(child.name, child.argv, self.stack.log_path(child.name), env=child.env)
-
-    def _await(self, child: Child) -> None:
-        readiness = process.Readiness(child.ready, READY_TIMEOUT_S)
-        process.wait_ready(child.name, child.pid, self.stack.log_path(child.name), readiness)
+        readiness = process.Readiness(ready, READY_TIMEOUT_S)
+        self.children.add(name, argv, self.stack.log_path(name), env=env, readiness=readiness)
 
     def kill(self, name: str) -> None:
         """SIGKILL a child or a stack service, as a crash would; it stays down until `restart`."""
         if name in self.children:
-            child = self.children[name]
-            child.held = True
-            process.kill(child.pid)
+            self.children.hold(name)
         else:
             self.stack.kill_service(name)
 
     def restart(self, name: str) -> None:
         if name in self.children:
-            child = self.children[name]
-            child.held = False
-            child.restarts += 1
-            self._launch(child)
+            self.children.release(name)
         else:
             self.stack.start_service(name)
 
@@ -179,13 +151,7 @@ class ChaosPlatform:
 
     def revive(self) -> list[str]:
         """Start again every child that exited by itself (a worker leaving after a hung commit)."""
-        revived = []
-        for child in self.children.values():
-            if not child.held and not process.is_alive(child.pid):
-                child.restarts += 1
-                self._launch(child)
-                revived.append(child.name)
-        return revived
+        return self.children.revive()
 
     def busiest_leader(self) -> str:
         """The stack name of the broker leading the vehicle-count partition with the most records."""
@@ -200,9 +166,7 @@ class ChaosPlatform:
 
     def stop(self) -> None:
         """Stop every child, then the stack; the data stays for a look afterwards."""
-        for child in reversed(list(self.children.values())):
-            if child.pid:
-                process.stop(child.pid)
+        self.children.stop_all()
         if self.proxy is not None:
             self.proxy.close()
         self.stack.down()

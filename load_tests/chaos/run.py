@@ -267,7 +267,7 @@ class ChaosRun:
             twice,
             sent,
             sent_twice,
-            {name: child.restarts for name, child in self.platform.children.items() if child.restarts},
+            self.platform.children.restarts(),
         )
 
 
