@@ -26,11 +26,16 @@ import httpx
 import pytest
 import yaml
 
+from config import CONFIG_DIR
+from ingest.feeds import build_feeds
+from ingest.mqtt_accounts import Accounts, load_accounts
+from ingest.mqtt_bridge import Route, load_routes
 from ioc.stack import process
 from ioc.stack.ports import free_port
 from ioc.stack.services import http_ok
 from tests.integration.conftest import RunningStack, progress
 from tests.integration.helpers import wait_for, warehouse_client
+from tests.integration.mosquitto import SecuredBroker, secured_mosquitto
 from warehouse.users import WRITER, password_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -137,11 +142,34 @@ def installed(local_stack: RunningStack, tmp_path_factory: pytest.TempPathFactor
         "IOC_ROUTING_ACK_PORT": str(free_port()),
         "IOC_ROUTING_DELIVERY": "log",
     }
-    run = Installed(folder, venv / "bin" / "ioc", env)
-    try:
-        yield run
-    finally:
-        run.stop_all()
+    with secured_mosquitto(folder / "mosquitto", *shipped_accounts()) as broker:
+        env["IOC_INGEST_MQTT_CONFIG"] = str(bridge_config(folder, broker))
+        run = Installed(folder, venv / "bin" / "ioc", env)
+        try:
+            yield run
+        finally:
+            run.stop_all()
+
+
+def shipped_accounts() -> tuple[Accounts, tuple[Route, ...]]:
+    """The shipped station accounts and bridge routes, as compose's Mosquitto gets them rendered."""
+    routes = load_routes(CONFIG_DIR / "mqtt_bridge.yaml", set(build_feeds()))
+    return load_accounts(CONFIG_DIR / "mqtt_accounts.yaml"), routes
+
+
+def bridge_config(folder: Path, broker: SecuredBroker) -> Path:
+    """config/mosquitto/bridge.yaml (compose's bridge: TLS, the bridge's user, a password file),
+    pointed at the test's Mosquitto and the files its render made."""
+    config = yaml.safe_load((ROOT / "config/mosquitto/bridge.yaml").read_text())
+    config["broker"] |= {
+        "host": "127.0.0.1",
+        "port": broker.port,
+        "tls": {"ca": str(broker.ca)},
+        "password_file": str(broker.passwords / config["broker"]["username"]),
+    }
+    path = folder / "mqtt_bridge.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
 
 
 def test_the_installed_platform_is_the_wheel_and_carries_its_data(installed: Installed) -> None:
@@ -228,4 +256,6 @@ READY: dict[str, Callable[[Installed], bool]] = {
     "ioc-sinks": lambda i: time.monotonic() - i.started["ioc-sinks"] >= 5,
     "ioc-gateway": lambda i: http_ok(f"http://127.0.0.1:{i.env['IOC_INGEST_PORT']}/health"),
     "ioc-router": lambda i: http_ok(f"http://127.0.0.1:{i.env['IOC_ROUTING_ACK_PORT']}/healthz"),
+    # Printed once the broker accepted its login over TLS (a refusal ends it with error: and hint:).
+    "ioc-mqtt-bridge": lambda i: "✓ mqtts://" in i.log("ioc-mqtt-bridge"),
 }

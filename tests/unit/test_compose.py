@@ -88,7 +88,7 @@ def test_compose_file_is_valid(rendered: str) -> None:
     compose = validate(rendered)
     expected = {"kafka-1", "kafka-2", "kafka-3", "registry", "clickhouse", "grafana"}
     expected |= {"ioc-init", "ioc-schemas", "ioc-db", "ioc-province", "ioc-worker", "ioc-sinks"}
-    expected |= {"ioc-gateway", "ioc-router"}
+    expected |= {"ioc-gateway", "ioc-router", "mosquitto", "ioc-mqtt-bridge"}
     assert expected <= set(compose.service_names())
 
 
@@ -239,3 +239,37 @@ def test_the_image_installs_the_wheel_pyproject_declares_not_a_copy_list() -> No
     assert "pip install /dist/*.whl" in dockerfile
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {".venv", ".git", ".env", ".stack"} <= set(ignored)
+
+
+def test_compose_runs_the_mqtt_bridges_with_tls_a_user_and_the_shipped_routes(spec: dict[str, Any]) -> None:
+    """Mosquitto takes no anonymous or plaintext client; the bridges log in as the accounts file's
+    bridge user; every file either reads is a secret kept out of git and the image."""
+    services, secrets = spec["services"], spec["secrets"]
+    bridge = services["ioc-mqtt-bridge"]
+    assert bridge["command"] == ["ingest", "mqtt"] and bridge["deploy"]["replicas"] == 2
+    assert bridge["depends_on"]["mosquitto"] == {"condition": "service_healthy"}
+    mount = next(v for v in bridge["volumes"] if v.startswith("./config/mosquitto/bridge.yaml:"))
+    assert mount.split(":")[1] == spec["x-ioc-env"]["IOC_INGEST_MQTT_CONFIG"]
+
+    compose_bridge = yaml.safe_load((ROOT / "config/mosquitto/bridge.yaml").read_text())
+    shipped = yaml.safe_load((ROOT / "config/mqtt_bridge.yaml").read_text())
+    assert compose_bridge["routes"] == shipped["routes"], "edit config/mosquitto/bridge.yaml's routes too"
+    login = compose_bridge["broker"]
+    assert login["username"] == yaml.safe_load((ROOT / "config/mqtt_accounts.yaml").read_text())["bridge"]
+    for path in (login["tls"]["ca"], login["password_file"]):
+        name = path.removeprefix("/run/secrets/")
+        assert name in bridge["secrets"] and name in secrets, path
+    # The file `ioc ingest mqtt-accounts render --passwords secrets/mqtt/passwords` keeps for the bridge.
+    password = secrets[login["password_file"].removeprefix("/run/secrets/")]["file"]
+    assert password == f"./secrets/mqtt/passwords/{login['username']}"
+
+    mosquitto = services["mosquitto"]
+    conf = (ROOT / "config/mosquitto/mosquitto.conf").read_text()
+    assert "allow_anonymous false" in conf and "listener 8883\n" in conf
+    for name in re.findall(r"/run/secrets/(\w+)", conf):
+        assert name in mosquitto["secrets"] and name in secrets, name
+    assert "1883" not in " ".join(mosquitto["ports"])  # TLS only
+    for secret in secrets.values():
+        assert secret["file"].startswith("./secrets/")  # ignored by git and by the image's build
+    assert "secrets/" in (ROOT / ".gitignore").read_text().split()
+    assert "secrets" in (ROOT / ".dockerignore").read_text().split()
