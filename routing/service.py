@@ -269,6 +269,9 @@ def run_router(
         ack_server.stop()
         if active is not None:
             active.close()
+        # Dropped here, not left to the garbage collector: the transactional producer would otherwise
+        # outlive the router in a process that goes on (`ioc run`, tests) and keep calling Kafka.
+        active, replication.writer = None, None
         leadership.consumer.close()  # leaves the group: a standby takes over at once
         follower.consumer.close()
         producer.flush(10)
