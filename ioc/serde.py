@@ -14,6 +14,7 @@ from typing import Any
 
 import fastavro
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+from confluent_kafka.schema_registry.error import SchemaRegistryError
 from fastavro.types import Schema as ParsedSchema
 
 from ioc.credentials import BasicAuth
@@ -24,6 +25,12 @@ HEADER = struct.Struct(">BI")
 
 class SerdeError(Exception):
     """A message that is not a valid Confluent-framed Avro record for its topic."""
+
+
+class RegistryUnavailableError(Exception):
+    """The registry could not be asked for a writer's schema (down, unreachable, refusing the
+    login): nothing is wrong with the message, so it must be read again later, never rejected (the
+    chaos run's registry outage dead-lettered a valid record before this existed)."""
 
 
 def registry_client(url: str, auth: BasicAuth) -> SchemaRegistryClient:
@@ -81,8 +88,14 @@ class AvroDecoder:
         if known is None:
             try:
                 schema = self.client.get_schema(schema_id)
+            except SchemaRegistryError as exc:
+                if exc.http_status_code == 404:
+                    raise SerdeError(f"unknown schema id {schema_id}: {exc}") from exc
+                raise RegistryUnavailableError(f"the registry refused schema id {schema_id}: {exc}") from exc
             except Exception as exc:
-                raise SerdeError(f"unknown schema id {schema_id}: {exc}") from exc
+                raise RegistryUnavailableError(
+                    f"the registry did not answer for schema id {schema_id}: {exc}"
+                ) from exc
             writer = fastavro.parse_schema(self.prepare(json.loads(schema.schema_str or "{}")))
             known = self._writers[schema_id] = (writer, None if writer == self.reader else self.reader)
         return known

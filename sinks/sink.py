@@ -28,13 +28,14 @@ from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import DatabaseError, DataError, ProgrammingError
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
-from ioc.serde import AvroDecoder, SerdeError
+from ioc.serde import AvroDecoder, RegistryUnavailableError, SerdeError
 from sinks.dead_letters import DeadLetterSender
 from sinks.dedup import QUERY_SIZE_MARGIN, Key, KeyFilter
 from sinks.tables import Row, TableMapping
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_S = 30.0
+REGISTRY_WAIT_S = 5.0
 # Errors about the rows themselves (a constraint, a value the column type cannot hold), as opposed to
 # ClickHouse being unreachable or overloaded: retrying those rows can never succeed.
 REJECTED_ROW_CODES = {6, 27, 32, 38, 41, 53, 69, 70, 72, 321, 469}
@@ -94,6 +95,7 @@ class TopicSink:
         self.batch_max_records = batch_max_records
         self.batch_max_seconds = batch_max_seconds
         self.consumer = Consumer(sink_consumer_config(consumer_config))
+        self._stop = threading.Event()  # run()'s, once it runs: the rebalance callback waits on it
         self.keys = (
             KeyFilter(mapping.table, mapping.columns, mapping.event_key) if mapping.event_key else None
         )
@@ -109,8 +111,29 @@ class TopicSink:
         result = self.client.query(sql, parameters={"t": self.topic})
         return {int(p): int(o) for p, o in result.result_rows}
 
+    def _stored_offsets_when_reachable(self) -> dict[int, int]:
+        """The stored offsets, asked until ClickHouse answers. An exception here would leave the
+        rebalance callback through `consume()` and end the sink's thread (the chaos run lost every
+        sink of one process this way when the TCP proxy cut it from the warehouse); the partitions
+        just assigned are not read meanwhile, so waiting loses nothing."""
+        backoff = 0.5
+        while True:
+            try:
+                return self._stored_offsets()
+            except Exception as exc:
+                if self._stop.is_set():
+                    raise
+                log.warning(
+                    "%s: cannot ask ClickHouse where the partitions stand (%s); retrying in %.1f s",
+                    self.mapping.table,
+                    exc,
+                    backoff,
+                )
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_S)
+
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        stored = self._stored_offsets()
+        stored = self._stored_offsets_when_reachable()
         committed = {tp.partition: tp.offset for tp in consumer.committed(partitions, timeout=30)}
         for tp in partitions:
             if tp.partition in stored and committed.get(tp.partition, -1) <= stored[tp.partition]:
@@ -125,14 +148,14 @@ class TopicSink:
 
     def run(self, stop: threading.Event) -> None:
         """Consume, batch and flush until stopped; the last batch is flushed before returning."""
+        self._stop = stop
         self.consumer.subscribe([self.topic], on_assign=self._on_assign)
         pending: dict[int, Messages] = defaultdict(list)
         started = time.monotonic()
         count = 0
         try:
             while not stop.is_set():
-                for message in self.consumer.consume(num_messages=1000, timeout=0.2):
-                    count += self._take(message, pending)
+                count += self._take_all(self.consumer.consume(num_messages=1000, timeout=0.2), pending, stop)
                 if count and (
                     count >= self.batch_max_records or time.monotonic() - started >= self.batch_max_seconds
                 ):
@@ -145,6 +168,30 @@ class TopicSink:
         finally:
             self.consumer.close()
             self.client.close()
+
+    def _take_all(self, messages: list[Message], pending: dict[int, Messages], stop: threading.Event) -> int:
+        """Take a consumed batch into `pending`; returns the rows taken. When the registry cannot be
+        asked for a writer's schema, the rest of the batch is handed back (each partition sought to
+        its first message not taken) and the sink waits before reading on."""
+        taken = 0
+        for index, message in enumerate(messages):
+            try:
+                taken += self._take(message, pending)
+            except RegistryUnavailableError as exc:
+                self._hand_back(messages[index:])
+                log.warning("%s: %s; reading again in %.1f s", self.topic, exc, REGISTRY_WAIT_S)
+                self._pause_for(REGISTRY_WAIT_S, stop)
+                break
+        return taken
+
+    def _hand_back(self, messages: list[Message]) -> None:
+        """Seek each partition back to its first message among `messages`, to be read again."""
+        first: dict[int, int] = {}
+        for message in messages:
+            if message.error() is None:
+                first.setdefault(message.partition(), message.offset())
+        for partition, offset in first.items():
+            self.consumer.seek(TopicPartition(self.topic, partition, offset))
 
     def _take(self, message: Message, pending: dict[int, Messages]) -> int:
         error = message.error()

@@ -14,7 +14,7 @@ import pytest
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 
 from avro_schemas import load_schema
-from ioc.serde import AvroDecoder, AvroEncoder, SerdeError
+from ioc.serde import AvroDecoder, AvroEncoder, RegistryUnavailableError, SerdeError
 
 SUBJECT = "ioc.derived.indicators-value"
 # Fields of indicators.avsc that have defaults, and those defaults as the schema file states them.
@@ -131,6 +131,18 @@ def test_decode_rejects_an_unknown_schema_id(registry: SchemaRegistryClient, sch
     # Id 999 = 0x000003e7.
     with pytest.raises(SerdeError, match=r"unknown schema id 999"):
         AvroDecoder(registry, schema).decode(b"\x00\x00\x00\x03\xe7" + body)
+
+
+def test_a_registry_that_does_not_answer_is_not_a_bad_message(
+    registry: SchemaRegistryClient, schema: dict[str, Any]
+) -> None:
+    """A registry that is down says nothing about the message: the readers must read it again later
+    (a SerdeError would send a valid record to the dead letters for good)."""
+    register(registry, schema)
+    message = AvroEncoder.for_subject(registry, SUBJECT, schema).encode(indicator())
+    unreachable = SchemaRegistryClient({"url": "http://127.0.0.1:9", "timeout": 2})
+    with pytest.raises(RegistryUnavailableError, match=r"did not answer for schema id 1"):
+        AvroDecoder(unreachable, schema).decode(message)
 
 
 @pytest.mark.parametrize("cut", [1, 6, 20])
