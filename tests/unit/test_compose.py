@@ -20,6 +20,8 @@ import pytest
 import yaml
 from compose_spec import PyCompose
 
+from ioc.stack.compose_secrets import render
+
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
@@ -191,15 +193,50 @@ def test_platform_services_share_one_image_and_environment(spec: dict[str, Any])
     assert platform["ioc-worker"]["deploy"]["replicas"] == 3
 
 
-def test_the_engine_internal_topics_have_three_copies_on_the_cluster(spec: dict[str, Any]) -> None:
+def test_the_engine_internal_topics_have_three_copies_on_the_cluster(
+    spec: dict[str, Any], tmp_path: Path
+) -> None:
     """A worker writes changelogs and partial totals with acks=all; on the three brokers, with
     min.insync.replicas 2, a topic of one copy would refuse every write (Faust's default was one)."""
     from topics.catalog import INTERNAL_TOPICS
 
     brokers = [name for name in spec["services"] if name.startswith("kafka-")]
     assert len(brokers) == 3
-    assert {spec["services"][b]["environment"]["KAFKA_MIN_INSYNC_REPLICAS"] for b in brokers} == {2}
+    render(tmp_path)
+    for broker in brokers:
+        properties = dict(
+            line.split("=", 1)
+            for line in (tmp_path / f"{broker}.properties").read_text().splitlines()
+            if line
+        )
+        assert properties["min.insync.replicas"] == "2", broker
+        assert properties["listeners"].startswith("SASL_SSL://"), broker
     assert INTERNAL_TOPICS and {topic.replication_factor for topic in INTERNAL_TOPICS} == {3}
+
+
+def test_the_cluster_mounts_every_file_compose_secrets_renders(spec: dict[str, Any], tmp_path: Path) -> None:
+    """Brokers, registry and platform services are secured by files `ioc stack compose-secrets`
+    writes: each file a secret points at is one it renders, and each `/run/secrets/NAME` that a
+    service's command, environment or rendered properties reads is mounted into that service."""
+    rendered = {path.relative_to(tmp_path) for path in render(tmp_path)}
+    secrets, services = spec["secrets"], spec["services"]
+    for name, secret in secrets.items():
+        if secret["file"].startswith("./secrets/cluster/"):
+            assert Path(secret["file"].removeprefix("./secrets/cluster/")) in rendered, name
+    for name, service in services.items():
+        text = yaml.safe_dump({k: service.get(k) for k in ("command", "environment", "healthcheck")})
+        if name.startswith("kafka-"):
+            text += (tmp_path / f"{name}.properties").read_text() + yaml.safe_dump(
+                spec["x-kafka-healthcheck"]
+            )
+        if name == "registry":
+            text += (tmp_path / "registry.properties").read_text()
+        for needed in re.findall(r"/run/secrets/([\w.-]+?)(?:\"|'|\s|$|\n)", text):
+            if needed.startswith("$"):
+                continue
+            assert needed in service.get("secrets", []) and needed in secrets, f"{name} reads {needed}"
+    broker_command = " ".join(services["kafka-2"]["command"])
+    assert "kafka_format_args" in broker_command and "kafka-server-start.sh" in broker_command
 
 
 def _broken_port(spec: dict[str, Any]) -> None:
