@@ -62,6 +62,7 @@ class OwnerTask:
             sinks.indicators.add,
             base_watermark=lambda series: self.watermark,
             stream_time=lambda series: self.newest,
+            opened_ms=opened_ms,
             closes_due=True,
         )
         self.book.discard_stale()

@@ -109,6 +109,7 @@ class Wiring:
                 self.timing,
                 totals,
                 f"{source_name}|{partition}",
+                now_ms(),
             )
 
         nodes = [Node(topics.name, (source_name,), (self.name(topics.state),), source_task)]

@@ -107,8 +107,10 @@ class SourceTask:
         timing: Timing,
         totals: TotalsTopic | None,
         upstream_id: str,
+        opened_ms: int,
     ) -> None:
-        """`upstream_id` names this task to the totals' owners (its source topic and partition)."""
+        """`upstream_id` names this task to the totals' owners (its source topic and partition);
+        `opened_ms` is the wall clock when it opened."""
         self.partition = partition
         self.upstream_id = upstream_id
         self.store = store
@@ -125,6 +127,7 @@ class SourceTask:
             timing.provisional_ms,
             sinks.indicators.add,
             base_watermark=lambda series: series["c"],
+            opened_ms=opened_ms,
         )
         saved = store.get(CLOCK_KEY) or {"c": 0, "s": {}, "p": 0}
         self.clock: int = saved["c"]  # the newest event time accepted on the partition

@@ -51,6 +51,7 @@ class Book:
         base_watermark: Callable[[Series], int],
         stream_time: Callable[[Series], int] | None = None,
         *,
+        opened_ms: int,
         closes_due: bool = False,
     ) -> None:
         """`base_watermark` is a series' clock without its wall-clock closes: the device clock at a
@@ -60,7 +61,8 @@ class Book:
         a silent partition has not yet been found idle. `closes_due`: the task closes series through
         `close_due` as one watermark passes them (an owner), so the book keeps a heap of due times; a
         gate closes its own series as its device clock passes them and keeps none (a heap nobody pops
-        grew by an entry per window and second: 12.8 MiB in the benchmark's 10-minute soak)."""
+        grew by an entry per window and second: 12.8 MiB in the benchmark's 10-minute soak).
+        `opened_ms`: the wall clock when the task opened (`close_idle` waits one idle period after it)."""
         self.store = store
         self.base_watermark = base_watermark
         self.stream_time = stream_time or self.watermark
@@ -74,6 +76,7 @@ class Book:
         self.pending: set[str] = set()  # series with windows touched but not yet emitted
         self.closes_due = closes_due
         self._due: list[tuple[int, str]] = []  # (close due, series key): a heap, entries may be stale
+        self.opened_ms = opened_ms
         for key, series in store.items():
             if not key.startswith("~"):
                 if any(meta[2] for meta in series["w"].values()):
@@ -218,7 +221,15 @@ class Book:
     def close_idle(self, now: int) -> None:
         """Close windows of quiet series on the wall clock (end + grace + idle behind now). A series
         left with nothing but its sealed time, waiting for its clock to pass it (`drop_if_empty`), has
-        nothing to close: it is not closed (and rescheduled) again at every tick."""
+        nothing to close: it is not closed (and rescheduled) again at every tick.
+
+        Nothing is closed before the task has run for one idle period: a series is quiet only if the
+        task has been there to see it quiet. A task opened after an outage (its workers down longer
+        than the idle period: the chaos run's registry outage kept them down three minutes) has a
+        backlog to read first, and closing its windows by the wall clock at its first tick sent
+        finals short of the records still in that backlog (280 intersection-minutes)."""
+        if now - self.opened_ms < self.idle_ms:
+            return
         idle_mark = now - self.idle_ms
         for key, series in self.store.items():
             if key.startswith("~") or series["n"] is None:

@@ -124,7 +124,7 @@ class Deployment:
         self._open(opened_ms)
 
     def _open(self, now: int) -> None:
-        self.sources = {p: self._source(p) for p in range(self.partitions)}
+        self.sources = {p: self._source(p, now) for p in range(self.partitions)}
         self.owners = {r: self._owner(r, now) for r in range(self.totals.partitions)}
 
     def _store(self, kind: str, partition: int) -> Store:
@@ -134,7 +134,7 @@ class Deployment:
         self.stores[(kind, partition)] = store
         return store
 
-    def _source(self, partition: int) -> SourceTask:
+    def _source(self, partition: int, now: int) -> SourceTask:
         return SourceTask(
             partition,
             self._store("source", partition),
@@ -144,6 +144,7 @@ class Deployment:
             self.timing,
             self.totals,
             f"{SOURCE}|{partition}",
+            now,
         )
 
     def _owner(self, partition: int, now: int) -> OwnerTask:

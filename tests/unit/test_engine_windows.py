@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from streams.model.traffic import TrafficModel
-from tests.unit.stream_harness import TIMING, Deployment, FinalKey
+from tests.unit.stream_harness import IDLE_MS, TIMING, Deployment, FinalKey
 from tests.unit.test_traffic import PROVINCE
 
 T = 1_704_067_200_000
@@ -436,3 +436,28 @@ def test_an_old_value_read_back_after_compaction_removed_its_tombstone_sends_no_
     d.run_until_quiet(FAR)  # the harness fails on a second final
     assert volume(d.finals(), "intersection", "INT-1", T) == 3.0
     assert key not in d.stores[("owner", 0)].data or not d.stores[("owner", 0)].data[key]["w"]
+
+
+def test_after_an_outage_the_backlog_is_read_before_the_wall_clock_closes_anything() -> None:
+    """Workers down for longer than the idle period (the chaos run kept them down three minutes,
+    the registry being away) reopen far behind the wall clock with a backlog still to read: the
+    records in it count in their windows, which the wall clock closes only one idle period after
+    the tasks opened, not at their first tick."""
+    d = traffic()
+    d.fold(0, [rec("a", T, 10)], T + S)
+    d.fold(1, [rec("x", T + 2 * S, 4, camera="CAM-2")], T + S)
+    d.run_until_quiet(T + 2 * S)
+    back = T + 10 * MIN  # everyone restarts ten minutes later
+    d.crash(back)
+    # Written while the workers were down, read after they reopened.
+    d.inputs[0].append(("SRC", rec("b", T + 5 * S, 5)))
+    d.tick(back)
+    d.run_until_quiet(back)
+    d.feed(0, back + S)
+    d.run_until_quiet(back + S)
+    d.tick(back + IDLE_MS + 2 * S)
+    d.run_until_quiet(back + IDLE_MS + 2 * S)
+    got = d.finals()
+    assert volume(got, "camera", "CAM-1", T) == 15.0
+    assert volume(got, "intersection", "INT-1", T) == 15.0 + 4.0
+    assert d.late_events() == []
