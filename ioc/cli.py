@@ -449,7 +449,7 @@ def run(
 def main() -> None:
     """Entry point: run the app, turning known failures into a cause and a hint."""
     from ioc.schemas import IncompatibleSchemaError
-    from ioc.serde import SerdeError
+    from ioc.serde import RegistryUnavailableError, SerdeError
 
     try:
         app()
@@ -463,6 +463,13 @@ def main() -> None:
         sys.exit(1)
     except (IncompatibleSchemaError, SerdeError) as exc:
         console.print(f"[red]error:[/red] {exc}")
+        sys.exit(1)
+    except RegistryUnavailableError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        console.print(
+            "[yellow]hint:[/yellow] is the schema registry up, and are SCHEMA_REGISTRY_URL and its "
+            "credentials right? A supervisor (compose, `ioc run`) starts this again; it resumes from its last commit"
+        )
         sys.exit(1)
     except KeyboardInterrupt:
         console.print("stopped")

@@ -52,10 +52,16 @@ class AvroEncoder:
         by `ioc schemas register` (producers never register on their own: that is governance's job)."""
         try:
             registered = client.lookup_schema(subject, Schema(json.dumps(schema), "AVRO"))
-        except Exception as exc:
+        except SchemaRegistryError as exc:
+            if exc.http_status_code != 404:
+                raise RegistryUnavailableError(
+                    f"the registry refused the lookup of {subject}: {exc}"
+                ) from exc
             raise SerdeError(
                 f"schema for subject {subject} is not registered ({exc}); run `ioc schemas register`"
             ) from exc
+        except Exception as exc:
+            raise RegistryUnavailableError(f"the registry did not answer for {subject}: {exc}") from exc
         assert registered.schema_id is not None  # noqa: S101 - the registry always returns an id
         return cls(schema, registered.schema_id)
 

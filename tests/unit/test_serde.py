@@ -145,6 +145,13 @@ def test_a_registry_that_does_not_answer_is_not_a_bad_message(
         AvroDecoder(unreachable, schema).decode(message)
 
 
+def test_a_producer_whose_registry_is_down_is_not_told_to_register_its_schema(schema: dict[str, Any]) -> None:
+    """A worker starting while the registry is away was told `run ioc schemas register`."""
+    unreachable = SchemaRegistryClient({"url": "http://127.0.0.1:9", "timeout": 2})
+    with pytest.raises(RegistryUnavailableError, match=r"did not answer for " + SUBJECT):
+        AvroEncoder.for_subject(unreachable, SUBJECT, schema)
+
+
 @pytest.mark.parametrize("cut", [1, 6, 20])
 def test_decode_rejects_a_truncated_body(
     registry: SchemaRegistryClient, schema: dict[str, Any], cut: int
