@@ -25,6 +25,32 @@ from routing.templates import Item, render
 log = logging.getLogger(__name__)
 
 
+def row_event(
+    action: str,
+    alert: dict[str, Any],
+    row: OutboxRow,
+    now: datetime,
+    attempt: int,
+    message_id: str = "",
+    detail: str = "",
+) -> dict[str, Any]:
+    """The audit event of one outbox row's send, failure or retry."""
+    return event(
+        action,
+        alert,
+        now,
+        unit=row.unit,
+        officer=row.officer_id,
+        level=row.level,
+        channel=row.channel,
+        address=row.address,
+        kind=row.kind,
+        message_id=message_id,
+        attempt=attempt,
+        detail=detail,
+    )
+
+
 class Router:
     def __init__(
         self,
@@ -153,38 +179,13 @@ class Router:
         with self.store.transaction():
             self.store.mark_sent([row.id for row in rows], mid)
             for row, item in zip(rows, items, strict=True):
-                self.store.audit(self._row_event("sent", item.alert, row, now, mid, row.attempts + 1))
+                self.store.audit(row_event("sent", item.alert, row, now, row.attempts + 1, mid))
 
     def _record(self, alert_id: str) -> dict[str, Any]:
         state = self.store.alert(alert_id)
         if state is None:
             raise LookupError(f"outbox row for unknown alert {alert_id}: the state file is inconsistent")
         return state.record
-
-    def _row_event(
-        self,
-        action: str,
-        alert: dict[str, Any],
-        row: OutboxRow,
-        now: datetime,
-        mid: str,
-        attempt: int,
-        detail: str = "",
-    ) -> dict[str, Any]:
-        return event(
-            action,
-            alert,
-            now,
-            unit=row.unit,
-            officer=row.officer_id,
-            level=row.level,
-            channel=row.channel,
-            address=row.address,
-            kind=row.kind,
-            message_id=mid,
-            attempt=attempt,
-            detail=detail,
-        )
 
     def _failed(self, rows: list[OutboxRow], error: DeliveryError, now: datetime) -> None:
         """Retry later with exponential backoff; after the last attempt (or at once when retrying
@@ -197,11 +198,11 @@ class Router:
                 attempt = row.attempts + 1
                 if error.permanent or attempt >= self.settings.max_attempts:
                     self.store.mark_failed_attempt(row.id, str(error), None)
-                    self.store.audit(self._row_event("failed", record, row, now, mid, attempt, str(error)))
+                    self.store.audit(row_event("failed", record, row, now, attempt, mid, str(error)))
                     delivered, pending = self.store.level_outcome(row.alert_id, row.unit, row.level)
                     if delivered == 0 and pending == 0 and row.kind != "resolved":
                         self.store.bring_deadline_forward(row.alert_id, row.unit, row.level, now)
                 else:
                     wait = min(self.settings.retry_base_s * 2 ** (attempt - 1), self.settings.retry_max_s)
                     self.store.mark_failed_attempt(row.id, str(error), now + timedelta(seconds=wait))
-                    self.store.audit(self._row_event("retry", record, row, now, mid, attempt, str(error)))
+                    self.store.audit(row_event("retry", record, row, now, attempt, mid, str(error)))

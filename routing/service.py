@@ -30,14 +30,14 @@ from ioc.province import load_province
 from ioc.serde import AvroDecoder, AvroEncoder, SerdeError, registry_client
 from ioc.settings import Settings
 from routing.ack import AckSigner, Submit, ack_app, acknowledge
-from routing.audit import AuditPublisher, event
+from routing.audit import AuditPublisher
 from routing.channels.base import Channel
 from routing.channels.factory import build_channels
 from routing.clock import Clock, SystemClock
 from routing.leader import AckRequests, Leadership, parse_ack
 from routing.replica import ReplicaError, StateFollower, StateWriter
 from routing.roster import RosterSource
-from routing.router import Router
+from routing.router import Router, row_event
 from routing.state import Store
 from topics.catalog import ALERTS, NOTIFICATIONS, ROUTING_ACKS, ROUTING_STATE
 
@@ -162,19 +162,7 @@ class Active:
                 if state is not None:
                     detail = "interrupted by a router failover: sent again (it may have gone out once)"
                     store.audit(
-                        event(
-                            "retry",
-                            state.record,
-                            clock.now(),
-                            unit=row.unit,
-                            officer=row.officer_id,
-                            level=row.level,
-                            channel=row.channel,
-                            address=row.address,
-                            kind=row.kind,
-                            attempt=row.attempts,
-                            detail=detail,
-                        )
+                        row_event("retry", state.record, row, clock.now(), row.attempts, detail=detail)
                     )
         writer.write(store)
         self.writer, self.store = writer, store
