@@ -302,11 +302,15 @@ def test_a_worker_stalled_past_its_transaction_timeout_goes_on_with_the_same_fin
     # Transactions that stay open between commits, so the stall surely falls inside one.
     stalled.worker.env |= {"IOC_STREAMS_COMMIT_INTERVAL_S": "3"}
     rest = steady.batches[first_kill:]
+    # Records keep arriving before, during and after the stall, so that the worker is in the middle
+    # of a transaction when it is stopped (a CI run whose rest was all sent and committed before the
+    # stall had nothing to abort, and so nothing to restart).
+    spacing = max(0.05, (2 + STALL_S + 5) / len(rest))
 
     def stream_the_rest() -> None:
         for index in range(len(rest)):
             stalled.send(rest[index : index + 1])
-            time.sleep(0.05)
+            time.sleep(spacing)
 
     try:
         stalled.worker.start()
@@ -314,7 +318,7 @@ def test_a_worker_stalled_past_its_transaction_timeout_goes_on_with_the_same_fin
         wait_for(stalled.indicators.poll, lambda rows: len(rows) > 0, timeout_s=60)
         streaming = threading.Thread(target=stream_the_rest)
         streaming.start()
-        time.sleep(1)
+        time.sleep(2)
         stalled.worker.pause(STALL_S)
         streaming.join()
         same_outcome(stalled, steady)
