@@ -6,7 +6,6 @@ A service knows its own files and command line; the manager decides order, ports
 from __future__ import annotations
 
 import base64
-import shutil
 import subprocess
 import sys
 import urllib.request
@@ -180,14 +179,17 @@ def kafka_launch(
     jvm = [str(java), f"-Dlog4j2.configurationFile={log4j}", "-cp", classpath]
     if not (data / "meta.properties").exists():
         progress(f"Formatting Kafka storage (node {node.node_id})…")
-        format_storage = [*jvm, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(props)]
+        format_storage = [
+            *jvm,
+            "kafka.tools.StorageTool",
+            "format",
+            f"--cluster-id={cluster_id}",
+            "-c",
+            str(props),
+        ]
         if security:
             format_storage += security.format_arguments()
         result = subprocess.run(format_storage, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            # Seen once on a fresh machine and not reproduced: do what the hint would say, once.
-            shutil.rmtree(data, ignore_errors=True)
-            result = subprocess.run(format_storage, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise StackError(
                 "Kafka could not format its storage",
@@ -198,8 +200,14 @@ def kafka_launch(
 
 
 def kafka_cluster_id() -> str:
-    """A KRaft cluster id: 16 random bytes in URL-safe base64 without padding (what `random-uuid` prints)."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    """A KRaft cluster id: 16 random bytes in URL-safe base64 without padding (what `random-uuid`
+    prints), never starting with '-': one in 64 did, and the storage tool's argument parser took it
+    for an option, so formatting failed twice in a row ("seen once on a fresh machine", and by CI's
+    chaos run). Kafka's own Uuid.randomUuid() redraws such ids for the same reason."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 def registry_launch(
