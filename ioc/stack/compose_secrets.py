@@ -11,7 +11,7 @@ them (tests/unit/test_compose.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ioc.credentials import KafkaAuth
@@ -52,7 +52,7 @@ class ComposeCluster:
 
 def _mounted(auth: KafkaAuth) -> KafkaAuth:
     """The same login with the CA where the containers see it."""
-    return KafkaAuth(auth.protocol, auth.mechanism, auth.username, auth.password, str(MOUNTED / "kafka_ca"))
+    return replace(auth, ca_file=str(MOUNTED / "kafka_ca"))
 
 
 def render(out: Path, cluster: ComposeCluster = ComposeCluster()) -> list[Path]:
