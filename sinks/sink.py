@@ -5,9 +5,11 @@ ClickHouse refuses, after their dead letters are acknowledged), and while ClickH
 the sink pauses its partitions and retries with backoff. Nothing is stored twice: every row carries
 its Kafka topic, partition and offset, and on each partition assignment the sink seeks past the
 highest offset the table already holds, so a crash between insert and commit resumes after the
-inserted rows instead of inserting them again. The insert's deduplication token (topic, partition,
-offset range and row count) also drops a retried insert that reached ClickHouse before an error was
-reported. A resend (the same record in a new message) is not inserted either: before each insert the
+inserted rows instead of inserting them again. An insert that fails is repeated as it was, under the
+same deduplication token (topic, partition, offset range and row count): ClickHouse drops what the
+first attempt stored and completes the rollups it did not; an insert cut short with the sink itself
+is repeated by the partition's next owner, which finds it named in the committed offset's metadata
+(`in_flight.py`). A resend (the same record in a new message) is not inserted either: before each insert the
 sink drops the rows whose key the table already holds, so rollups count every record once (`dedup.py`).
 
 The sink reads with `isolation.level=read_committed`: the stream worker writes the derived topics
@@ -21,8 +23,9 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any, TypeVar
 
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import DatabaseError, DataError, ProgrammingError
@@ -31,6 +34,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Topic
 from ioc.serde import AvroDecoder, RegistryUnavailableError, SerdeError
 from sinks.dead_letters import DeadLetterSender
 from sinks.dedup import QUERY_SIZE_MARGIN, Key, KeyFilter
+from sinks.in_flight import InFlight
 from sinks.tables import Row, TableMapping
 
 log = logging.getLogger(__name__)
@@ -53,6 +57,7 @@ RETRIABLE_COMMIT_ERRORS = {
     KafkaError._ALL_BROKERS_DOWN,
 }
 Messages = list[tuple[int, list[Row]]]  # (offset, rows of that message), per partition
+T = TypeVar("T")
 
 
 def sink_consumer_config(base: dict[str, Any]) -> dict[str, Any]:
@@ -111,30 +116,64 @@ class TopicSink:
         result = self.client.query(sql, parameters={"t": self.topic})
         return {int(p): int(o) for p, o in result.result_rows}
 
-    def _stored_offsets_when_reachable(self) -> dict[int, int]:
-        """The stored offsets, asked until ClickHouse answers. An exception here would leave the
-        rebalance callback through `consume()` and end the sink's thread (the chaos run lost every
-        sink of one process this way when the TCP proxy cut it from the warehouse); the partitions
-        just assigned are not read meanwhile, so waiting loses nothing."""
+    def _when_reachable(self, ask: Callable[[], T], what: str) -> T:
+        """`ask()`, repeated until ClickHouse answers. An exception here would leave the rebalance
+        callback through `consume()` and end the sink's thread (the chaos run lost every sink of one
+        process this way when the TCP proxy cut it from the warehouse); the partitions just assigned
+        are not read meanwhile, so waiting loses nothing."""
         backoff = 0.5
         while True:
             try:
-                return self._stored_offsets()
+                return ask()
             except Exception as exc:
                 if self._stop.is_set():
                     raise
-                log.warning(
-                    "%s: cannot ask ClickHouse where the partitions stand (%s); retrying in %.1f s",
-                    self.mapping.table,
-                    exc,
-                    backoff,
-                )
+                log.warning("%s: cannot %s (%s); retrying in %.1f s", self.mapping.table, what, exc, backoff)
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_S)
 
+    def _complete(self, insert: InFlight, stored_up_to: int) -> None:
+        """Repeat an insert that a previous owner of the partition started and never committed, if
+        the raw table holds its rows: ClickHouse drops the raw repeat by its token and inserts the
+        rollup rows a crash between the two left out. Not when rows past it are stored (a later
+        insert went through, so this one did), nor when only some of its rows are."""
+        if stored_up_to > insert.last:
+            return
+        sql = (
+            f"SELECT {', '.join(self.mapping.all_columns())} FROM {self.mapping.table} "  # noqa: S608 - names from code
+            "WHERE kafka_topic = {t:String} AND kafka_partition = {p:Int64} "
+            "AND kafka_offset BETWEEN {first:Int64} AND {last:Int64}"
+        )
+        parameters = {"t": self.topic, "p": insert.partition, "first": insert.first, "last": insert.last}
+        rows = self.client.query(sql, parameters=parameters).result_rows
+        if not rows:
+            return  # it never reached ClickHouse: its messages are read again
+        if len(rows) != insert.rows:
+            log.warning(
+                "%s: %d of the %d rows of an unfinished insert (%s) are stored; its rollups are not checked",
+                self.mapping.table,
+                len(rows),
+                insert.rows,
+                insert.token,
+            )
+            return
+        self._insert_under(rows, insert.token)
+        log.warning(
+            "%s: repeated an insert its sink did not finish (%s) so that its rollups are complete",
+            self.mapping.table,
+            insert.token,
+        )
+
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        stored = self._stored_offsets_when_reachable()
-        committed = {tp.partition: tp.offset for tp in consumer.committed(partitions, timeout=30)}
+        stored = self._when_reachable(self._stored_offsets, "ask ClickHouse where the partitions stand")
+        committed_offsets = consumer.committed(partitions, timeout=30)
+        for tp in committed_offsets:
+            if (insert := InFlight.decode(self.topic, tp.partition, tp.metadata)) is not None:
+                stored_up_to = stored.get(tp.partition, -1)
+                self._when_reachable(
+                    partial(self._complete, insert, stored_up_to), "repeat an unfinished insert"
+                )
+        committed = {tp.partition: tp.offset for tp in committed_offsets}
         for tp in partitions:
             if tp.partition in stored and committed.get(tp.partition, -1) <= stored[tp.partition]:
                 tp.offset = stored[tp.partition] + 1
@@ -213,10 +252,12 @@ class TopicSink:
     def flush(self, pending: dict[int, Messages], stop: threading.Event) -> None:
         """Insert every pending partition (retrying while ClickHouse is unavailable), then commit.
 
-        What to insert is planned once for the whole batch (one lookup of the stored keys), and
-        planned again for the partitions left after a failure (part of an insert may have been
-        written) or after a refused message (its rows were not stored, so their copies in later
-        partitions are no longer duplicates)."""
+        What to insert is planned once for the whole batch (one lookup of the stored keys), and each
+        partition's insert is named in its committed offset's metadata before it starts. An insert
+        that fails is repeated as planned, under the same token (ClickHouse keeps what the failed
+        attempt stored once, and completes its rollups); the partitions left after a refused message
+        are planned again (its rows were not stored, so their copies in later partitions are no
+        longer duplicates)."""
         backoff = 0.5
         partitions = list(pending)
         plan: dict[int, Messages] | None = None
@@ -224,12 +265,13 @@ class TopicSink:
             while True:
                 try:
                     if plan is None:
-                        plan = self._plan({p: pending[p] for p in partitions[index:]})
+                        planned = self._plan({p: pending[p] for p in partitions[index:]})
+                        self._announce(planned, stop)
+                        plan = planned
                     if not self._insert_partition(partition, pending[partition], plan[partition]):
                         plan = None
                     break
                 except Exception as exc:
-                    plan = None
                     if stop.is_set():
                         raise
                     log.warning(
@@ -271,7 +313,8 @@ class TopicSink:
         self.consumer.resume(self.consumer.assignment())
 
     def commit(self, last_offsets: dict[int, int], stop: threading.Event | None = None) -> None:
-        """Commit the offsets after the last message of each partition (synchronously).
+        """Commit the offsets after the last message of each partition (synchronously), which also
+        clears the unfinished insert their metadata named.
 
         The rows are already stored, so a commit that cannot be made is never worth the sink's life:
         a retriable refusal (the broker restarting, its group coordinator moving) is retried with
@@ -279,9 +322,30 @@ class TopicSink:
         whoever owns the partition next resumes after the stored rows (`_on_assign`), so nothing is
         stored twice either way.
         """
-        if not last_offsets:
+        self._commit([TopicPartition(self.topic, p, last + 1) for p, last in last_offsets.items()], stop)
+
+    def _announce(self, plan: dict[int, Messages], stop: threading.Event) -> None:
+        """Name each partition's coming insert in its committed offset's metadata (the offset stays
+        at the batch's first message), for the next owner should the sink die mid-insert."""
+        self._commit(
+            [
+                TopicPartition(self.topic, p, messages[0][0], metadata=insert.encode())
+                for p, messages in plan.items()
+                if (insert := self._in_flight(p, messages)) is not None
+            ],
+            stop,
+        )
+
+    def _in_flight(self, partition: int, planned: Messages) -> InFlight | None:
+        """The insert of a partition's planned messages (None when no row is left to insert)."""
+        rows = sum(len(message_rows) for _, message_rows in planned)
+        if not rows:
+            return None
+        return InFlight(self.topic, partition, planned[0][0], planned[-1][0], rows)
+
+    def _commit(self, commits: list[TopicPartition], stop: threading.Event | None) -> None:
+        if not commits:
             return
-        commits = [TopicPartition(self.topic, p, last + 1) for p, last in last_offsets.items()]
         backoff = 0.5
         while True:
             try:
@@ -339,9 +403,8 @@ class TopicSink:
     def _insert_partition(self, partition: int, messages: Messages, planned: Messages) -> bool:
         """Insert the planned rows of one partition; False when a message was refused (then sent to
         the dead-letter topic with ClickHouse's own reason), which the batch's plan did not foresee."""
-        rows = [row for _, message_rows in planned for row in message_rows]
         try:
-            self._insert(rows, partition, messages[0][0], messages[-1][0])
+            self._insert(partition, planned)
             return True
         except Exception as exc:
             if not is_row_rejection(exc):
@@ -353,7 +416,12 @@ class TopicSink:
         for offset, message_rows in messages:
             fresh = self.keys.new_rows(message_rows, seen) if self.keys is not None else message_rows
             try:
-                self._insert(fresh, partition, offset, offset)
+                if (insert := self._in_flight(partition, [(offset, fresh)])) is not None:
+                    self._commit(
+                        [TopicPartition(self.topic, partition, messages[0][0], metadata=insert.encode())],
+                        None,
+                    )
+                self._insert(partition, [(offset, fresh)])
             except Exception as single:
                 if not is_row_rejection(single):
                     raise
@@ -365,19 +433,27 @@ class TopicSink:
                 seen.update(map(self.keys.key_of, fresh))
         return False
 
-    def _insert(self, rows: list[Row], partition: int, first: int, last: int) -> None:
-        """Insert under a token naming the offsets and the row count: a retry after rows of the first
-        attempt were stored inserts fewer rows (the rest are found stored), so ClickHouse does not
-        take it for the first attempt and drop it by that attempt's token."""
-        if not rows:
+    def _insert(self, partition: int, planned: Messages) -> None:
+        """Insert a partition's planned rows under their insert's token (see `InFlight`)."""
+        if (insert := self._in_flight(partition, planned)) is None:
             return
+        rows = [row for _, message_rows in planned for row in message_rows]
+        self._insert_under(rows, insert.token)
+        self.rows_written += len(rows)
+
+    def _insert_under(self, rows: Sequence[Sequence[Any]], token: str) -> None:
+        """Insert with a deduplication token that the rollups' views honour too (the default since
+        ClickHouse 24.x, named so that an older server does the same): a repeat under the same token
+        stores nothing twice and completes any view the first attempt did not reach."""
         self.client.insert(
             self.mapping.table,
             rows,
             column_names=self.mapping.all_columns(),
-            settings={"insert_deduplication_token": f"{self.topic}:{partition}:{first}-{last}:{len(rows)}"},
+            settings={
+                "insert_deduplication_token": token,
+                "deduplicate_blocks_in_dependent_materialized_views": 1,
+            },
         )
-        self.rows_written += len(rows)
 
     def _reject(self, partition: int, offset: int, payload: bytes, rule: str, reason: str) -> None:
         self.rejected_messages += 1

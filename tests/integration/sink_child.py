@@ -1,6 +1,8 @@
-"""A sink in a process of its own, for the crash test: `python -m tests.integration.sink_child
-STACK_DIR CHDB_PATH TOPIC_PREFIX crash|drain`. With `crash` it SIGKILLs itself right after its first
-insert, before committing; with `drain` it runs until the topic is consumed and idle, then exits."""
+"""A sink in a process of its own, for the crash tests: `python -m tests.integration.sink_child
+STACK_DIR CHDB_PATH TOPIC_PREFIX crash|cut|drain`. With `crash` it SIGKILLs itself right after its
+first insert, before committing; with `cut`, in the middle of its first insert, after ClickHouse
+stored the raw rows and before it stored their rollups (as when the warehouse, with its sinks, is
+killed there); with `drain` it runs until the topic is consumed and idle, then exits."""
 
 from __future__ import annotations
 
@@ -9,7 +11,9 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
@@ -23,12 +27,30 @@ from sinks.sink import TopicSink
 from sinks.tables import MAPPINGS
 from topics.catalog import CAMERA_VEHICLE_COUNTS
 
+# A view on the raw table that fails every insert after ClickHouse stored its raw part, before the
+# rollups' parts: what a process killed at that instant leaves behind.
+CUT_DDL = [
+    "CREATE TABLE IF NOT EXISTS cut_here (x UInt8) ENGINE = Null",
+    "CREATE MATERIALIZED VIEW IF NOT EXISTS cut_mid_insert TO cut_here AS SELECT toUInt8(0) AS x "
+    "FROM camera_vehicle_counts WHERE throwIf(1, 'the warehouse is killed here') = 1",
+]
+
 
 class CrashingSink(TopicSink):
     """Dies like a killed process at the worst moment: rows inserted, offsets not committed."""
 
     def commit(self, last_offsets: dict[int, int], stop: threading.Event | None = None) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+class CutSink(TopicSink):
+    """Dies the moment its first insert fails (the view above makes it fail half-way)."""
+
+    def _insert_under(self, rows: Sequence[Sequence[Any]], token: str) -> None:
+        try:
+            super()._insert_under(rows, token)
+        except Exception:
+            os.kill(os.getpid(), signal.SIGKILL)
 
 
 def main() -> None:
@@ -40,8 +62,10 @@ def main() -> None:
         return clickhouse_connect.get_client(dsn=f"chdb://{chdb_path}", database="ioc")
 
     migrate(clickhouse_connect.get_client(dsn=f"chdb://{chdb_path}"), "ioc")
+    for statement in CUT_DDL if mode == "cut" else ["DROP VIEW IF EXISTS cut_mid_insert"]:
+        client().command(statement)
     mapping = next(m for m in MAPPINGS if m.topic == CAMERA_VEHICLE_COUNTS)
-    sink_class = CrashingSink if mode == "crash" else TopicSink
+    sink_class = {"crash": CrashingSink, "cut": CutSink, "drain": TopicSink}[mode]
     sink = sink_class(
         mapping,
         CAMERA_VEHICLE_COUNTS.full_name(prefix),

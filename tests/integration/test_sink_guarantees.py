@@ -1,5 +1,6 @@
 """The sink's promises on the real broker and chDB: nothing lost and nothing stored twice when it is
-killed between insert and commit, and rows ClickHouse refuses go to dead letters with its reason."""
+killed between insert and commit, no rollup short when it is killed in the middle of an insert, and
+rows ClickHouse refuses go to dead letters with its reason."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import clickhouse_connect
+from clickhouse_connect.driver.client import Client
 from confluent_kafka import Consumer
 
 from avro_schemas import load_schema
@@ -25,10 +27,15 @@ from topics.catalog import CAMERA_VEHICLE_COUNTS, DLQ_CAMERA
 T0 = datetime(2026, 4, 1, 2, 0, tzinfo=UTC)
 
 
-def test_sink_killed_between_insert_and_commit_loses_nothing_and_stores_nothing_twice(
-    local_stack: RunningStack, tmp_path: object
-) -> None:
-    prefix = f"crash-{uuid.uuid4().hex[:6]}."
+BATCHES, PER_BATCH = 40, 25
+EXPECTED_VEHICLES = BATCHES * sum(1 + i % 5 for i in range(PER_BATCH))
+
+
+def _topic_of_records(local_stack: RunningStack, kind: str) -> str:
+    """A vehicle-count topic of its own holding BATCHES × PER_BATCH records of the last hour (the
+    minute rollups keep 90 days); returns its prefix."""
+    start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=1)
+    prefix = f"{kind}-{uuid.uuid4().hex[:6]}."
     spec = CAMERA_VEHICLE_COUNTS
     apply_topics(local_stack.endpoints.kafka_client(), prefix, (spec,))
     register_subject(
@@ -38,29 +45,76 @@ def test_sink_killed_between_insert_and_commit_loses_nothing_and_stores_nothing_
     )
     settings = Settings(stack=StackSettings(dir=local_stack.dir), topic_prefix=prefix)
     sender = kafka_sender(settings)
-    batches, per_batch = 40, 25
-    for b in range(batches):
+    for b in range(BATCHES):
         records = [
-            record(f"{prefix}{b}-{i}", f"CAM-X-{i % 7}", T0 + timedelta(seconds=b), 1 + i % 5, 30.0)
-            for i in range(per_batch)
+            record(f"{prefix}{b}-{i}", f"CAM-X-{i % 7}", start + timedelta(seconds=b), 1 + i % 5, 30.0)
+            for i in range(PER_BATCH)
         ]
         sender.send({"source_id": f"SRC-{b % 3}", "sent_at": datetime.now(UTC), "records": records})
     assert sender.flush() == 0
+    return prefix
 
-    chdb_path = f"{tmp_path}/chdb"
-    child = [sys.executable, "-m", "tests.integration.sink_child", str(local_stack.dir), chdb_path, prefix]
-    crashed = subprocess.run([*child, "crash"], capture_output=True, text=True, timeout=180)
-    assert crashed.returncode == -9, crashed.stderr[-2000:]
-    drained = subprocess.run([*child, "drain"], capture_output=True, text=True, timeout=180)
-    assert drained.returncode == 0, drained.stderr[-2000:]
 
-    # The crashed process stored a first batch; the second resumed after it and stored the rest.
-    client = clickhouse_connect.get_client(dsn=f"chdb://{chdb_path}", database="ioc")
+def _sink_child(local_stack: RunningStack, chdb_path: str, prefix: str, mode: str) -> int:
+    child = [
+        sys.executable,
+        "-m",
+        "tests.integration.sink_child",
+        str(local_stack.dir),
+        chdb_path,
+        prefix,
+        mode,
+    ]
+    done = subprocess.run(child, capture_output=True, text=True, timeout=180)
+    assert done.returncode in (0, -9), done.stderr[-2000:]
+    return done.returncode
+
+
+def _raw_totals(client: Client) -> tuple[int, int, int]:
     total, distinct, vehicles = client.query(
         "SELECT count(), uniqExact(event_id), sum(vehicle_count) FROM camera_vehicle_counts"
     ).result_rows[0]
-    expected_vehicles = batches * sum(1 + i % 5 for i in range(per_batch))
-    assert (total, distinct, vehicles) == (batches * per_batch, batches * per_batch, expected_vehicles)
+    return int(total), int(distinct), int(vehicles)
+
+
+def _rollup_totals(client: Client, grain: str) -> tuple[int, int]:
+    records, vehicles = client.query(
+        f"SELECT sum(records), sum(vehicles) FROM camera_vehicle_counts_{grain}"  # noqa: S608 - grain from the test
+    ).result_rows[0]
+    return int(records), int(vehicles)
+
+
+def test_sink_killed_between_insert_and_commit_loses_nothing_and_stores_nothing_twice(
+    local_stack: RunningStack, tmp_path: object
+) -> None:
+    prefix = _topic_of_records(local_stack, "crash")
+    chdb_path = f"{tmp_path}/chdb"
+    assert _sink_child(local_stack, chdb_path, prefix, "crash") == -9
+    assert _sink_child(local_stack, chdb_path, prefix, "drain") == 0
+
+    # The crashed process stored a first batch; the second resumed after it and stored the rest.
+    client = clickhouse_connect.get_client(dsn=f"chdb://{chdb_path}", database="ioc")
+    assert _raw_totals(client) == (BATCHES * PER_BATCH, BATCHES * PER_BATCH, EXPECTED_VEHICLES)
+    client.close()
+
+
+def test_sink_killed_mid_insert_leaves_no_rollup_short(local_stack: RunningStack, tmp_path: object) -> None:
+    """Killed after ClickHouse stored the raw rows of its first insert and before their rollups (the
+    chaos run's warehouse kill): the next sink finds that insert named in the committed offset's
+    metadata and repeats it, so the rollups count every raw row once."""
+    prefix = _topic_of_records(local_stack, "cut")
+    chdb_path = f"{tmp_path}/chdb"
+    assert _sink_child(local_stack, chdb_path, prefix, "cut") == -9
+    client = clickhouse_connect.get_client(dsn=f"chdb://{chdb_path}", database="ioc")
+    cut_rows = _raw_totals(client)[0]
+    assert cut_rows > 0 and _rollup_totals(client, "1m") == (0, 0)  # the cut as a kill leaves it
+    client.close()
+
+    assert _sink_child(local_stack, chdb_path, prefix, "drain") == 0
+    client = clickhouse_connect.get_client(dsn=f"chdb://{chdb_path}", database="ioc")
+    assert _raw_totals(client) == (BATCHES * PER_BATCH, BATCHES * PER_BATCH, EXPECTED_VEHICLES)
+    for grain in ("1m", "1h", "1d"):
+        assert _rollup_totals(client, grain) == (BATCHES * PER_BATCH, EXPECTED_VEHICLES), grain
     client.close()
 
 

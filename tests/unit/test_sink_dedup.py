@@ -223,16 +223,19 @@ def test_dropped_rows_are_exactly_the_stored_or_repeated_keys(
 
 
 class FakeTable:
-    """Stands in for ClickHouse: keeps the inserted rows and their tokens, answers every lookup with
-    every stored key (more than the real query returns; the sink matches keys exactly), refuses a
-    row whose event id is in `refused`, and can fail after storing the rows of some event ids."""
+    """Stands in for ClickHouse: keeps the inserted rows and each insert's token, answers every lookup
+    with every stored key (more than the real query returns; the sink matches keys exactly), refuses a
+    row whose event id is in `refused`. Like ClickHouse, it stores an insert as one part per month
+    (the tables' partitions), drops a part it stored before under the same token, and can fail after
+    storing the first `fail_after_parts` parts of an insert."""
 
     def __init__(self, refused: set[str] | None = None) -> None:
         self.rows: list[list[Any]] = []
         self.tokens: list[str] = []
         self.lookups = 0
         self.refused = refused or set()
-        self.fail_after_storing: set[str] = set()
+        self.fail_after_parts: int | None = None
+        self.parts: set[tuple[str, int]] = set()
 
     def raw_query(self, sql: str, settings: dict[str, Any], fmt: str) -> bytes:
         assert fmt == "JSONCompactEachRow" and settings["max_query_size"] > len(sql)
@@ -248,12 +251,17 @@ class FakeTable:
         assert table == VEHICLES.table and column_names == VEHICLES.all_columns()
         if any(row[1] in self.refused for row in rows):
             raise ValueError("constraint vehicle_count_plausible violated")
-        if self.fail_after_storing:
-            self.rows += [row for row in rows if row[1] in self.fail_after_storing]
-            self.fail_after_storing = set()
-            raise ConnectionError("connection reset after part of the insert was written")
-        self.rows += rows
-        self.tokens.append(settings["insert_deduplication_token"])
+        assert settings["deduplicate_blocks_in_dependent_materialized_views"] == 1
+        token = settings["insert_deduplication_token"]
+        self.tokens.append(token)
+        months = sorted({(row[3].year, row[3].month) for row in rows})
+        for index, month in enumerate(months):
+            if index == self.fail_after_parts:
+                self.fail_after_parts = None
+                raise ConnectionError("connection reset after part of the insert was written")
+            if (token, index) not in self.parts:
+                self.parts.add((token, index))
+                self.rows += [row for row in rows if (row[3].year, row[3].month) == month]
 
 
 class AcceptingConsumer:
@@ -313,7 +321,8 @@ def test_a_resend_in_a_later_batch_inserts_nothing_and_is_committed() -> None:
     flush(sink, {0: [(11, moved(first, 0, 11))]})
     assert stored_ids(table) == ["e-1", "e-2"]
     assert (sink.rows_written, sink.duplicates_dropped, table.lookups) == (2, 2, 2)
-    assert sink.consumer.commits == [[(0, 11)], [(0, 12)]]  # type: ignore[attr-defined]
+    # The first batch's insert is named at its offset (10) before it starts; the second has none.
+    assert sink.consumer.commits == [[(0, 10)], [(0, 11)], [(0, 12)]]  # type: ignore[attr-defined]
 
 
 def test_a_repeat_inside_one_batch_is_inserted_once_across_messages_and_partitions() -> None:
@@ -326,15 +335,19 @@ def test_a_repeat_inside_one_batch_is_inserted_once_across_messages_and_partitio
     assert table.tokens == [f"{TOPIC}:0:10-11:2"]
 
 
-def test_a_retry_after_a_partial_insert_inserts_the_rest_under_another_token() -> None:
-    """Were the token the same, ClickHouse would take the smaller retry for the first attempt's
-    stored part and drop it: the rest of the batch would be lost."""
+def test_a_retry_after_a_partial_insert_repeats_it_under_its_token_and_stores_each_row_once() -> None:
+    """The insert spans two months, so two parts; the first is stored when the connection drops.
+    The retry repeats the same rows under the same token: ClickHouse drops the stored part (and
+    completes the rollups of its rows, which a new token or fewer rows would never do) and stores
+    the other."""
     table = FakeTable()
-    table.fail_after_storing = {"e-1"}
+    table.fail_after_parts = 1
     sink = sink_on(table)
-    flush(sink, {0: [(10, counts(["e-1", "e-2", "e-3"], offset=10))]})
-    assert stored_ids(table) == ["e-1", "e-2", "e-3"]
-    assert table.tokens == [f"{TOPIC}:0:10-10:2"]
+    november = counts(["e-1"], at=datetime(2026, 11, 30, 23, 59, 59, tzinfo=UTC), offset=10)
+    december = counts(["e-2", "e-3"], at=datetime(2026, 12, 1, tzinfo=UTC), offset=11)
+    flush(sink, {0: [(10, november), (11, december)]})
+    assert stored_ids(table) == ["e-1", "e-2", "e-3"] and len(table.rows) == 3
+    assert table.tokens == [f"{TOPIC}:0:10-11:3"] * 2
     assert sink.insert_failures == 1
 
 
@@ -349,7 +362,9 @@ def test_a_refused_message_loses_no_record_it_shared_with_a_later_message() -> N
     assert stored_ids(table) == ["e-2", "e-3"]
     assert sink.rejected_messages == 1
     assert table.tokens == [f"{TOPIC}:0:11-11:2"]
-    assert sink.consumer.commits == [[(0, 12), (2, 8)]]  # type: ignore[attr-defined]
+    # Each insert is named first, at the batch's first offset (the batch's, then one per message
+    # found one by one); partition 2 has nothing left to insert, so nothing to name.
+    assert sink.consumer.commits == [[(0, 10)], [(0, 10)], [(0, 10)], [(0, 12), (2, 8)]]  # type: ignore[attr-defined]
 
 
 def test_a_refused_message_in_one_partition_is_no_duplicate_for_the_next() -> None:
