@@ -9,7 +9,8 @@ Each run has its own topic prefix (its own input, indicator and alert topics, co
 tables), on the one session stack. The input carries re-sent records and late records, and a
 congestion episode at INT-0001 that opens an alert before the first kill and resolves after it.
 Event times are days ahead, so only the input closes windows and both runs see the same closes;
-a last message per feed two days later closes every hour and day window.
+a last message per feed two days later, on every partition of its topic, closes every hour and day
+window.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -49,7 +51,8 @@ SECOND_KILL_AFTER = 18  # ... before the second (the other families' messages st
 STALL_S = 25  # past the transaction timeout (10 s) plus the broker's check for timed-out ones (every 10 s)
 STATION = "AQ-001"
 DEPARTMENT = "SO-RESTART"
-Message = tuple[TopicSpec, list[dict[str, Any]]]
+# (topic, records, partition): None lets the feed's key choose it, as a vendor's messages go.
+Message = tuple[TopicSpec, list[dict[str, Any]], int | None]
 
 
 def vehicle_counts(t0: datetime) -> list[list[dict[str, Any]]]:
@@ -96,9 +99,11 @@ def other_families(t0: datetime, minute: int) -> list[Message]:
             crowd(f"crowd-{minute - 1}", at - MIN, 50, 1.5),
             crowd(f"crowd-late-{minute}", at - 3 * MIN, 1, 0.1),
         ]
-    out: list[Message] = [(CAMERA_CROWD_DENSITY, crowds)]
+    out: list[Message] = [(CAMERA_CROWD_DENSITY, crowds, None)]
     if minute % 5 == 0:
-        out.append((SENSOR_AIR_QUALITY, [air(f"air-{minute}", STATION, t0 + minute * MIN, 10.0 + minute)]))
+        out.append(
+            (SENSOR_AIR_QUALITY, [air(f"air-{minute}", STATION, t0 + minute * MIN, 10.0 + minute)], None)
+        )
     dossiers = []
     if minute % 3 == 0:
         due = at + (5 if minute % 6 else 10) * MIN
@@ -120,45 +125,53 @@ def other_families(t0: datetime, minute: int) -> list[Message]:
             )
         )
     if dossiers:
-        out.append((DEPARTMENT_DOSSIER_EVENTS, dossiers))
+        out.append((DEPARTMENT_DOSSIER_EVENTS, dossiers, None))
     status = "offline" if minute in (8, 9) else "online"
     out.append(
-        (CAMERA_HEARTBEATS, [beat(f"beat-{camera}-{minute}", camera, at, status) for camera in CAMERAS])
+        (CAMERA_HEARTBEATS, [beat(f"beat-{camera}-{minute}", camera, at, status) for camera in CAMERAS], None)
     )
     return out
 
 
 def messages(t0: datetime) -> list[Message]:
-    """Every family's messages in minute order, then one message per feed two days later that closes
-    every hour and day window."""
+    """Every family's messages in minute order, then one message per feed and partition two days later
+    that closes every hour and day window."""
     out: list[Message] = []
     for minute, records in enumerate(vehicle_counts(t0)):
-        out.append((CAMERA_VEHICLE_COUNTS, records))
+        out.append((CAMERA_VEHICLE_COUNTS, records, None))
         out += other_families(t0, minute)
     later = t0 + 2 * 24 * 60 * MIN
     first = vehicle_counts(t0)[0][0]
-    out.append(
+    closing: list[tuple[TopicSpec, Callable[[str], list[dict[str, Any]]]]] = [
         (
             CAMERA_VEHICLE_COUNTS,
-            [
-                {**first, "event_id": f"flush-{camera}", "camera_id": camera, "observed_at": later}
+            lambda n: [
+                {**first, "event_id": f"flush-{camera}{n}", "camera_id": camera, "observed_at": later}
                 for camera in CAMERAS
             ],
-        )
-    )
-    out.append((CAMERA_CROWD_DENSITY, [crowd("crowd-flush", later, 10, 0.2)]))
-    out.append((SENSOR_AIR_QUALITY, [air("air-flush", STATION, later, 5.0)]))
-    out.append((DEPARTMENT_DOSSIER_EVENTS, [dossier_event("rcv-flush", "DF", DEPARTMENT, "received", later)]))
-    out.append(
-        (CAMERA_HEARTBEATS, [beat(f"beat-flush-{camera}", camera, later, "online") for camera in CAMERAS])
-    )
+        ),
+        (CAMERA_CROWD_DENSITY, lambda n: [crowd(f"crowd-flush{n}", later, 10, 0.2)]),
+        (SENSOR_AIR_QUALITY, lambda n: [air(f"air-flush{n}", STATION, later, 5.0)]),
+        (
+            DEPARTMENT_DOSSIER_EVENTS,
+            lambda n: [dossier_event(f"rcv-flush{n}", f"DF{n}", DEPARTMENT, "received", later)],
+        ),
+        (
+            CAMERA_HEARTBEATS,
+            lambda n: [beat(f"beat-flush-{camera}{n}", camera, later, "online") for camera in CAMERAS],
+        ),
+    ]
+    # On every partition of its topic: a partition that never moved holds its totals' windows back
+    # for the idle timeout (60 s) after each start of the worker; one that moved past them does not.
+    for spec, closing_records in closing:
+        out += [(spec, closing_records(f"-p{p}" if p else ""), p) for p in range(spec.partitions)]
     return out
 
 
 def kill_points(batches: list[Message]) -> tuple[int, int]:
     """The message indexes before which the worker is killed: at the first and the second
     vehicle-count message counts."""
-    counts = [index for index, (spec, _) in enumerate(batches) if spec is CAMERA_VEHICLE_COUNTS]
+    counts = [index for index, (spec, _, _) in enumerate(batches) if spec is CAMERA_VEHICLE_COUNTS]
     return counts[FIRST_KILL_AFTER], counts[SECOND_KILL_AFTER]
 
 
@@ -174,8 +187,8 @@ class Run:
         self.alerts = TopicReader(stack, ALERTS, self.prefix)
 
     def send(self, batches: list[Message]) -> None:
-        for spec, records in batches:
-            self.feed.send(spec, records)
+        for spec, records, partition in batches:
+            self.feed.send(spec, records, partition=partition)
         self.feed.flush()
 
     def finals(self) -> dict[FinalKey, set[float | None]]:
