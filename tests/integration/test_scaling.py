@@ -16,8 +16,11 @@ import os
 import signal
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+
+import pytest
 
 from tests.integration.conftest import RunningStack, prefixed_worker, progress
 from tests.integration.helpers import wait_for
@@ -135,10 +138,28 @@ def run_to_the_end(
         deployment.close()
 
 
-def test_one_worker_and_three_give_the_same_finals_each_sent_once(local_stack: RunningStack) -> None:
+@dataclass(frozen=True)
+class Reference:
+    """The recorded input through one worker, uninterrupted: what the other runs are compared with."""
+
+    t0: datetime
+    batches: list[Batch]
+    finals: dict[FinalKey, float | None]
+
+
+@pytest.fixture(scope="module")
+def one_worker(local_stack: RunningStack) -> Reference:
+    """Run once for the module: each run is a deployment of its own, so the runs compared with it
+    share its event times without meeting its records."""
     t0 = future_hour()
     batches = recorded_input(t0)
-    one = run_to_the_end(local_stack, t0, batches, workers=1)
+    return Reference(t0, batches, run_to_the_end(local_stack, t0, batches, workers=1))
+
+
+def test_one_worker_and_three_give_the_same_finals_each_sent_once(
+    local_stack: RunningStack, one_worker: Reference
+) -> None:
+    t0, batches, one = one_worker.t0, one_worker.batches, one_worker.finals
     three = run_to_the_end(local_stack, t0, batches, workers=3)
 
     kinds = {key[1] for key in one}
@@ -155,10 +176,10 @@ def test_one_worker_and_three_give_the_same_finals_each_sent_once(local_stack: R
     assert three == one
 
 
-def test_a_worker_killed_mid_stream_and_replaced_changes_no_final(local_stack: RunningStack) -> None:
-    t0 = future_hour()
-    batches = recorded_input(t0)
-    reference = run_to_the_end(local_stack, t0, batches, workers=1)
+def test_a_worker_killed_mid_stream_and_replaced_changes_no_final(
+    local_stack: RunningStack, one_worker: Reference
+) -> None:
+    t0, batches = one_worker.t0, one_worker.batches
 
     deployment = Deployment(local_stack, workers=3)
     try:
@@ -176,7 +197,7 @@ def test_a_worker_killed_mid_stream_and_replaced_changes_no_final(local_stack: R
         got = deployment.wait_done(t0)
     finally:
         deployment.close()
-    assert got == reference
+    assert got == one_worker.finals
 
 
 def test_a_worker_restarted_under_its_name_processes_again_within_15_seconds(
