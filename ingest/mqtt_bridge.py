@@ -42,6 +42,7 @@ from pydantic import SecretStr
 
 from ingest.errors import BrokerRefusedError, ConfigError, KafkaUnavailableError
 from ingest.gateway import Gateway
+from ioc.credentials import outdated
 
 log = logging.getLogger(__name__)
 QUEUE_SIZE = 1_000
@@ -226,11 +227,7 @@ class MqttBridge:
                 properties=session,
             )
         except ssl.SSLError as exc:
-            raise BrokerRefusedError(
-                f"TLS with {self.config.url} failed: {exc}",
-                f"broker.tls.ca must be the CA that signed the broker's certificate ({self.config.tls_ca}), "
-                "and the certificate must name the host",
-            ) from None
+            raise self._tls_refusal(exc) from None
         except OSError as exc:
             raise BrokerRefusedError(
                 f"cannot reach the MQTT broker {self.config.url}: {exc}",
@@ -248,6 +245,22 @@ class MqttBridge:
             raise BrokerRefusedError(self._refusal_text(), self._refusal_hint())
         self._worker.start()
         return self
+
+    def _tls_refusal(self, exc: ssl.SSLError) -> BrokerRefusedError:
+        """What to fix when the TLS handshake fails: the broker's certificate when its dates are the
+        reason (a CA hint would send the operator the wrong way), else the CA or the host name."""
+        if isinstance(exc, ssl.SSLCertVerificationError) and (problem := outdated(exc)):
+            return BrokerRefusedError(
+                f"the MQTT broker {self.config.url} shows a TLS certificate that {problem} "
+                f"(OpenSSL: {exc.verify_message}); the bridge refuses it",
+                "renew the broker's certificate (the certfile in mosquitto.conf) and restart "
+                "Mosquitto; if it should still be valid, check this machine's clock",
+            )
+        return BrokerRefusedError(
+            f"TLS with {self.config.url} failed: {exc}",
+            f"broker.tls.ca must be the CA that signed the broker's certificate ({self.config.tls_ca}), "
+            "and the certificate must name the host",
+        )
 
     def stop(self) -> None:
         self._stop.set()

@@ -9,6 +9,8 @@ shows `**********`, never the secret.
 from __future__ import annotations
 
 import base64
+import socket
+import ssl
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,6 +107,45 @@ class BasicAuth:
 
 
 LOGIN_REFUSALS = {KafkaError._AUTHENTICATION, KafkaError._SSL}
+# OpenSSL's verify results (x509_vfy.h) for a certificate shown outside its dates.
+CERT_NOT_YET_VALID = 9
+CERT_HAS_EXPIRED = 10
+KAFKA_CERTIFICATE_HINT = (
+    "renew the brokers' certificate: on the local stack `ioc stack up` issues a new one (after "
+    "`ioc stack down` if it runs); on your own Kafka, renew it there. If it should still be valid, "
+    "check this machine's clock"
+)
+
+
+def outdated(error: ssl.SSLCertVerificationError) -> str:
+    """Why a certificate was refused, when its dates are the reason: "has expired" or "is not valid
+    yet"; else ""."""
+    return {CERT_HAS_EXPIRED: "has expired", CERT_NOT_YET_VALID: "is not valid yet"}.get(
+        error.verify_code, ""
+    )
+
+
+def certificate_refusal(address: str, ca_file: str, timeout_s: float) -> ssl.SSLCertVerificationError | None:
+    """Why the certificate that the TLS server at `address` (host:port) shows fails against `ca_file`
+    (the system's CAs when empty), as OpenSSL says it; None when it passes or nothing answers.
+
+    librdkafka's refusal says only "certificate verify failed", the same for an expired certificate
+    as for a wrong CA, so the reason is asked of the server once more here. The host name is not
+    checked: it would be reported before the dates, and a name librdkafka refused keeps its own
+    refusal."""
+    host, _, port = address.strip().rpartition(":")
+    context = ssl.create_default_context(cafile=ca_file or None)
+    context.check_hostname = False
+    try:
+        with (
+            socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s) as raw,
+            context.wrap_socket(raw),
+        ):
+            return None
+    except ssl.SSLCertVerificationError as error:
+        return error
+    except (OSError, ValueError):
+        return None
 
 
 def check_kafka_login(kafka: dict[str, str], timeout_s: float = 15.0) -> None:
@@ -126,6 +167,8 @@ def check_kafka_login(kafka: dict[str, str], timeout_s: float = 15.0) -> None:
         except KafkaException:
             admin.poll(0.2)  # delivers the error callbacks
     if refusals:
+        if refusals[0].code() == KafkaError._SSL:
+            _refuse_outdated_certificate(kafka, timeout_s)
         user = kafka.get("sasl.username", "")
         raise StackError(
             f"Kafka at {kafka['bootstrap.servers']} refused this client"
@@ -134,3 +177,16 @@ def check_kafka_login(kafka: dict[str, str], timeout_s: float = 15.0) -> None:
             "check KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD_FILE (or KAFKA_SASL_PASSWORD) and "
             "KAFKA_SSL_CA_LOCATION; on the local cluster they are in <stack dir>/secrets",
         )
+
+
+def _refuse_outdated_certificate(kafka: dict[str, str], timeout_s: float) -> None:
+    """Raise the refusal that names an expired (or not yet valid) broker certificate, and how to
+    renew it, when that is why TLS failed with one of the bootstrap servers."""
+    for address in kafka["bootstrap.servers"].split(","):
+        error = certificate_refusal(address, kafka.get("ssl.ca.location", ""), min(timeout_s, 5.0))
+        if error is not None and (problem := outdated(error)):
+            raise StackError(
+                f"Kafka at {address.strip()} shows a TLS certificate that {problem} "
+                f"(OpenSSL: {error.verify_message}); this client refuses it",
+                KAFKA_CERTIFICATE_HINT,
+            )

@@ -57,7 +57,8 @@ def _mounted(auth: KafkaAuth) -> KafkaAuth:
 
 def render(out: Path, cluster: ComposeCluster = ComposeCluster()) -> list[Path]:
     """Write every file into `out` (passwords and certificates kept if already there, so that a
-    second run changes nothing a running cluster depends on); returns the files compose mounts."""
+    second run changes nothing a running cluster depends on, except a certificate due for renewal:
+    ioc.stack.certs); returns the files compose mounts."""
     secrets = StackSecrets(out)
     client, broker = _mounted(secrets.kafka_client()), _mounted(secrets.kafka_broker())
     written: list[Path] = []

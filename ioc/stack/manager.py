@@ -132,6 +132,8 @@ class LocalStack:
         if self._external("kafka"):
             self.progress(f"kafka: using {self._external('kafka')}")
             return
+        if self.secure:
+            self._renew_certificates()
         nodes = self._kafka_nodes()  # once: every node must be given the same voters
         waiting = []
         for name in kafka_names(self.brokers):
@@ -230,6 +232,21 @@ class LocalStack:
     def _await(self, name: str, readiness: process.Readiness) -> None:
         process.wait_ready(name, int(str(self.state[name]["pid"])), self.log_path(name), readiness)
         self.progress(f"{name}: ready at {self._address(name)}")
+
+    def _renew_certificates(self) -> None:
+        """Issue the brokers' certificate again (and the CA) when it expires within
+        certs.RENEW_BEFORE, and say so. Checked whether or not the stack runs, since its services
+        read the files only when they start: a running one is told to be restarted."""
+        renewed: list[str] = []
+        self.secrets.server_cert("kafka", progress=renewed.append)
+        for line in renewed:
+            self.progress(line)
+        running = [name for name in self.services() if self._running(name)]
+        if renewed and running:
+            self.progress(
+                f"TLS: {', '.join(running)} still use the former certificate until restarted: "
+                "`ioc stack down`, then `ioc stack up`"
+            )
 
     def _kafka_security(self) -> services.KafkaSecurity | None:
         if not self.secure:

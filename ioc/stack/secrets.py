@@ -16,6 +16,7 @@ from pydantic import SecretStr
 
 from ioc.credentials import SASL_SSL, SCRAM, BasicAuth, KafkaAuth
 from ioc.stack import certs
+from ioc.stack.artifacts import Progress
 from ioc.stack.certs import ServerCert
 
 BROKER_USER = "ioc-admin"
@@ -40,8 +41,11 @@ class StackSecrets:
             certs.write_private(path, token.token_urlsafe(24).encode())
         return SecretStr(path.read_text().strip())
 
-    def server_cert(self, name: str, hosts: tuple[str, ...] = ()) -> ServerCert:
-        return certs.server_cert(self.folder / "tls", name, hosts=hosts)
+    def server_cert(
+        self, name: str, hosts: tuple[str, ...] = (), progress: Progress = certs.quiet
+    ) -> ServerCert:
+        """The certificate of `name`, issued again when due (`progress` is told)."""
+        return certs.server_cert(self.folder / "tls", name, hosts=hosts, progress=progress)
 
     @property
     def ca_file(self) -> Path:

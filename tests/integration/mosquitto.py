@@ -4,6 +4,7 @@ stack's own CA (ioc.stack.certs)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import time
@@ -40,9 +41,13 @@ class SecuredBroker:
 
 
 @contextmanager
-def secured_mosquitto(folder: Path, accounts: Accounts, routes: tuple[Route, ...]) -> Iterator[SecuredBroker]:
+def secured_mosquitto(
+    folder: Path, accounts: Accounts, routes: tuple[Route, ...], certificate_issued: dt.datetime | None = None
+) -> Iterator[SecuredBroker]:
+    """Mosquitto on a free port; its certificate issued now, or at `certificate_issued` (long ago:
+    expired; ahead: not valid yet)."""
     rendered = render(accounts, routes, folder / "passwords", folder / "accounts")
-    cert = server_cert(folder / "tls", "mosquitto")
+    cert = server_cert(folder / "tls", "mosquitto", now=certificate_issued)
     port = free_port()
     config = folder / "mosquitto.conf"
     # Started as root, Mosquitto would drop to its own user, who cannot read our 0600 files.
