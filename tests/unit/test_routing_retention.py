@@ -1,6 +1,7 @@
 """Forgetting finished alerts: a resolved alert older than the retention loses its rows in the state
 file, the deletions reach a standby's copy as tombstones (as the state topic carries them), and
-nothing the router still needs goes with them. On real SQLite files."""
+nothing the router still needs goes with them. On real SQLite files; the router tests run it on a
+manual clock with real loopback receivers, as tests/unit/test_routing_delivery.py does."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from typing import Any
 
 from routing.audit import event
 from routing.state import Store
-from tests.unit.test_routing_delivery import MONDAY_9AM, alert
+from tests.unit.test_routing_delivery import MONDAY_9AM, Harness, MailBox, alert, harness, mailbox, receiver
 from tests.unit.test_routing_replica import copy
+
+__all__ = ["harness", "mailbox", "receiver"]  # fixtures of the delivery tests, used here too
 
 WEEK = timedelta(days=7)
 NOW = MONDAY_9AM + timedelta(days=30)
@@ -136,3 +139,48 @@ def test_a_sweep_forgets_at_most_its_batch(tmp_path: Path) -> None:
     with store.transaction():
         second = store.forget_finished(NOW - WEEK, 2)
     assert len(first) == 2 and sorted(first + second) == ["A", "B", "C"]
+
+
+def test_the_router_forgets_a_finished_alert_and_passes_over_a_late_revision_of_it(
+    harness: Harness, mailbox: tuple[MailBox, int]
+) -> None:
+    box, _ = mailbox
+    harness.router.handle(alert("F1"))
+    harness.router.tick()
+    harness.clock.advance(minutes=5)
+    harness.router.handle(resolved("F1", harness.clock.now()))
+    harness.router.handle(alert("F2", updated_at=harness.clock.now()))  # open: its messages are newest
+    harness.router.tick()
+    told = len(box.to("minh@csgt.test"))
+    assert told == 2  # F1; then F1's resolved notice and F2 in one message (one group)
+    audit = harness.audit("F1")
+
+    harness.clock.advance(days=8)
+    harness.router.tick()
+    assert harness.store.alert("F1") is None
+    assert harness.store.alert("F2") is not None
+
+    # The alerts topic delivers F1's changes again (a replay upstream): nobody is called, nothing
+    # about F1 is stored or audited again.
+    harness.router.handle(alert("F1"))
+    harness.router.handle(resolved("F1", MONDAY_9AM + timedelta(minutes=5)))
+    harness.clock.advance(minutes=1)
+    harness.router.tick()
+    assert harness.store.alert("F1") is None
+    assert harness.store.outbox("F1") == []
+    assert harness.audit("F1") == audit
+    assert len(box.to("minh@csgt.test")) == told
+
+
+def test_the_router_sweeps_hourly_not_every_tick(harness: Harness) -> None:
+    harness.router.tick()  # the first tick sweeps; the next sweep is an hour later
+    almost = harness.clock.now() - timedelta(days=7) + timedelta(seconds=30)
+    harness.router.handle(resolved("R1", almost))  # unknown, but within the retention: recorded
+    assert harness.store.alert("R1") is not None
+
+    harness.clock.advance(minutes=1)
+    harness.router.tick()
+    assert harness.store.alert("R1") is not None  # older than the retention now, but no sweep due
+    harness.clock.advance(hours=1)
+    harness.router.tick()
+    assert harness.store.alert("R1") is None
