@@ -193,6 +193,12 @@ class RoutingSettings(BaseSettings):
     retry_max_s: float = 600.0
     # Messages per minute per channel, so a storm of alerts cannot get the province's sender banned.
     rate_per_minute: int = 60
+    # A resolved alert is forgotten this long after its last change: its alert row, escalations and
+    # messages no longer to send are deleted here and, as tombstones, on the state topic, which would
+    # otherwise grow for good. A change older than this of an alert the router does not hold is
+    # passed over (it may repeat one forgotten). Seven days is the ingest's event-time window
+    # (IOC_INGEST_MAX_AGE_DAYS) and far longer than an acknowledgement link lives.
+    retention_days: float = Field(default=7.0, gt=0)
     ack_host: str = "127.0.0.1"
     ack_port: int = 8765
     # The address officers' links point at (a reverse proxy in production).

@@ -1,6 +1,7 @@
 """The router's decisions, independent of Kafka: one alert change in (`handle`), then on every tick
-escalations that are due and messages that are ready go out (`tick`). The service feeds it from the
-alerts topic; tests feed it directly with a manual clock."""
+escalations that are due and messages that are ready go out (`tick`), and now and then resolved
+alerts older than the retention are forgotten. The service feeds it from the alerts topic; tests feed
+it directly with a manual clock."""
 
 from __future__ import annotations
 
@@ -23,6 +24,12 @@ from routing.state import OutboxRow, Store
 from routing.templates import Item, render
 
 log = logging.getLogger(__name__)
+# Forgetting is a sweep of the state file: hourly is soon enough for a retention counted in days. One
+# sweep forgets at most FORGET_BATCH alerts, a few tombstones each, all copied to the state topic in
+# the round's one Kafka transaction (the first sweep of a long-lived state file would otherwise be one
+# huge transaction); when more were due, the next sweep is at the next tick.
+FORGET_EVERY = timedelta(hours=1)
+FORGET_BATCH = 500
 
 
 def row_event(
@@ -69,14 +76,29 @@ class Router:
         self.signer, self.clock, self.settings = signer, clock, settings
         self.durable = durable or (lambda: None)
         self.limits = {name: RateLimit(settings.rate_per_minute, clock) for name in channels}
+        self.retention = timedelta(days=settings.retention_days)
+        self.next_forget = clock.now()  # the first tick sweeps
 
     def handle(self, alert: dict[str, Any]) -> None:
-        """Route one alert change; a change already handled (a re-read after a crash) does nothing."""
+        """Route one alert change; a change already handled (a re-read after a crash) does nothing.
+
+        Neither does a change older than the retention of an alert the state does not hold: it may
+        repeat an alert that was forgotten (only alerts last changed before the retention are, so
+        every revision of one is that old), and acting on it would call officers about something
+        over for days. The price: on a deployment's first start, an alert open and unchanged for
+        longer than the retention is not routed until it changes again."""
         roster, now = self.roster.current(), self.clock.now()
         group_at = now + timedelta(seconds=self.settings.group_wait_s)
         with self.store.transaction():
             known = self.store.alert(alert["alert_id"])
             if known is not None and alert["revision"] <= known.record["revision"]:
+                return
+            if known is None and alert["updated_at"] < now - self.retention:
+                log.info(
+                    "alert %s revision %s passed over: unknown and changed before the retention",
+                    alert["alert_id"],
+                    alert["revision"],
+                )
                 return
             if alert["state"] == "resolved":
                 self._resolved(alert, known.silenced_by if known else "", group_at, now)
@@ -134,12 +156,23 @@ class Router:
         self.store.audit(event("resolved", alert, now, detail=detail))
 
     def tick(self) -> None:
-        """Escalate what is due, then send what is ready."""
+        """Escalate what is due, send what is ready, and forget finished alerts when a sweep is due."""
         now = self.clock.now()
         roster = self.roster.current()
         escalate_due(self.store, roster, now)
         for group in self.store.due_groups(now):
             self._send(roster, group, now)
+        if now >= self.next_forget:
+            self._forget(now)
+
+    def _forget(self, now: datetime) -> None:
+        """Delete the resolved alerts last changed before the retention (Store.forget_finished); the
+        service copies the deletions to the state topic with the rest of the round."""
+        with self.store.transaction():
+            forgotten = self.store.forget_finished(now - self.retention, FORGET_BATCH)
+        if forgotten:
+            log.info("forgot %d resolved alert(s) last changed before the retention", len(forgotten))
+        self.next_forget = now if len(forgotten) == FORGET_BATCH else now + FORGET_EVERY
 
     def _send(self, roster: Roster, rows: list[OutboxRow], now: datetime) -> None:
         first = rows[0]

@@ -7,8 +7,10 @@ topic's offsets, before anything is sent (routing/replica.py); a router taking o
 one and reads that topic to its end first, so a change is handled once and a message marked sent is
 not sent again whichever router reads it. On its first start a deployment reads the alerts from the
 beginning: alerts raised before it was deployed still reach someone (resolved ones are only
-recorded). It reads only committed transactions: the stream worker writes the alerts topic in Kafka
-transactions, and an aborted one leaves its records in the log.
+recorded; changes older than `IOC_ROUTING_RETENTION_DAYS` are passed over, see Router.handle). It
+reads only committed transactions: the stream worker writes the alerts topic in Kafka transactions,
+and an aborted one leaves its records in the log. Resolved alerts older than that retention are
+forgotten by the active router, on the state topic too (Router.tick).
 """
 
 from __future__ import annotations

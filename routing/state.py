@@ -9,6 +9,8 @@ waiting. Sending marks each row sent in its own transaction right after the chan
 restart resends nothing that was marked and forgets nothing that was not (the one window left is a
 crash during a send itself; the message id, the same on a resend, lets receivers drop that repeat).
 `ioc alerts ack` writes to the same file from its own process (WAL mode, busy timeout).
+A resolved alert's rows are deleted once it is older than the retention (`forget_finished`), so
+neither this file nor the state topic grows for good.
 """
 
 from __future__ import annotations
@@ -216,6 +218,35 @@ class Store:
             ids = [r[0] for r in self._db.execute("SELECT alert_id FROM alerts WHERE state != 'resolved'")]
         found = [self.alert(alert_id) for alert_id in ids]
         return sorted((a for a in found if a is not None), key=lambda a: a.record["opened_at"])
+
+    def forget_finished(self, changed_before: datetime, limit: int) -> list[str]:
+        """Delete at most `limit` resolved alerts whose last change (their latest revision, or the
+        acknowledgement if later) is before `changed_before`, with their escalations and outbox rows
+        (inside the caller's transaction); returns their ids.
+
+        Why this is safe: a resolved alert is never escalated or notified again, and what was done
+        about it is in the warehouse (`notifications`); its audit events still to publish are kept
+        (they carry their own copy of the alert). Two kinds of alert are kept anyway: one with a
+        message still to send or being sent (sending reads the alert's record), and the one holding
+        the newest outbox row, because outbox ids name messages (grouping.message_id) and a router
+        copying the state topic into a new file continues the ids from the highest one it finds.
+        The deletions reach the state topic as tombstones (the `changes` triggers), so every copy
+        forgets the alert too.
+        """
+        ids = [
+            row[0]
+            for row in self._db.execute(
+                "SELECT alert_id FROM alerts WHERE state = 'resolved' "
+                "AND max(json_extract(record, '$.updated_at'), coalesce(acked_at, 0)) < ? "
+                "AND alert_id NOT IN (SELECT alert_id FROM outbox WHERE status IN ('pending', 'sending')) "
+                "AND alert_id NOT IN (SELECT alert_id FROM outbox WHERE id = (SELECT max(id) FROM outbox)) "
+                "LIMIT ?",
+                (to_ms(changed_before), limit),
+            )
+        ]
+        for table in ("outbox", "engagements", "alerts"):
+            self._db.executemany(f"DELETE FROM {table} WHERE alert_id = ?", [(i,) for i in ids])  # noqa: S608
+        return ids
 
     # engagements
     def engage(
