@@ -143,6 +143,9 @@ def worker(local_stack: RunningStack) -> Iterator[WorkerProcess]:
     pauses or starves it leaves the next module a fresh one (a restart under the same instance id
     takes over at once: static membership)."""
     running = WorkerProcess(local_stack)
+    # These modules wait for windows the wall clock closes, which a fresh worker does only once its
+    # tasks have run for one idle timeout: the short one, as for `prefix` (its restarts are immediate).
+    running.env = running.env | {"IOC_STREAMS_IDLE_CLOSE_S": str(FAMILY_IDLE_CLOSE_S)}
     running.start()
     try:
         yield running
