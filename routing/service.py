@@ -116,14 +116,18 @@ class AckServer:
 
 
 def router_consumer_config(
-    bootstrap: str, settings: Settings, role: str = "", extra: dict[str, str | int | bool] | None = None
+    client: dict[str, str],
+    settings: Settings,
+    role: str = "",
+    extra: dict[str, str | int | bool] | None = None,
 ) -> dict[str, str | int | bool]:
-    """A consumer of the router: group `<prefix><group_id>` (`-<role>` for the leader group), offsets
-    never committed automatically, a first start from the beginning, and no record of an aborted
-    transaction (the stream worker writes the alerts in transactions; the router its state)."""
+    """A consumer of the router over `client` (`Endpoints.kafka_client()`: the brokers and the login):
+    group `<prefix><group_id>` (`-<role>` for the leader group), offsets never committed
+    automatically, a first start from the beginning, and no record of an aborted transaction (the
+    stream worker writes the alerts in transactions; the router its state)."""
     group = f"{settings.topic_prefix}{settings.routing.group_id}"
     config: dict[str, str | int | bool] = {
-        "bootstrap.servers": bootstrap,
+        **client,
         "group.id": f"{group}-{role}" if role else group,
         "enable.auto.commit": False,
         "auto.offset.reset": "earliest",
@@ -168,8 +172,7 @@ class Active:
                     )
         writer.write(store)
         self.writer, self.store = writer, store
-        auth = endpoints.kafka_auth.client_config()
-        self.alerts = Consumer(router_consumer_config(endpoints.kafka, settings, extra=auth or None))
+        self.alerts = Consumer(router_consumer_config(endpoints.kafka_client(), settings))
         topic = ALERTS.full_name(prefix)
         stored = store.offsets()
         partitions = self.alerts.list_topics(topic, timeout=30).topics[topic].partitions
@@ -193,7 +196,6 @@ def run_router(
     clock = clock or SystemClock()
     endpoints = connect(settings)
     registry = registry_client(endpoints.registry, endpoints.registry_auth)
-    auth = endpoints.kafka_auth.client_config()
     prefix, routing = settings.topic_prefix, settings.routing
     group = f"{prefix}{routing.group_id}"
     decoder = AvroDecoder(registry, load_schema(ALERTS.schema))
@@ -207,7 +209,7 @@ def run_router(
     producer = Producer(endpoints.kafka_client() | {"enable.idempotence": True})
     publisher = AuditPublisher(store, producer, NOTIFICATIONS.full_name(prefix), encoder.encode)
     follower = StateFollower(
-        Consumer(router_consumer_config(endpoints.kafka, settings, role="state", extra=auth)),
+        Consumer(router_consumer_config(endpoints.kafka_client(), settings, role="state")),
         ROUTING_STATE.full_name(prefix),
         group,
         store,
@@ -216,10 +218,10 @@ def run_router(
     leadership = Leadership(
         Consumer(
             router_consumer_config(
-                endpoints.kafka,
+                endpoints.kafka_client(),
                 settings,
                 role="leader",
-                extra=auth | session | {"partition.assignment.strategy": "cooperative-sticky"},
+                extra=session | {"partition.assignment.strategy": "cooperative-sticky"},
             )
         ),
         ROUTING_ACKS.full_name(prefix),

@@ -73,8 +73,10 @@ def test_every_sink_builds_its_consumer_from_that_config(
 
 def test_the_alert_routers_consumer_reads_committed_transactions() -> None:
     settings = Settings(topic_prefix="t1.")
-    assert router_consumer_config("127.0.0.1:9", settings) == {
+    client = {"bootstrap.servers": "127.0.0.1:9", "security.protocol": "SASL_SSL"}
+    assert router_consumer_config(client, settings) == {
         "bootstrap.servers": "127.0.0.1:9",
+        "security.protocol": "SASL_SSL",
         "group.id": f"t1.{settings.routing.group_id}",
         "enable.auto.commit": False,
         "auto.offset.reset": "earliest",
