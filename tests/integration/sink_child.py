@@ -53,6 +53,11 @@ class CutSink(TopicSink):
             os.kill(os.getpid(), signal.SIGKILL)
 
 
+def command(stack_dir: Path, chdb_path: str, prefix: str, mode: str) -> list[str]:
+    """The command line that runs this sink child (the tests run it with `subprocess.run`)."""
+    return [sys.executable, "-m", "tests.integration.sink_child", str(stack_dir), chdb_path, prefix, mode]
+
+
 def main() -> None:
     stack_dir, chdb_path, prefix, mode = sys.argv[1:5]
     settings = Settings(stack=StackSettings(dir=Path(stack_dir)), topic_prefix=prefix)

@@ -5,7 +5,6 @@ rows ClickHouse refuses go to dead letters with its reason."""
 from __future__ import annotations
 
 import subprocess
-import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +17,7 @@ from ioc.schemas import register_subject
 from ioc.serde import AvroDecoder, registry_client
 from ioc.settings import Settings, StackSettings
 from load_tests.live import kafka_sender
+from tests.integration import sink_child
 from tests.integration.conftest import RunningStack
 from tests.integration.helpers import wait_for, warehouse_client
 from tests.integration.test_skeleton import record
@@ -56,15 +56,7 @@ def _topic_of_records(local_stack: RunningStack, kind: str) -> str:
 
 
 def _sink_child(local_stack: RunningStack, chdb_path: str, prefix: str, mode: str) -> int:
-    child = [
-        sys.executable,
-        "-m",
-        "tests.integration.sink_child",
-        str(local_stack.dir),
-        chdb_path,
-        prefix,
-        mode,
-    ]
+    child = sink_child.command(local_stack.dir, chdb_path, prefix, mode)
     done = subprocess.run(child, capture_output=True, text=True, timeout=180)
     assert done.returncode in (0, -9), done.stderr[-2000:]
     return done.returncode

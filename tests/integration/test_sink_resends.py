@@ -10,7 +10,6 @@ the same partition: once the sentinel is stored, the sink has been through the r
 from __future__ import annotations
 
 import subprocess
-import sys
 import uuid
 from collections import defaultdict
 from datetime import UTC, date, datetime
@@ -27,6 +26,7 @@ from ioc.schemas import register_subject
 from ioc.serde import registry_client
 from ioc.settings import Settings, StackSettings
 from load_tests.live import kafka_sender
+from tests.integration import sink_child
 from tests.integration.conftest import RunningStack
 from tests.integration.test_warehouse_tables import (
     GRAINS,
@@ -151,15 +151,7 @@ def test_a_resend_after_the_sink_restarted_is_not_stored_again(
     cameras = [f"CAM-RR-{RUN}-{n}" for n in range(3)]
     records = _vehicle_counts(cameras, f"RR-{RUN}")
     chdb_path = f"{tmp_path}/chdb"
-    drain = [
-        sys.executable,
-        "-m",
-        "tests.integration.sink_child",
-        str(local_stack.dir),
-        chdb_path,
-        prefix,
-        "drain",
-    ]
+    drain = sink_child.command(local_stack.dir, chdb_path, prefix, "drain")
 
     sender.send(batch(records))
     assert sender.flush() == 0
