@@ -13,6 +13,8 @@ the design allows it, each a process of its own that a fault can kill.
 
 Every child is started with the command compose runs, and kept running as compose's
 `restart: unless-stopped` would: one that exits is started again, except while a fault holds it down.
+A stack service a fault took down is started again in the background, as compose would, without
+waiting for it to be ready: the run measures recovery while it starts.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -69,6 +72,8 @@ class ChaosPlatform:
         self.proxy: TcpProxy | None = None
         self.endpoints: Endpoints | None = None
         self.gateway_urls: list[str] = []
+        self._starting: list[threading.Thread] = []
+        self._start_errors: list[Exception] = []
 
     def start(self) -> str:
         """Bring everything up; returns the API key's secret the load driver sends with."""
@@ -142,10 +147,29 @@ class ChaosPlatform:
             self.stack.kill_service(name)
 
     def restart(self, name: str) -> None:
+        """Start a part a fault took down again: a child at once (its supervisor waits for it), a
+        stack service in the background (`settle` waits for it)."""
         if name in self.children:
             self.children.release(name)
-        else:
+            return
+        thread = threading.Thread(target=self._start_service, args=(name,), name=f"start-{name}", daemon=True)
+        self._starting.append(thread)
+        thread.start()
+
+    def _start_service(self, name: str) -> None:
+        try:
             self.stack.start_service(name)
+        except Exception as exc:  # raised by `settle`, in the run's thread
+            self._start_errors.append(exc)
+
+    def settle(self) -> None:
+        """Wait until every stack service being started again is ready; raise if one could not start
+        (the run cannot go on to a fault of the stack, or to its checks, without it)."""
+        for thread in self._starting:
+            thread.join()
+        self._starting.clear()
+        if self._start_errors:
+            raise self._start_errors.pop(0)
 
     def stop_service(self, name: str) -> None:
         """Stop a stack service cleanly (the registry's planned outage)."""

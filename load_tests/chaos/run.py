@@ -163,6 +163,8 @@ class ChaosRun:
         return None
 
     def strike(self, fault: Fault) -> FaultRow:
+        if fault.of_stack:
+            self.platform.settle()
         self.progress(f"fault: {fault.name} (for {fault.hold_s:.0f} s)")
         start = time.time()
         heal = fault.strike(self.platform)
@@ -235,6 +237,7 @@ class ChaosRun:
             rows.append(self.strike(fault))
             self.wait(variant.settle_s)
         self.wait(variant.tail_s)
+        self.platform.settle()
         self.stop.set()
         self.load.join(timeout=60)
         stopped = time.time()

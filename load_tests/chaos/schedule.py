@@ -19,9 +19,14 @@ Heal = Callable[[], None]
 
 @dataclass(frozen=True)
 class Fault:
+    """`of_stack`: it strikes the brokers, the registry or the warehouse, so it waits until a stack
+    service an earlier fault took down is ready again (one stack fault at a time); a fault of a
+    child strikes while that service is still starting."""
+
     name: str
     hold_s: float
     strike: Callable[[ChaosPlatform], Heal]
+    of_stack: bool = False
 
 
 def _crash(name: str | None = None) -> Callable[[ChaosPlatform], Heal]:
@@ -67,17 +72,17 @@ class Variant:
 
 
 FULL = [
-    Fault("SIGKILL the leader of the busiest partition", 30, _crash()),
+    Fault("SIGKILL the leader of the busiest partition", 30, _crash(), of_stack=True),
     Fault("SIGKILL a stream worker", 10, _crash("worker-2")),
     Fault("SIGKILL a gateway", 15, _crash("gateway-1")),
-    Fault("SIGKILL the warehouse", 15, _crash("warehouse")),
-    Fault("SIGSTOP a broker for 30 s", 30, _hang_broker),
-    Fault("registry down for a minute", 60, _registry_outage),
+    Fault("SIGKILL the warehouse", 15, _crash("warehouse"), of_stack=True),
+    Fault("SIGSTOP a broker for 30 s", 30, _hang_broker, of_stack=True),
+    Fault("registry down for a minute", 60, _registry_outage, of_stack=True),
     Fault("TCP proxy cuts the sink from the warehouse", 30, _cut_sink),
 ]
 # What CI runs: one fault of each kind that needs no long hold.
 SHORT = [
-    Fault("SIGKILL the leader of the busiest partition", 10, _crash()),
+    Fault("SIGKILL the leader of the busiest partition", 10, _crash(), of_stack=True),
     Fault("SIGKILL a stream worker", 5, _crash("worker-2")),
     Fault("SIGKILL a gateway", 5, _crash("gateway-1")),
     Fault("TCP proxy cuts the sink from the warehouse", 15, _cut_sink),
