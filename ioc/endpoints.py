@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ioc.credentials import BasicAuth, KafkaAuth, check_kafka_login, read_secret
+from ioc.example_secrets import refuse_example_secrets
 from ioc.settings import Settings
 from ioc.stack.errors import StackError
 from ioc.stack.secrets import StackSecrets
@@ -131,7 +132,9 @@ def describe(endpoints: Endpoints) -> dict[str, str]:
 def connect(settings: Settings) -> Endpoints:
     """What a long-running service (worker, sinks, gateway, router, warehouse) starts from: Kafka
     and the registry, with its Kafka login checked once, so that a wrong password or certificate
-    stops it at start with what to fix instead of leaving it retrying in silence."""
+    stops it at start with what to fix instead of leaving it retrying in silence. A secret copied
+    from an example file stops it before anything is reached (ioc/example_secrets.py)."""
+    refuse_example_secrets(settings)
     endpoints = resolve(settings, need=("kafka", "registry"))
     check_kafka_login(endpoints.kafka_client())
     return endpoints
