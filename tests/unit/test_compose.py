@@ -4,15 +4,17 @@ Docker cannot run on these machines, so nothing else would notice a broken stack
 day it is deployed. The `compose-spec` package (the Rust `compose_spec` crate) parses the file
 against the Compose specification and refuses an invalid one, naming the path and line.
 
-It does not interpolate `${VAR}`, so the test does that itself with the values from .env.example,
-the way `docker compose` would with a filled-in .env. It also accepts a few things Compose itself
+It does not interpolate `${VAR}`, so the test does that itself with the names .env.example lists,
+each given a random value, the way `docker compose` would with a filled-in .env. It also accepts a few things Compose itself
 would refuse or that would hurt in production (a `depends_on` naming no service, an undeclared
 named volume, a service with no image); the checks below cover those.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,10 @@ import pytest
 import yaml
 from compose_spec import PyCompose
 
+from ioc.example_secrets import refuse_example_secrets
+from ioc.settings import Settings
 from ioc.stack.compose_secrets import render
+from ioc.stack.errors import StackError
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -40,6 +45,11 @@ def read_env_file(path: Path) -> dict[str, str]:
     """`KEY=value` lines of an env file; comments and blank lines are skipped."""
     pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
     return {key.strip(): value.strip() for key, value in pairs if not key.lstrip().startswith("#")}
+
+
+def filled_env() -> dict[str, str]:
+    """.env.example's names, each with a random value, as an operator fills in .env."""
+    return {name: secrets.token_urlsafe(24) for name in read_env_file(ENV_EXAMPLE)}
 
 
 def interpolate(text: str, env: dict[str, str]) -> str:
@@ -73,7 +83,7 @@ def raw() -> str:
 
 @pytest.fixture(scope="module")
 def rendered(raw: str) -> str:
-    return interpolate(raw, read_env_file(ENV_EXAMPLE))
+    return interpolate(raw, filled_env())
 
 
 @pytest.fixture(scope="module")
@@ -95,10 +105,39 @@ def test_compose_file_is_valid(rendered: str) -> None:
 
 
 def test_missing_secret_stops_compose_with_its_name(raw: str) -> None:
-    env = read_env_file(ENV_EXAMPLE)
+    env = filled_env()
     del env["CLICKHOUSE_WRITER_PASSWORD"]
     with pytest.raises(ValueError, match="CLICKHOUSE_WRITER_PASSWORD.*\\.env"):
         interpolate(raw, env)
+
+
+def test_env_example_as_shipped_stops_compose() -> None:
+    """Its values are empty, so a copy nobody filled in cannot start anything."""
+    example = read_env_file(ENV_EXAMPLE)
+    assert example and all(value == "" for value in example.values())
+    with pytest.raises(ValueError, match="is missing a value"):
+        interpolate(COMPOSE_FILE.read_text(), example)
+
+
+def test_example_secrets_that_reach_the_platform_stop_its_services(
+    raw: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A `change-me` value compose accepts reaches the platform's services through x-ioc-env, and
+    their start-up check refuses it, naming each setting (the mounted *_FILE secrets are rendered
+    randomly by `ioc stack compose-secrets`)."""
+    example = {name: f"change-me-{name.lower()}" for name in read_env_file(ENV_EXAMPLE)}
+    environment = yaml.safe_load(interpolate(raw, example))["services"]["ioc-worker"]["environment"]
+    for name in list(os.environ):
+        if name.startswith(("KAFKA_", "SCHEMA_REGISTRY_", "CLICKHOUSE_", "IOC_")):
+            monkeypatch.delenv(name)
+    for name, value in environment.items():
+        if not name.endswith("_FILE"):
+            monkeypatch.setenv(name, str(value))
+    with pytest.raises(StackError) as raised:
+        refuse_example_secrets(Settings())
+    assert "IOC_ROUTING_ACK_SECRET" in raised.value.cause
+    assert "the password in CLICKHOUSE_URL" in raised.value.cause
+    assert "change-me" not in str(raised.value)
 
 
 def test_no_version_key(spec: dict[str, Any]) -> None:
