@@ -30,6 +30,9 @@ import yaml
 from ingest.errors import ConfigError
 
 KEY_PREFIX = "ioc_"
+# How config/ingest_keys.example.yaml's `sha256` fields begin: placeholders that no key matches,
+# refused by name so that a copy of the example authorises nobody.
+EXAMPLE_HASH_PREFIX = "example-"
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,11 @@ def _parse_entry(entry: Any, where: str) -> ApiKey:
     key_id, digest = entry.get("id"), entry.get("sha256")
     if not isinstance(key_id, str) or not key_id:
         raise ConfigError(f"{where}: field 'id' must be a non-empty string")
+    if isinstance(digest, str) and digest.startswith(EXAMPLE_HASH_PREFIX):
+        raise ConfigError(
+            f"{where} ({key_id}): field 'sha256' is the example file's placeholder, which authorises "
+            "no key: put the SHA-256 of the key there, or create keys with `ioc ingest keys add`"
+        )
     if not isinstance(digest, str) or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
         raise ConfigError(f"{where} ({key_id}): field 'sha256' must be 64 lowercase hex digits")
     rate = entry.get("rate_per_s")

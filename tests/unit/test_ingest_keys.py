@@ -3,13 +3,14 @@ a former keys file (for `ioc ingest keys import`) that says what is wrong."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from ingest.errors import ConfigError
-from ingest.keys import ApiKey, KeyStore, entry_value, hash_key, revocation_value
+from ingest.keys import ApiKey, KeyStore, entry_value, hash_key, new_secret, revocation_value
 
 
 def test_a_new_key_is_published_only_as_its_hash_and_found_again() -> None:
@@ -93,6 +94,30 @@ def test_a_broken_keys_file_names_the_entry_and_field(tmp_path: Path, entry: str
     assert complaint in str(raised.value)
 
 
-def test_the_example_keys_file_is_valid() -> None:
-    example = Path(__file__).resolve().parents[2] / "config" / "ingest_keys.example.yaml"
-    assert KeyStore.load(example).by_id
+EXAMPLE_KEYS = Path(__file__).resolve().parents[2] / "config" / "ingest_keys.example.yaml"
+
+
+def test_the_example_keys_file_authorises_nobody() -> None:
+    """Its hashes are placeholders: loading it is refused, naming the first entry and why."""
+    with pytest.raises(
+        ConfigError, match="keys\\[0\\] \\(vms-vendor-a\\): field 'sha256' is the example file's placeholder"
+    ):
+        KeyStore.load(EXAMPLE_KEYS)
+
+
+def test_the_example_keys_file_holds_no_hash_of_a_guessable_string() -> None:
+    text = EXAMPLE_KEYS.read_text()
+    assert not re.search(r"\b[0-9a-f]{64}\b", text)
+    for guess in ("password", "foo", "bar", "secret", "", "example"):
+        assert hash_key(guess) not in text
+
+
+def test_the_example_keys_file_is_valid_once_its_hashes_are_real(tmp_path: Path) -> None:
+    """Apart from the placeholders, the example shows the format `keys import` takes."""
+    filled = tmp_path / "keys.yaml"
+    filled.write_text(
+        re.sub(
+            "example-placeholder-not-a-key-hash", lambda _: hash_key(new_secret()), EXAMPLE_KEYS.read_text()
+        )
+    )
+    assert set(KeyStore.load(filled).by_id) == {"vms-vendor-a", "so-tnmt", "vendor-b-sandbox"}
