@@ -77,8 +77,9 @@ def refuse_example_secrets(settings: Settings) -> None:
     check that refused it; the value itself is never shown."""
     examples = [name for name, secret in secret_settings(settings) if is_example(secret.get_secret_value())]
     if examples:
+        named = examples[0] if len(examples) == 1 else f"{', '.join(examples[:-1])} and {examples[-1]}"
         raise StackError(
-            f"{', '.join(examples)} {'holds' if len(examples) == 1 else 'hold'} an example value, "
+            f"{named} {'holds' if len(examples) == 1 else 'hold'} an example value, "
             f"not a secret: refused by {CHECK_NAME}",
             HINT,
         )
