@@ -15,6 +15,7 @@ window.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import uuid
@@ -306,8 +307,9 @@ def test_a_worker_stalled_past_its_transaction_timeout_goes_on_with_the_same_fin
 ) -> None:
     """SIGSTOP mid-stream for longer than the transaction and session timeouts (an overloaded host,
     a pause): the broker aborts the open transaction, the group drops the member. After SIGCONT the
-    worker's transaction fails (as abortable, or as fatally fenced: then a new producer takes over),
-    its tasks restart from their changelogs, it rejoins and goes on; nothing is lost or counted
+    worker's transaction fails (as abortable, or as fatally fenced: then a new producer takes over)
+    or its group's rebalance comes first, its tasks restart from their changelogs, it rejoins and
+    goes on; nothing is lost or counted
     twice. (A CI run saw the fenced case after a 33 s stall of an overloaded machine: the worker
     used to exit there.)"""
     first_kill, _ = kill_points(steady.batches)
@@ -335,7 +337,13 @@ def test_a_worker_stalled_past_its_transaction_timeout_goes_on_with_the_same_fin
         stalled.worker.pause(STALL_S)
         streaming.join()
         same_outcome(stalled, steady)
-        assert "restart from their changelogs" in stalled.worker.log.read_text()
+        # Its tasks were restored from their changelogs after the stall: when its transaction
+        # failed ("restart from their changelogs"), or, when the group's rebalance came first, as
+        # it reopened the partitions it was given back (a CI run saw each; the first opening of
+        # this fresh deployment reads nothing).
+        log_text = stalled.worker.log.read_text()
+        reopened = [int(n) for n in re.findall(r"opened \d+ tasks, (\d+) changelog records read", log_text)]
+        assert "restart from their changelogs" in log_text or any(n > 0 for n in reopened[1:]), reopened
     finally:
         stalled.close()
 
