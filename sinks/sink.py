@@ -266,7 +266,14 @@ class TopicSink:
                 try:
                     if plan is None:
                         planned = self._plan({p: pending[p] for p in partitions[index:]})
-                        self._announce(planned, stop)
+                        self._announce(
+                            [
+                                (msgs[0][0], insert)
+                                for p, msgs in planned.items()
+                                if (insert := self._in_flight(p, msgs)) is not None
+                            ],
+                            stop,
+                        )
                         plan = planned
                     if not self._insert_partition(partition, pending[partition], plan[partition]):
                         plan = None
@@ -324,14 +331,14 @@ class TopicSink:
         """
         self._commit([TopicPartition(self.topic, p, last + 1) for p, last in last_offsets.items()], stop)
 
-    def _announce(self, plan: dict[int, Messages], stop: threading.Event) -> None:
-        """Name each partition's coming insert in its committed offset's metadata (the offset stays
-        at the batch's first message), for the next owner should the sink die mid-insert."""
+    def _announce(self, inserts: list[tuple[int, InFlight]], stop: threading.Event | None) -> None:
+        """Name each coming insert in its partition's committed offset's metadata, the offset staying
+        at the batch's first message (given with it), for the next owner should the sink die
+        mid-insert."""
         self._commit(
             [
-                TopicPartition(self.topic, p, messages[0][0], metadata=insert.encode())
-                for p, messages in plan.items()
-                if (insert := self._in_flight(p, messages)) is not None
+                TopicPartition(self.topic, insert.partition, batch_start, metadata=insert.encode())
+                for batch_start, insert in inserts
             ],
             stop,
         )
@@ -417,10 +424,7 @@ class TopicSink:
             fresh = self.keys.new_rows(message_rows, seen) if self.keys is not None else message_rows
             try:
                 if (insert := self._in_flight(partition, [(offset, fresh)])) is not None:
-                    self._commit(
-                        [TopicPartition(self.topic, partition, messages[0][0], metadata=insert.encode())],
-                        None,
-                    )
+                    self._announce([(messages[0][0], insert)], None)
                 self._insert(partition, [(offset, fresh)])
             except Exception as single:
                 if not is_row_rejection(single):
