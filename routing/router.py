@@ -82,20 +82,22 @@ class Router:
     def handle(self, alert: dict[str, Any]) -> None:
         """Route one alert change; a change already handled (a re-read after a crash) does nothing.
 
-        Neither does a change older than the retention of an alert the state does not hold: it may
-        repeat an alert that was forgotten (only alerts last changed before the retention are, so
-        every revision of one is that old), and acting on it would call officers about something
-        over for days. The price: on a deployment's first start, an alert open and unchanged for
-        longer than the retention is not routed until it changes again."""
+        Neither does a change issued before the retention (its CAP `sent`) of an alert the state
+        does not hold: it may repeat an alert that was forgotten (only alerts whose last change was
+        issued before the retention are, so every revision of one is that old), and acting on it
+        would call officers about something over for days. `sent`, not `updated_at`: the latter is
+        event time, and a change issued now may concern a day long past (a department's report
+        late for a period that ended weeks ago). The price: on a deployment's first start, an alert
+        open and unchanged for longer than the retention is not routed until it changes again."""
         roster, now = self.roster.current(), self.clock.now()
         group_at = now + timedelta(seconds=self.settings.group_wait_s)
         with self.store.transaction():
             known = self.store.alert(alert["alert_id"])
             if known is not None and alert["revision"] <= known.record["revision"]:
                 return
-            if known is None and alert["updated_at"] < now - self.retention:
+            if known is None and alert["sent"] < now - self.retention:
                 log.info(
-                    "alert %s revision %s passed over: unknown and changed before the retention",
+                    "alert %s revision %s passed over: unknown and issued before the retention",
                     alert["alert_id"],
                     alert["revision"],
                 )

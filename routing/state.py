@@ -220,9 +220,10 @@ class Store:
         return sorted((a for a in found if a is not None), key=lambda a: a.record["opened_at"])
 
     def forget_finished(self, changed_before: datetime, limit: int) -> list[str]:
-        """Delete at most `limit` resolved alerts whose last change (their latest revision, or the
-        acknowledgement if later) is before `changed_before`, with their escalations and outbox rows
-        (inside the caller's transaction); returns their ids.
+        """Delete at most `limit` resolved alerts whose last change (when their latest revision was
+        issued, its CAP `sent`, or the acknowledgement if later; not `updated_at`, which is event
+        time and may be weeks old for a change made now) is before `changed_before`, with their
+        escalations and outbox rows (inside the caller's transaction); returns their ids.
 
         Why this is safe: a resolved alert is never escalated or notified again, and what was done
         about it is in the warehouse (`notifications`); its audit events still to publish are kept
@@ -237,7 +238,7 @@ class Store:
             row[0]
             for row in self._db.execute(
                 "SELECT alert_id FROM alerts WHERE state = 'resolved' "
-                "AND max(json_extract(record, '$.updated_at'), coalesce(acked_at, 0)) < ? "
+                "AND max(json_extract(record, '$.sent'), coalesce(acked_at, 0)) < ? "
                 "AND alert_id NOT IN (SELECT alert_id FROM outbox WHERE status IN ('pending', 'sending')) "
                 "AND alert_id NOT IN (SELECT alert_id FROM outbox WHERE id = (SELECT max(id) FROM outbox)) "
                 "LIMIT ?",

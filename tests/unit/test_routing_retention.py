@@ -24,7 +24,8 @@ RECENT = NOW - timedelta(days=1)
 
 
 def resolved(alert_id: str, at: datetime, **changes: Any) -> dict[str, Any]:
-    return alert(alert_id, 1, "resolved", updated_at=at, resolved_at=at, **changes)
+    """Resolved at `at` and issued then, unless `changes` say otherwise."""
+    return alert(alert_id, 1, "resolved", **({"sent": at, "updated_at": at, "resolved_at": at} | changes))
 
 
 def notify(store: Store, record: dict[str, Any], officer: str = "minh") -> int:
@@ -54,7 +55,7 @@ def test_an_old_resolved_alert_is_forgotten_with_its_rows_and_the_standby_forget
         cancelled = notify(store, gone, "nam")
         store.cancel_pending("GONE", ("new",))
         store.audit(event("resolved", gone, OLD))  # not yet on the notifications topic
-        store.save_alert(alert("LATER", updated_at=RECENT), "")
+        store.save_alert(alert("LATER", sent=RECENT, updated_at=RECENT), "")
         notify(store, alert("LATER"))  # the newest message is another alert's
     copy(store, standby)
     assert standby.alert("GONE") is not None
@@ -85,8 +86,9 @@ def test_an_old_resolved_alert_is_forgotten_with_its_rows_and_the_standby_forget
 def test_open_recent_and_unsent_alerts_are_kept(tmp_path: Path) -> None:
     store = Store(tmp_path / "router.sqlite")
     with store.transaction():
-        store.save_alert(alert("OPEN", updated_at=OLD), "")  # still open, however old
+        store.save_alert(alert("OPEN", sent=OLD, updated_at=OLD), "")  # still open, however old
         store.save_alert(resolved("RECENT", RECENT), "")
+        store.save_alert(resolved("ISSUED-LATELY", OLD, sent=RECENT), "")  # event time long past
         store.save_alert(resolved("ACKED-LATE", OLD), "")
         store.record_ack("ACKED-LATE", "minh", "link", RECENT)  # its last change is the ack
         store.save_alert(resolved("PENDING", OLD), "")
@@ -94,13 +96,13 @@ def test_open_recent_and_unsent_alerts_are_kept(tmp_path: Path) -> None:
         store.save_alert(resolved("SENDING", OLD), "")
         sending = notify(store, resolved("SENDING", OLD))
         store.mark_sending([sending])
-        store.save_alert(alert("NEWEST", updated_at=RECENT), "")
+        store.save_alert(alert("NEWEST", sent=RECENT, updated_at=RECENT), "")
         notify(store, alert("NEWEST"))
 
     with store.transaction():
         assert store.forget_finished(NOW - WEEK, 100) == []
 
-    for alert_id in ("OPEN", "RECENT", "ACKED-LATE", "PENDING", "SENDING"):
+    for alert_id in ("OPEN", "RECENT", "ISSUED-LATELY", "ACKED-LATE", "PENDING", "SENDING"):
         assert store.alert(alert_id) is not None, alert_id
     assert [(r["id"], r["status"]) for r in store.outbox("PENDING")] == [(pending, "pending")]
     assert [(r["id"], r["status"]) for r in store.outbox("SENDING")] == [(sending, "sending")]
@@ -149,7 +151,7 @@ def test_the_router_forgets_a_finished_alert_and_passes_over_a_late_revision_of_
     harness.router.tick()
     harness.clock.advance(minutes=5)
     harness.router.handle(resolved("F1", harness.clock.now()))
-    harness.router.handle(alert("F2", updated_at=harness.clock.now()))  # open: its messages are newest
+    harness.router.handle(alert("F2", sent=harness.clock.now(), updated_at=harness.clock.now()))  # open: its messages are newest
     harness.router.tick()
     told = len(box.to("minh@csgt.test"))
     assert told == 2  # F1; then F1's resolved notice and F2 in one message (one group)
@@ -184,3 +186,15 @@ def test_the_router_sweeps_hourly_not_every_tick(harness: Harness) -> None:
     harness.clock.advance(hours=1)
     harness.router.tick()
     assert harness.store.alert("R1") is None
+
+
+def test_a_new_alert_about_a_day_long_past_is_routed(harness: Harness, mailbox: tuple[MailBox, int]) -> None:
+    """Only when a change was issued decides whether it may repeat a forgotten alert: an alert opened
+    now about a day weeks ago (a department's report late for a period long ended) calls officers."""
+    box, _ = mailbox
+    weeks_ago = harness.clock.now() - timedelta(days=30)
+    harness.router.handle(alert("PAST", sent=harness.clock.now(), opened_at=weeks_ago, updated_at=weeks_ago))
+    harness.clock.advance(minutes=1)
+    harness.router.tick()
+    assert harness.store.alert("PAST") is not None
+    assert len(box.to("minh@csgt.test")) == 1
