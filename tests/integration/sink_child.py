@@ -27,6 +27,7 @@ from sinks.sink import TopicSink
 from sinks.tables import MAPPINGS
 from topics.catalog import CAMERA_VEHICLE_COUNTS
 
+
 class CrashingSink(TopicSink):
     """Dies like a killed process at the worst moment: rows inserted, offsets not committed."""
 

@@ -151,7 +151,9 @@ def test_the_router_forgets_a_finished_alert_and_passes_over_a_late_revision_of_
     harness.router.tick()
     harness.clock.advance(minutes=5)
     harness.router.handle(resolved("F1", harness.clock.now()))
-    harness.router.handle(alert("F2", sent=harness.clock.now(), updated_at=harness.clock.now()))  # open: its messages are newest
+    harness.router.handle(
+        alert("F2", sent=harness.clock.now(), updated_at=harness.clock.now())
+    )  # open: its messages are newest
     harness.router.tick()
     told = len(box.to("minh@csgt.test"))
     assert told == 2  # F1; then F1's resolved notice and F2 in one message (one group)
