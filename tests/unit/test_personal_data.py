@@ -1,9 +1,10 @@
 """How plates, photos and officers' addresses are masked for the warehouse's readers
-(ioc/personal_data.py)."""
+(ioc/personal_data.py), and that the sinks' mappings apply it to every copy of a record."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
@@ -17,6 +18,9 @@ from ioc.personal_data import (
     mask_copy,
     mask_plate,
 )
+from sinks.tables import MAPPINGS
+from streams.engine.inputs import payload_of
+from topics.catalog import DLQ_CAMERA, LATE_EVENTS, NOTIFICATIONS
 
 # The rule's examples in docs/warehouse.md and migration 005.
 PLATES = {
@@ -26,6 +30,8 @@ PLATES = {
     "ABC 123": "*** ***",
     "": "",
 }
+MAPPING = {m.topic.name: m for m in MAPPINGS}
+NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(("clear", "masked"), PLATES.items())
@@ -119,3 +125,66 @@ def test_a_copy_from_a_feed_without_personal_data_is_kept_as_it_is() -> None:
         "rainfall_mm: range (got -1)",
         "",
     )
+
+
+def test_the_dead_letters_mapping_stores_the_clear_copy_and_the_masked_one() -> None:
+    mapping = MAPPING[DLQ_CAMERA.name]
+    payload = payload_of(plate_read())
+    dead_letter = {
+        "source_topic": "ioc.camera.plate-reads",
+        "source_id": "VMS-A",
+        "record_ref": "ioc.camera.plate-reads[0]@7 records[0] (event_id=pr-1)",
+        "field_path": "plate_number",
+        "rule": "pattern",
+        "reason": "plate_number: pattern (got '30A-123.45')",
+        "payload": payload,
+        "rejected_at": NOW,
+    }
+    (row,) = mapping.rows(dead_letter)
+    stored = dict(zip(mapping.columns, row, strict=True))
+    assert mapping.table == "restricted_dead_letters"
+    assert json.loads(stored["payload"])["plate_number"] == "30A-123.45"
+    assert json.loads(stored["payload_masked"])["plate_number"] == "30A-***.**"
+    assert stored["reason_masked"] == "plate_number: pattern (got '30A-***.**')"
+    assert stored["personal_data"] == "plate_read"
+
+
+def test_the_late_events_mapping_stores_the_clear_copy_and_the_masked_one() -> None:
+    mapping = MAPPING[LATE_EVENTS.name]
+    late = {
+        "source_topic": "ioc.camera.violations",
+        "partition": 0,
+        "offset": 3,
+        "source_id": "VMS-A",
+        "record_ref": "v-1",
+        "processor": "public_order/camera/1h/CAM-1",
+        "event_time": NOW,
+        "window_end": NOW,
+        "grace_ms": 1000,
+        "lateness_ms": 5,
+        "payload": json.dumps({"event_id": "v-1", "plate_number": "30K-678.90"}).encode(),
+        "detected_at": NOW,
+    }
+    (row,) = mapping.rows(late)
+    stored = dict(zip(mapping.columns, row, strict=True))
+    assert mapping.table == "restricted_late_events"
+    assert "30K-678.90" in stored["payload"]
+    assert json.loads(stored["payload_masked"]) == {"event_id": "v-1", "plate_number": "30K-***.**"}
+    assert stored["personal_data"] == "violation"
+
+
+def test_the_notifications_mapping_stores_no_clear_address() -> None:
+    mapping = MAPPING[NOTIFICATIONS.name]
+    event = {name: "" for name in mapping.columns} | {
+        "occurred_at": NOW,
+        "alert_revision": 0,
+        "level": 0,
+        "attempt": 1,
+        "channel": "sms",
+        "address": "+84900000103",
+        "detail": "gateway refused +84900000103: no route",
+    }
+    (row,) = mapping.rows(event)
+    stored = dict(zip(mapping.columns, row, strict=True))
+    assert stored["address"] == "**********03"
+    assert stored["detail"] == "gateway refused **********03: no route"
