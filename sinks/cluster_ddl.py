@@ -56,7 +56,10 @@ _MV_TARGET = re.compile(r"\bTO\s+`?(?P<name>\w+)`?", re.IGNORECASE)
 _SOURCE = re.compile(r"\b(?P<keyword>FROM|JOIN)\s+`?(?P<name>\w+)`?", re.IGNORECASE)
 _ALTER_COMMAND = re.compile(
     r"\b(?:ADD|DROP|MODIFY|RENAME|COMMENT|CLEAR|MATERIALIZE)\s+"
-    r"(?P<what>COLUMN|PROJECTION|CONSTRAINT|INDEX|SETTING|TTL|STATISTICS|ORDER\s+BY)\b",
+    r"(?P<what>COLUMN|PROJECTION|CONSTRAINT|INDEX|SETTING|TTL|STATISTICS|ORDER\s+BY)\b"
+    # A mutation of stored rows (migration 090 withholds personal data stored before it): the local
+    # tables hold the rows, so it goes to them only, like a projection.
+    r"|^\s*(?P<mutation>UPDATE)\b",
     re.IGNORECASE,
 )
 _LITERAL = re.compile(r"'(?:[^'\\]|\\.)*'")
@@ -178,7 +181,7 @@ class ClusterRenderer:
 
 
 def _kind(match: re.Match[str]) -> str:
-    return " ".join(match["what"].upper().split())
+    return " ".join((match["what"] or match["mutation"]).upper().split())
 
 
 def _kind_of(command: str) -> str:

@@ -10,6 +10,11 @@ Input topics carry batch envelopes (`source_id`, `sent_at`, `records`): each rec
 holding the envelope's `source_id`, and the record's fields keep their contract names as column
 names, so a mapping is only the list of fields. The DDL is in `migrations/`; `tests/unit/test_tables.py`
 checks that every mapped column exists there.
+
+Personal data (`ioc/personal_data.py`): dead letters and late events land in `restricted_` tables
+with their payload clear and masked, and materialized views copy the masked form into the tables
+readers see (`dead_letters`, `late_events`); an audit event's officer address is masked before it
+is stored.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
+from ioc.personal_data import mask_address, mask_copy
 from sinks.dedup import EventKey
 from topics.catalog import (
     ALERTS,
@@ -114,6 +120,9 @@ def _indicator_rows(ind: dict[str, Any]) -> Iterable[Row]:
 
 
 def _dead_letter_rows(dl: dict[str, Any]) -> Iterable[Row]:
+    # The clear payload and reason stay in this restricted table; readers get the masked ones through
+    # the view dead_letters_masked_mv writes into `dead_letters` (migration 090).
+    masked = mask_copy(dl["source_topic"], dl["payload"], dl["reason"])
     yield [
         dl["source_topic"],
         dl["source_id"],
@@ -123,12 +132,17 @@ def _dead_letter_rows(dl: dict[str, Any]) -> Iterable[Row]:
         dl["reason"],
         dl["payload"].decode("utf-8", "replace"),
         dl["rejected_at"],
+        masked.reason,
+        masked.payload,
+        masked.kind,
     ]
 
 
 def _late_event_rows(late: dict[str, Any]) -> Iterable[Row]:
     # `partition`/`offset` of the late record become source_partition/source_offset, so they cannot
     # be mistaken for the position of the late-event message itself (kafka_partition/kafka_offset).
+    # As for dead letters, readers get the masked payload through `late_events` (migration 090).
+    masked = mask_copy(late["source_topic"], late["payload"], "")
     yield [
         late["source_topic"],
         late["partition"],
@@ -142,7 +156,18 @@ def _late_event_rows(late: dict[str, Any]) -> Iterable[Row]:
         late["lateness_ms"],
         late["payload"].decode("utf-8", "replace"),
         late["detected_at"],
+        masked.payload,
+        masked.kind,
     ]
+
+
+def _notification_rows(event: dict[str, Any]) -> Iterable[Row]:
+    """An audit event with the officer's address masked, here and wherever the channel's answer
+    quotes it: the warehouse keeps no clear address (the roster and the router's state have them)."""
+    address = event["address"]
+    masked = mask_address(address)
+    detail = event["detail"].replace(address, masked) if address else event["detail"]
+    yield [*_pick_notification(event | {"address": masked, "detail": detail})]
 
 
 ALERT_FIELDS = (
@@ -200,6 +225,8 @@ NOTIFICATION_FIELDS = (
     "attempt",
     "detail",
 )
+
+_pick_notification = itemgetter(*NOTIFICATION_FIELDS)
 
 # The raw tables' ORDER BY (migrations 001 and 004-007), most of them per camera or device.
 CAMERA_KEY = ("camera_id", "observed_at", "event_id")
@@ -494,15 +521,16 @@ MAPPINGS: tuple[TableMapping, ...] = (
         _indicator_rows,
     ),
     record_mapping(ALERTS, "alerts", ALERT_FIELDS),
-    record_mapping(
+    TableMapping(
         NOTIFICATIONS,
         "notifications",
         NOTIFICATION_FIELDS,
+        _notification_rows,
         EventKey(("alert_id", "occurred_at", "event_id"), time="occurred_at"),
     ),
     TableMapping(
         LATE_EVENTS,
-        "late_events",
+        "restricted_late_events",
         (
             "source_topic",
             "source_partition",
@@ -516,13 +544,15 @@ MAPPINGS: tuple[TableMapping, ...] = (
             "lateness_ms",
             "payload",
             "detected_at",
+            "payload_masked",
+            "personal_data",
         ),
         _late_event_rows,
     ),
     *(
         TableMapping(
             dlq,
-            "dead_letters",
+            "restricted_dead_letters",
             (
                 "source_topic",
                 "source_id",
@@ -532,6 +562,9 @@ MAPPINGS: tuple[TableMapping, ...] = (
                 "reason",
                 "payload",
                 "rejected_at",
+                "reason_masked",
+                "payload_masked",
+                "personal_data",
             ),
             _dead_letter_rows,
         )

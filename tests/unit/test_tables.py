@@ -16,6 +16,7 @@ import pytest
 
 from avro_schemas import SCHEMA_DIR, load_schema
 from avro_schemas.json_records import JsonRecordConverter
+from ioc.personal_data import COPY, PLATE_READS, VIOLATIONS, plate_mask_sql
 from sinks.migrate import available
 from sinks.tables import MAPPINGS, TableMapping
 from topics.catalog import ALL_TOPICS, DEAD_LETTER_TOPICS, INPUT_TOPICS
@@ -28,7 +29,7 @@ KAFKA_COLUMNS = ["kafka_topic", "kafka_partition", "kafka_offset"]
 FIRST_CONVENTION_VERSION = 4
 
 CREATE_TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+)\s*\((.*)\)\s*ENGINE\s*=\s*(\w+)(.*)", re.DOTALL)
-CREATE_VIEW = re.compile(r"CREATE (MATERIALIZED )?VIEW IF NOT EXISTS (\w+)")
+CREATE_VIEW = re.compile(r"CREATE (?:OR REPLACE )?(MATERIALIZED )?VIEW (?:IF NOT EXISTS )?(\w+)")
 COLUMN = re.compile(r"^\s*`?(\w+)`?\s+(.+?)(?:\s+DEFAULT\s+\S+)?\s+COMMENT\s+'(.*)',?\s*$")
 ADD_COLUMN = re.compile(
     # The column may also join the sorting key in the same ALTER (ClickHouse's rule for key columns).
@@ -96,7 +97,8 @@ SINK_TABLES = {m.table for m in MAPPINGS}
 def test_every_topic_is_mapped_exactly_once_and_dead_letters_share_one_table() -> None:
     mapped = [m.topic.name for m in MAPPINGS]
     assert sorted(mapped) == sorted(spec.name for spec in ALL_TOPICS)
-    assert {m.table for m in MAPPINGS if m.topic in DEAD_LETTER_TOPICS} == {"dead_letters"}
+    # Their clear copies: the masked ones reach `dead_letters` through a materialized view (090).
+    assert {m.table for m in MAPPINGS if m.topic in DEAD_LETTER_TOPICS} == {"restricted_dead_letters"}
     others = [m.table for m in MAPPINGS if m.topic not in DEAD_LETTER_TOPICS]
     assert len(others) == len(set(others)), "two topics write one table"
 
@@ -146,7 +148,8 @@ def test_tables_follow_the_warehouse_conventions(table: Table) -> None:
         assert table.engine == "ReplacingMergeTree" and "(version, is_deleted)" in table.clauses
         return
     assert re.search(r"PARTITION BY toYYYYMM\(\w+\)", table.clauses)
-    assert re.search(r"\nTTL \S.* \+ INTERVAL \d+ DAY\n", table.clauses)
+    # One rule, or (a restricted copy of dead letters or late events) one per kind of personal data.
+    assert re.search(r"\nTTL \S.* \+ INTERVAL \d+ DAY(?: DELETE WHERE .*,)?\n", table.clauses)
     assert "SETTINGS non_replicated_deduplication_window = 1000" in table.clauses
     if table.name in SINK_TABLES:
         assert list(table.columns)[-3:] == KAFKA_COLUMNS
@@ -205,6 +208,7 @@ def test_every_sink_table_keyed_by_event_id_and_every_rollup_source_has_an_event
         match.group(1)
         for _, statement in _statements()
         if statement.startswith("CREATE MATERIALIZED VIEW")
+        and "_agg AS\n" in statement  # not the views copying masked dead letters and late events (090)
         and (match := re.search(r"\nFROM (\w+)\n", statement))
     }
     assert rollup_sources >= {
@@ -242,15 +246,61 @@ def test_retention_of_personal_data_is_bounded() -> None:
     assert "INTERVAL 365 DAY" in TABLES["restricted_camera_violations"].clauses
 
 
-def test_both_masked_views_use_the_one_masking_expression_the_doc_shows() -> None:
+def test_every_masked_view_uses_the_one_masking_rule_the_doc_shows() -> None:
+    """005 created the views, 090 replaced them; both write the rule of ioc/personal_data.py."""
     masks = [
-        " ".join(match.group(1).split())
-        for _, statement in _statements()
-        if statement.startswith("CREATE VIEW IF NOT EXISTS camera_")
+        (version, " ".join(match.group(1).split()))
+        for version, statement in _statements()
+        if re.match(r"CREATE (OR REPLACE )?VIEW (IF NOT EXISTS )?camera_", statement)
         and (match := MASKED_PLATE.search(statement))
     ]
-    assert len(masks) == 2 and masks[0] == masks[1]
-    assert masks[0] in " ".join(DOC.read_text().split())
+    assert [version for version, _ in masks] == [5, 5, 90, 90]
+    assert {mask for _, mask in masks} == {plate_mask_sql("plate_number")}
+    assert plate_mask_sql("plate_number") in " ".join(DOC.read_text().split())
+
+
+def test_the_masked_views_show_no_photo_of_the_plate() -> None:
+    latest = {
+        match.group(1): statement
+        for _, statement in _statements()
+        if (match := re.match(r"CREATE (?:OR REPLACE )?VIEW (?:IF NOT EXISTS )?(camera_\w+)", statement))
+    }
+    assert "SELECT * EXCEPT (image_ref) REPLACE" in latest["camera_plate_reads"]
+    assert "SELECT * EXCEPT (evidence_ref) REPLACE" in latest["camera_violations"]
+
+
+def test_clear_copies_of_personal_data_keep_the_plate_tables_retention() -> None:
+    """A restricted copy keeps a plate read's payload as long as the plate reads, a violation's as long
+    as the violations; the masked copies of the readers' tables keep their 90 days."""
+    plate_reads = re.search(r"INTERVAL (\d+) DAY", TABLES["restricted_camera_plate_reads"].clauses)
+    violations = re.search(r"INTERVAL (\d+) DAY", TABLES["restricted_camera_violations"].clauses)
+    assert plate_reads and violations
+    for table in ("restricted_dead_letters", "restricted_late_events"):
+        rules = dict(
+            (kinds, int(days))
+            for days, kinds in re.findall(
+                r"INTERVAL (\d+) DAY DELETE WHERE personal_data (.*?),\n", TABLES[table].clauses
+            )
+        )
+        assert rules == {
+            f"IN ('{PLATE_READS.kind}', '{COPY}')": int(plate_reads.group(1)),
+            f"= '{VIOLATIONS.kind}'": int(violations.group(1)),
+        }
+        assert re.search(r"\+ INTERVAL 90 DAY\nSETTINGS", TABLES[table].clauses)
+
+
+def test_readers_tables_of_dead_letters_and_late_events_are_filled_masked() -> None:
+    views = {
+        match.group(1): statement
+        for _, statement in _statements()
+        if (match := re.match(r"CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+_masked_mv) TO", statement))
+    }
+    assert set(views) == {"dead_letters_masked_mv", "late_events_masked_mv"}
+    assert "payload_masked AS payload" in views["dead_letters_masked_mv"]
+    assert "reason_masked AS reason" in views["dead_letters_masked_mv"]
+    assert "FROM restricted_dead_letters" in views["dead_letters_masked_mv"]
+    assert "payload_masked AS payload" in views["late_events_masked_mv"]
+    assert "FROM restricted_late_events" in views["late_events_masked_mv"]
 
 
 def test_every_table_view_and_column_for_analysts_is_documented() -> None:
