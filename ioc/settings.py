@@ -137,6 +137,10 @@ class SinkSettings(BaseSettings):
     group_id: str = "ioc-sinks"
     batch_max_records: int = 20_000
     batch_max_seconds: float = 1.0
+    # An insert failing in a way neither a refusal of its rows nor the warehouse being unavailable
+    # (an unknown error code) is tried this often, then its rows that still fail go to the dead
+    # letters, so that a poison message cannot stop its topic (about a minute with the backoff).
+    insert_max_tries: int = Field(default=8, ge=1)
 
 
 class WarehouseSettings(BaseSettings):

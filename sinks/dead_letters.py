@@ -1,4 +1,4 @@
-"""Dead letters from the sinks: records ClickHouse refused, sent with the server's reason.
+"""Dead letters from the sinks: rows ClickHouse refused, sent with the server's reason.
 
 A dead letter must be acknowledged by Kafka before the sink commits past its record, so the
 sender is flushed before every commit: a refused record is moved, never dropped.
@@ -20,8 +20,20 @@ class DeadLetterSender:
         self.encoder = encoder
         self.producer = Producer(kafka | {"enable.idempotence": True, "acks": "all"})
 
-    def send(self, source_topic: str, record_ref: str, rule: str, reason: str, payload: bytes) -> None:
-        value = dead_letter_record(source_topic, record_ref, rule, reason, payload)
+    def send(
+        self,
+        source_topic: str,
+        record_ref: str,
+        rule: str,
+        reason: str,
+        payload: bytes,
+        *,
+        source_id: str = "",
+        field_path: str = "",
+    ) -> None:
+        value = dead_letter_record(
+            source_topic, record_ref, rule, reason, payload, source_id=source_id, field_path=field_path
+        )
         self.producer.produce(self.topic, key=record_ref.encode(), value=self.encoder.encode(value))
         self.producer.poll(0)
 

@@ -48,6 +48,7 @@ def start_sinks(
             dead_letters,
             settings.sinks.batch_max_records,
             settings.sinks.batch_max_seconds,
+            settings.sinks.insert_max_tries,
         )
         thread = threading.Thread(target=sink.run, args=(stop,), name=f"sink-{topic}", daemon=True)
         thread.start()

@@ -12,6 +12,16 @@ is repeated by the partition's next owner, which finds it named in the committed
 (`in_flight.py`). A resend (the same record in a new message) is not inserted either: before each insert the
 sink drops the rows whose key the table already holds, so rollups count every record once (`dedup.py`).
 
+No good row is lost to a bad one. When ClickHouse refuses rows (a constraint, a value its column cannot
+hold), the sink inserts the partition's messages one by one, splits a refused message in halves until
+each refused row stands alone, stores every other row, and sends each refused row to the dead-letter
+topic with ClickHouse's reason (its code and message, the column it names) and the row itself as JSON.
+Every piece is an insert like any other: named in the commit metadata first, under a token that says
+which rows of which message it holds. A failure that is no refusal is retried with backoff: forever when
+the warehouse cannot take inserts at all (unreachable, overloaded, misconfigured), `insert_max_tries`
+times when it is unknown, after which the rows that still fail are dead-lettered as refused ones, so a
+poison message cannot stop its topic. Which failure is which: `refusals.py`.
+
 The sink reads with `isolation.level=read_committed`: the stream worker writes the derived topics
 (indicators, alerts, late events, dead letters) in Kafka transactions, and an aborted transaction
 leaves its records in the log, where a read_uncommitted consumer would store them.
@@ -28,21 +38,20 @@ from functools import partial
 from typing import Any, TypeVar
 
 from clickhouse_connect.driver.client import Client
-from clickhouse_connect.driver.exceptions import DatabaseError, DataError, ProgrammingError
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
 from ioc.serde import AvroDecoder, RegistryUnavailableError, SerdeError
+from ioc.settings import SinkSettings
 from sinks.dead_letters import DeadLetterSender
 from sinks.dedup import QUERY_SIZE_MARGIN, Key, KeyFilter
-from sinks.in_flight import InFlight
+from sinks.in_flight import InFlight, piece_of
+from sinks.refusals import Failure, failure_of, row_payload, why
 from sinks.tables import Row, TableMapping
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_S = 30.0
 REGISTRY_WAIT_S = 5.0
-# Errors about the rows themselves (a constraint, a value the column type cannot hold), as opposed to
-# ClickHouse being unreachable or overloaded: retrying those rows can never succeed.
-REJECTED_ROW_CODES = {6, 27, 32, 38, 41, 53, 69, 70, 72, 321, 469}
+INSERT_MAX_TRIES = SinkSettings.model_fields["insert_max_tries"].default
 # Commit refusals that mean "not now" (a broker or the group coordinator restarting or moving):
 # librdkafka does not flag a synchronous commit's error as retriable, so the codes are named here.
 RETRIABLE_COMMIT_ERRORS = {
@@ -71,13 +80,6 @@ def sink_consumer_config(base: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def is_row_rejection(exc: Exception) -> bool:
-    """Whether ClickHouse (or the client encoding for it) refused the data rather than the request."""
-    if isinstance(exc, DataError | ProgrammingError | ValueError | TypeError | OverflowError):
-        return True
-    return isinstance(exc, DatabaseError) and getattr(exc, "code", None) in REJECTED_ROW_CODES
-
-
 class TopicSink:
     """Moves one topic into its table until `stop` is set."""
 
@@ -91,6 +93,7 @@ class TopicSink:
         dead_letters: DeadLetterSender | None,
         batch_max_records: int,
         batch_max_seconds: float,
+        insert_max_tries: int = INSERT_MAX_TRIES,
     ) -> None:
         self.mapping = mapping
         self.topic = topic
@@ -99,6 +102,7 @@ class TopicSink:
         self.dead_letters = dead_letters
         self.batch_max_records = batch_max_records
         self.batch_max_seconds = batch_max_seconds
+        self.insert_max_tries = max(1, insert_max_tries)
         self.consumer = Consumer(sink_consumer_config(consumer_config))
         self._stop = threading.Event()  # run()'s, once it runs: the rebalance callback waits on it
         self.keys = (
@@ -106,8 +110,12 @@ class TopicSink:
         )
         self.rows_written = 0
         self.duplicates_dropped = 0
-        self.rejected_messages = 0
+        self.rejected_messages = 0  # messages that could not be decoded
+        self.rejected_rows = 0  # rows ClickHouse refused, or that failed every try
         self.insert_failures = 0
+        # Rows dead-lettered during the flush under way (partition, offset, position): an insert retried
+        # after a failure goes through the same message again, and its dead letters are sent once.
+        self._dead_lettered: set[tuple[int, int, int]] = set()
         # Partitions held now; readable from other threads, which the consumer itself is not.
         self.assigned: list[int] = []
 
@@ -139,6 +147,16 @@ class TopicSink:
         insert went through, so this one did), nor when only some of its rows are."""
         if stored_up_to > insert.last:
             return
+        if insert.piece:
+            # The table cannot tell a piece's rows from its message's other rows (they share the
+            # offset), and repeating the wrong ones under its token would count them twice. The
+            # message is read again instead (`_on_assign`), and the rows stored are dropped as resends.
+            log.warning(
+                "%s: a piece of a message stored in pieces was unfinished (%s); its rollups are not checked",
+                self.mapping.table,
+                insert.token,
+            )
+            return
         sql = (
             f"SELECT {', '.join(self.mapping.all_columns())} FROM {self.mapping.table} "  # noqa: S608 - names from code
             "WHERE kafka_topic = {t:String} AND kafka_partition = {p:Int64} "
@@ -167,16 +185,24 @@ class TopicSink:
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         stored = self._when_reachable(self._stored_offsets, "ask ClickHouse where the partitions stand")
         committed_offsets = consumer.committed(partitions, timeout=30)
+        pieces: dict[int, InFlight] = {}
         for tp in committed_offsets:
             if (insert := InFlight.decode(self.topic, tp.partition, tp.metadata)) is not None:
                 stored_up_to = stored.get(tp.partition, -1)
                 self._when_reachable(
                     partial(self._complete, insert, stored_up_to), "repeat an unfinished insert"
                 )
+                if insert.piece:
+                    pieces[tp.partition] = insert
         committed = {tp.partition: tp.offset for tp in committed_offsets}
         for tp in partitions:
             if tp.partition in stored and committed.get(tp.partition, -1) <= stored[tp.partition]:
                 tp.offset = stored[tp.partition] + 1
+                # A message stored in pieces when its sink stopped: some of its good rows may not be
+                # stored yet, so it is read again (its stored rows are dropped as resends).
+                piece = pieces.get(tp.partition)
+                if piece is not None and piece.last == stored[tp.partition]:
+                    tp.offset = piece.first
         consumer.assign(partitions)
         # librdkafka keeps a partition's pause across a rebalance: one paused by `_pause_for` that
         # comes back after the pause ended would never deliver again (the chaos run found a sink
@@ -255,13 +281,16 @@ class TopicSink:
         What to insert is planned once for the whole batch (one lookup of the stored keys), and each
         partition's insert is named in its committed offset's metadata before it starts. An insert
         that fails is repeated as planned, under the same token (ClickHouse keeps what the failed
-        attempt stored once, and completes its rollups); the partitions left after a refused message
-        are planned again (its rows were not stored, so their copies in later partitions are no
-        longer duplicates)."""
+        attempt stored once, and completes its rollups); the partitions left after a refused row
+        are planned again (it was not stored, so its copies in later partitions are no longer
+        duplicates). A failure of unknown kind counts as a refusal on a partition's
+        `insert_max_tries`-th try."""
         backoff = 0.5
         partitions = list(pending)
         plan: dict[int, Messages] | None = None
+        self._dead_lettered.clear()
         for index, partition in enumerate(partitions):
+            unknown = 0  # this partition's tries that failed in a way neither refused nor waiting
             while True:
                 try:
                     if plan is None:
@@ -275,15 +304,27 @@ class TopicSink:
                             stop,
                         )
                         plan = planned
-                    if not self._insert_partition(partition, pending[partition], plan[partition]):
+                    give_up = unknown + 1 >= self.insert_max_tries
+                    if not self._insert_partition(partition, pending[partition], plan[partition], give_up):
                         plan = None
                     break
                 except Exception as exc:
                     if stop.is_set():
                         raise
-                    log.warning(
-                        "%s: insert failed (%s); pausing for %.1f s", self.mapping.table, exc, backoff
-                    )
+                    if failure_of(exc) is Failure.UNKNOWN:
+                        unknown += 1
+                        log.warning(
+                            "%s: insert failed (%s), try %d of %d; pausing for %.1f s",
+                            self.mapping.table,
+                            exc,
+                            unknown,
+                            self.insert_max_tries,
+                            backoff,
+                        )
+                    else:
+                        log.warning(
+                            "%s: insert failed (%s); pausing for %.1f s", self.mapping.table, exc, backoff
+                        )
                     self.insert_failures += 1
                     self._pause_for(backoff, stop)
                     backoff = min(backoff * 2, MAX_BACKOFF_S)
@@ -407,35 +448,93 @@ class TopicSink:
         answer = self.client.raw_query(sql, settings=settings, fmt="JSONCompactEachRow")
         return self.keys.stored_keys(answer)
 
-    def _insert_partition(self, partition: int, messages: Messages, planned: Messages) -> bool:
-        """Insert the planned rows of one partition; False when a message was refused (then sent to
-        the dead-letter topic with ClickHouse's own reason), which the batch's plan did not foresee."""
+    def _insert_partition(self, partition: int, messages: Messages, planned: Messages, give_up: bool) -> bool:
+        """Insert the planned rows of one partition; False when rows were refused, which the batch's
+        plan did not foresee: then every message is inserted on its own, and only its refused rows are
+        left out (`_store_message`). With `give_up`, a failure of unknown kind counts as a refusal."""
         try:
             self._insert(partition, planned)
             return True
         except Exception as exc:
-            if not is_row_rejection(exc):
+            if not self._refuses(exc, give_up):
                 raise
-        # Find the refused messages one by one, from the messages as read: the stored keys are
-        # asked again (a refused insert may have written the parts before the refused one), and a
-        # row repeated from an earlier message counts as stored only once that message is.
+        # From the messages as read: the stored keys are asked again (a refused insert may have
+        # written its blocks before the refused one), and a row repeated from an earlier message
+        # counts as stored only once that earlier row is.
         seen = self._stored_keys([message_rows for _, message_rows in messages])
         for offset, message_rows in messages:
             fresh = self.keys.new_rows(message_rows, seen) if self.keys is not None else message_rows
-            try:
-                if (insert := self._in_flight(partition, [(offset, fresh)])) is not None:
-                    self._announce([(messages[0][0], insert)], None)
-                self._insert(partition, [(offset, fresh)])
-            except Exception as single:
-                if not is_row_rejection(single):
-                    raise
-                self._reject(
-                    partition, offset, repr(message_rows[0]).encode(), "clickhouse-rejected", str(single)
-                )
-                continue
+            stored = self._store_message(partition, messages[0][0], offset, message_rows, fresh, give_up)
             if self.keys is not None:
-                seen.update(map(self.keys.key_of, fresh))
+                seen.update(map(self.keys.key_of, stored))
         return False
+
+    def _refuses(self, exc: Exception, give_up: bool) -> bool:
+        """Whether `exc` refuses the rows of the insert (see `refusals.py`)."""
+        failure = failure_of(exc)
+        return failure is Failure.REFUSED or (give_up and failure is Failure.UNKNOWN)
+
+    def _store_message(
+        self,
+        partition: int,
+        batch_start: int,
+        offset: int,
+        message_rows: list[Row],
+        fresh: list[Row],
+        give_up: bool,
+    ) -> list[Row]:
+        """Insert a message's `fresh` rows, all but those ClickHouse refuses; returns the rows stored.
+
+        A refused insert is split in halves, each inserted on its own, until every refused row
+        stands alone and is dead-lettered: a few refused rows among N cost about 2·log2(N) inserts
+        each. Each piece is named in the commit metadata first, under a token holding the positions
+        of its rows in the message (`InFlight.piece`). A row refusal stores nothing of a message (one
+        block, under 2 MB), but a failure of unknown kind may have stored some rows before failing
+        (a view refusing them after the table took them), so after one the rows stored are asked
+        again before the halves are inserted."""
+        if not fresh:
+            return []
+        insert = InFlight(self.topic, partition, offset, offset, len(fresh))
+        try:
+            self._insert_announced(batch_start, insert, fresh)
+            return fresh
+        except Exception as exc:
+            if not self._refuses(exc, give_up):
+                raise
+            refusal = exc
+        position = {id(row): index for index, row in enumerate(message_rows)}
+        stored: list[Row] = []
+
+        def split(rows: list[Row], error: Exception) -> None:
+            if failure_of(error) is not Failure.REFUSED and self.keys is not None:
+                unstored = self.keys.new_rows(rows, self._stored_keys([rows]))
+                stored.extend(row for row in rows if all(row is not other for other in unstored))
+                rows = unstored
+            if len(rows) == 1:
+                self._dead_letter_row(partition, offset, position[id(rows[0])], rows[0], error)
+                return
+            middle = len(rows) // 2
+            for half in (rows[:middle], rows[middle:]):
+                if not half:
+                    continue
+                piece = piece_of(position[id(row)] for row in half)
+                try:
+                    in_flight = InFlight(self.topic, partition, offset, offset, len(half), piece)
+                    self._insert_announced(batch_start, in_flight, half)
+                    stored.extend(half)
+                except Exception as failed:
+                    if not self._refuses(failed, give_up):
+                        raise
+                    split(half, failed)
+
+        split(fresh, refusal)
+        return stored
+
+    def _insert_announced(self, batch_start: int, insert: InFlight, rows: list[Row]) -> None:
+        """Name `insert` in the partition's commit metadata, then insert its rows under its token."""
+        self._announce([(batch_start, insert)], None)
+        self._insert_under(rows, insert.token)
+        self.rows_written += len(rows)
 
     def _insert(self, partition: int, planned: Messages) -> None:
         """Insert a partition's planned rows under their insert's token (see `InFlight`)."""
@@ -460,8 +559,39 @@ class TopicSink:
         )
 
     def _reject(self, partition: int, offset: int, payload: bytes, rule: str, reason: str) -> None:
+        """Dead-letter a whole message (it could not be decoded)."""
         self.rejected_messages += 1
         ref = f"{self.topic}[{partition}]@{offset}"
         log.error("%s rejected (%s): %s", ref, rule, reason)
         if self.dead_letters is not None:
             self.dead_letters.send(self.topic, ref, rule, f"{ref}: {reason}", payload)
+
+    def _dead_letter_row(self, partition: int, offset: int, index: int, row: Row, error: Exception) -> None:
+        """Dead-letter one row ClickHouse would not store: named by its message, its position there
+        and its event id, with ClickHouse's reason and the column it names, the row as JSON."""
+        if (partition, offset, index) in self._dead_lettered:
+            return  # sent earlier in this flush, before an insert was retried
+        self._dead_lettered.add((partition, offset, index))
+        self.rejected_rows += 1
+        columns = self.mapping.columns
+        event_id = row[columns.index("event_id")] if "event_id" in columns else None
+        ref = f"{self.topic}[{partition}]@{offset} records[{index}]" + (
+            f" (event_id={event_id})" if event_id is not None else ""
+        )
+        reason, column = why(error)
+        if failure_of(error) is Failure.REFUSED:
+            rule, told = "clickhouse-rejected", f"{ref}: ClickHouse refused the row: {reason}"
+        else:
+            rule = "clickhouse-retries-exhausted"
+            told = f"{ref}: not stored after {self.insert_max_tries} tries: {reason}"
+        log.error("%s", told)
+        if self.dead_letters is not None:
+            self.dead_letters.send(
+                self.topic,
+                ref,
+                rule,
+                told,
+                row_payload(self.mapping.all_columns(), row),
+                source_id=str(row[0]) if columns[0] == "source_id" else "",
+                field_path=column,
+            )

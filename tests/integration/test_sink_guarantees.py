@@ -1,12 +1,16 @@
 """The sink's promises on the real broker and chDB: nothing lost and nothing stored twice when it is
 killed between insert and commit, no rollup short when it is killed in the middle of an insert, and
-rows ClickHouse refuses go to dead letters with its reason."""
+rows ClickHouse refuses go to dead letters with its reason while the good rows of their message are
+stored."""
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
@@ -112,26 +116,31 @@ def test_sink_killed_mid_insert_leaves_no_rollup_short(local_stack: RunningStack
 
 
 def test_rows_clickhouse_refuses_go_to_dead_letters_with_its_reason(local_stack: RunningStack) -> None:
+    """One message of three records, the middle one absurd: ClickHouse's constraint refuses it, the
+    two good ones of the same message are stored, and the absurd one alone is dead-lettered with
+    ClickHouse's reason, the column it names, and the row as JSON."""
     run = uuid.uuid4().hex[:6]
     sender = kafka_sender(local_stack.settings)
-    good = record(f"{run}-ok", f"CAM-G-{run}", T0, 12, 40.0)
-    absurd = record(f"{run}-bad", f"CAM-G-{run}", T0, 500_000, 40.0)
-    sender.send({"source_id": f"SRC-{run}", "sent_at": datetime.now(UTC), "records": [good]})
-    sender.send({"source_id": f"SRC-{run}", "sent_at": datetime.now(UTC), "records": [absurd]})
+    records = [
+        record(f"{run}-ok-1", f"CAM-G-{run}", T0, 12, 40.0),
+        record(f"{run}-bad", f"CAM-G-{run}", T0, 500_000, 40.0),
+        record(f"{run}-ok-2", f"CAM-G-{run}", T0 + timedelta(seconds=1), 7, 40.0),
+    ]
+    sender.send({"source_id": f"SRC-{run}", "sent_at": datetime.now(UTC), "records": records})
     assert sender.flush() == 0
 
     stored = wait_for(
         lambda: (
             warehouse_client(local_stack.endpoints, local_stack.settings)
             .query(
-                "SELECT event_id FROM camera_vehicle_counts WHERE camera_id = {c:String}",
+                "SELECT event_id FROM camera_vehicle_counts WHERE camera_id = {c:String} ORDER BY event_id",
                 parameters={"c": f"CAM-G-{run}"},
             )
             .result_rows
         ),
-        lambda rows: len(rows) >= 1,
+        lambda rows: len(rows) >= 2,
     )
-    assert stored == [(f"{run}-ok",)]
+    assert stored == [(f"{run}-ok-1",), (f"{run}-ok-2",)]
 
     consumer = Consumer(
         {
@@ -148,18 +157,28 @@ def test_rows_clickhouse_refuses_go_to_dead_letters_with_its_reason(local_stack:
         load_schema(DLQ_CAMERA.schema),
     )
 
-    def next_dead_letter() -> dict[str, object] | None:
+    def next_dead_letter() -> dict[str, Any] | None:
         # In batches: earlier tests of the session (the simulator's invalid share) fill this topic too.
         for message in consumer.consume(num_messages=1000, timeout=1.0):
             if message.error() is None:
                 letter = decoder.decode(message.value())
-                if f"'{run}-bad'" in letter["payload"].decode():
+                if letter["rule"] == "clickhouse-rejected" and f"{run}-bad" in letter["record_ref"]:
                     return letter
         return None
 
     letter = wait_for(next_dead_letter, lambda found: found is not None, 60)
     consumer.close()
     assert letter is not None
-    assert letter["rule"] == "clickhouse-rejected"
-    assert "vehicle_count_plausible" in str(letter["reason"])
-    assert str(letter["record_ref"]).startswith(f"{CAMERA_VEHICLE_COUNTS.full_name()}[")
+    assert re.fullmatch(
+        rf"{re.escape(CAMERA_VEHICLE_COUNTS.full_name())}\[\d+\]@\d+ records\[1\] \(event_id={run}-bad\)",
+        str(letter["record_ref"]),
+    )
+    assert "code 469: Constraint `vehicle_count_plausible`" in str(letter["reason"])
+    assert "VIOLATED_CONSTRAINT" in str(letter["reason"])
+    assert (letter["field_path"], letter["source_id"]) == ("vehicle_count", f"SRC-{run}")
+    row = json.loads(letter["payload"])
+    assert (row["event_id"], row["camera_id"], row["vehicle_count"]) == (
+        f"{run}-bad",
+        f"CAM-G-{run}",
+        500_000,
+    )

@@ -351,29 +351,33 @@ def test_a_retry_after_a_partial_insert_repeats_it_under_its_token_and_stores_ea
     assert sink.insert_failures == 1
 
 
-def test_a_refused_message_loses_no_record_it_shared_with_a_later_message() -> None:
-    """Message 10 is refused (one absurd row); message 11 and partition 2 repeat e-2 from it. e-2 was
-    never stored, so the first later copy is no duplicate and is stored."""
+def test_a_refused_row_loses_no_record_its_message_shared_with_a_later_message() -> None:
+    """Message 10 holds one absurd row; message 11 and partition 2 repeat e-2 from it. e-2 is stored
+    from message 10 (only the absurd row is refused), so its later copies are duplicates."""
     table = FakeTable(refused={"absurd"})
     sink = sink_on(table)
     refused = counts(["e-2", "absurd"], offset=10)
     later = [moved(refused[:1], 0, 11)[0], *counts(["e-3"], at=T0 + timedelta(minutes=5), offset=11)]
     flush(sink, {0: [(10, refused), (11, later)], 2: [(7, moved(refused[:1], 2, 7))]})
     assert stored_ids(table) == ["e-2", "e-3"]
-    assert sink.rejected_messages == 1
-    assert table.tokens == [f"{TOPIC}:0:11-11:2"]
-    # Each insert is named first, at the batch's first offset (the batch's, then one per message
-    # found one by one); partition 2 has nothing left to insert, so nothing to name.
-    assert sink.consumer.commits == [[(0, 10)], [(0, 10)], [(0, 10)], [(0, 12), (2, 8)]]  # type: ignore[attr-defined]
+    assert [row[-2:] for row in table.rows] == [[0, 10], [0, 11]]
+    assert (sink.rejected_rows, sink.rejected_messages) == (1, 0)
+    assert table.tokens[-1] == f"{TOPIC}:0:11-11:1"
+    # Each insert is named first, at the batch's first offset: the batch's, message 10's, its two
+    # halves', message 11's; partition 2 has nothing left to insert, so nothing to name.
+    assert sink.consumer.commits == [[(0, 10)]] * 5 + [[(0, 12), (2, 8)]]  # type: ignore[attr-defined]
 
 
-def test_a_refused_message_in_one_partition_is_no_duplicate_for_the_next() -> None:
+def test_a_row_refused_in_one_partition_is_no_duplicate_for_the_next() -> None:
+    """The absurd row is not stored, so its copy in partition 2 is not dropped as one (ClickHouse
+    refuses that copy too, and says so in its own dead letter)."""
     table = FakeTable(refused={"absurd"})
     sink = sink_on(table)
     refused = counts(["e-2", "absurd"], offset=10)
-    flush(sink, {0: [(10, refused)], 2: [(7, moved(refused[:1], 2, 7))]})
+    flush(sink, {0: [(10, refused)], 2: [(7, moved(refused, 2, 7))]})
     assert stored_ids(table) == ["e-2"]
-    assert [row[-2:] for row in table.rows] == [[2, 7]]
+    assert [row[-2:] for row in table.rows] == [[0, 10]]
+    assert sink.rejected_rows == 2
 
 
 def test_a_table_without_an_event_key_is_never_asked() -> None:

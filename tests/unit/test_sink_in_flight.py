@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sinks.in_flight import InFlight
+from sinks.in_flight import InFlight, piece_of
 
 TOPIC = "ioc.camera.vehicle-counts"
 
@@ -27,3 +27,13 @@ def test_metadata_that_is_not_an_unfinished_insert_names_none(metadata: str | No
 
 def test_an_insert_record_missing_a_field_names_none() -> None:
     assert InFlight.decode(TOPIC, 0, '{"kind": "ioc.sink.inserting", "first": 1, "last": 2}') is None
+
+
+def test_a_piece_of_a_message_is_read_back_with_a_token_of_its_own() -> None:
+    """Two halves of one message share offsets and may share a row count: only the piece, a digest of
+    their rows' positions, tells their tokens apart."""
+    first, second = piece_of(range(0, 4)), piece_of(range(4, 8))
+    assert first != second and piece_of([0, 1, 2, 3]) == first
+    halves = [InFlight(TOPIC, 4, 1200, 1200, 4, piece) for piece in (first, second)]
+    assert [InFlight.decode(TOPIC, 4, half.encode()) for half in halves] == halves
+    assert len({half.token for half in halves} | {InFlight(TOPIC, 4, 1200, 1200, 4).token}) == 3
