@@ -22,6 +22,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from topics.catalog import (
+    CAMERA_PLATE_READS,
+    CAMERA_VIOLATIONS,
+    DEAD_LETTER_TOPICS,
+    LATE_EVENTS,
+    NOTIFICATIONS,
+)
+
 PLATE_SERIES = "^[0-9]{2}-?[A-ZĐ]{1,2}"  # province code and series letters, kept
 PLATE_SEPARATORS = "-. "  # kept, so the shape of the plate stays readable
 MASK = "*"
@@ -79,14 +87,14 @@ class PersonalFeed:
 
 
 PLATE_READS = PersonalFeed(
-    "ioc.camera.plate-reads",
+    CAMERA_PLATE_READS.name,
     "plate_read",
     frozenset({"plate_number"}),
     frozenset({"image_ref"}),
     frozenset({"event_id", "camera_id", "observed_at", "lane", "vehicle_class", "direction", "confidence"}),
 )
 VIOLATIONS = PersonalFeed(
-    "ioc.camera.violations",
+    CAMERA_VIOLATIONS.name,
     "violation",
     frozenset({"plate_number"}),
     frozenset({"evidence_ref"}),
@@ -108,7 +116,7 @@ PERSONAL_FEEDS = (PLATE_READS, VIOLATIONS)
 # Topics whose payloads are copies of other records (a late event, a dead letter, an audit event the
 # warehouse refused): what they copy is unknown here, so their payloads are withheld whole, and their
 # clear copies kept as briefly as plate reads.
-COPYING_TOPICS = ("ioc.derived.late-events", "ioc.derived.notifications", "ioc.dlq.")
+COPYING_TOPICS = tuple(spec.name for spec in (LATE_EVENTS, NOTIFICATIONS, *DEAD_LETTER_TOPICS))
 COPY = "copy"
 
 
