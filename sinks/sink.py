@@ -508,7 +508,8 @@ class TopicSink:
         def split(rows: list[Row], error: Exception) -> None:
             if failure_of(error) is not Failure.REFUSED and self.keys is not None:
                 unstored = self.keys.new_rows(rows, self._stored_keys([rows]))
-                stored.extend(row for row in rows if all(row is not other for other in unstored))
+                left = {id(row) for row in unstored}
+                stored.extend(row for row in rows if id(row) not in left)
                 rows = unstored
             if len(rows) == 1:
                 self._dead_letter_row(partition, offset, position[id(rows[0])], rows[0], error)
