@@ -74,7 +74,7 @@ def dedup_retention_s(settings: Settings) -> float:
 def connect_gateway(settings: Settings) -> Gateway:
     """A gateway on the configured (or local) Kafka and registry."""
     endpoints = connect(settings)
-    client = registry_client(endpoints.registry, endpoints.registry_auth)
+    client = registry_client(endpoints)
     prefix = settings.topic_prefix
     feeds = build_feeds()
     feed_encoders = {

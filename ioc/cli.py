@@ -163,7 +163,7 @@ def schemas_register() -> None:
 
     settings = Settings()
     endpoints = resolve(settings, need=("registry",))
-    client = registry_client(endpoints.registry, endpoints.registry_auth)
+    client = registry_client(endpoints)
     for registration in register_all(client, settings.topic_prefix):
         print(f"{registration.subject}: id {registration.schema_id}")
 
@@ -188,7 +188,7 @@ def schemas_check(
 
         settings = Settings()
         endpoints = resolve(settings, need=("registry",))
-        client = registry_client(endpoints.registry, endpoints.registry_auth)
+        client = registry_client(endpoints)
         problems = check_all(client, settings.topic_prefix)
     else:
         from avro_schemas.compatibility import check_working_tree

@@ -19,5 +19,5 @@ def apply_contracts(endpoints: Endpoints, prefix: str, progress: Callable[[str],
     changes = apply_topics(endpoints.kafka_client(), prefix)
     touched = [c for c in changes if c.action != "unchanged"]
     progress(f"topics: {len(changes) - len(touched)} unchanged, {len(touched)} created or aligned")
-    registrations = register_all(registry_client(endpoints.registry, endpoints.registry_auth), prefix)
+    registrations = register_all(registry_client(endpoints), prefix)
     progress(f"schemas: {len(registrations)} subjects registered")

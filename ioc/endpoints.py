@@ -29,6 +29,8 @@ class Endpoints:
     clickhouse: str
     kafka_auth: KafkaAuth = field(default_factory=KafkaAuth)
     registry_auth: BasicAuth = field(default_factory=BasicAuth)
+    # The registry's readiness probe, when it has one (ioc.serde.RegistryClient says why it matters).
+    registry_ready: str = ""
 
     def kafka_client(self) -> dict[str, str]:
         """The options every Kafka client of the platform starts from: where, and how to log in."""
@@ -68,6 +70,19 @@ def local_urls(state: dict[str, dict[str, object]]) -> dict[str, str]:
     return urls
 
 
+def registry_ready_url(management_port: object) -> str:
+    """Apicurio's readiness probe on its management interface: up once its journal is loaded."""
+    return f"http://127.0.0.1:{management_port}/health/ready"
+
+
+def _registry_ready(settings: Settings, state: dict[str, dict[str, object]]) -> str:
+    """The configured probe of a configured registry; the local registry's own probe otherwise."""
+    if settings.registry.url:
+        return settings.registry.ready_url
+    management_port = state.get("registry", {}).get("management_port")
+    return registry_ready_url(management_port) if management_port else ""
+
+
 def _node_number(name: str) -> int:
     return int(name.partition("-")[2] or 1)
 
@@ -95,6 +110,7 @@ def resolve(settings: Settings, need: tuple[str, ...] = ALL_SERVICES) -> Endpoin
         **{name: url or local.get(name, "") for name, url in configured.items()},
         kafka_auth=_kafka_auth(settings, state),
         registry_auth=_registry_auth(settings, state),
+        registry_ready=_registry_ready(settings, state),
     )
 
 

@@ -43,6 +43,9 @@ class RegistrySettings(BaseSettings):
     username: str = ""
     password: SecretStr = SecretStr("")
     password_file: Path | None = None  # wins over password: a mounted secret
+    # Its readiness probe (Apicurio: `http://HOST:9000/health/ready`): until it answers 200, a
+    # schema the registry says it does not know is waited for, not refused (ioc.serde.RegistryClient).
+    ready_url: str = ""
 
 
 class ClickHouseSettings(BaseSettings):

@@ -26,7 +26,7 @@ def kafka_sender(settings: Settings) -> KafkaSender:
     endpoints = resolve(settings, need=("kafka", "registry"))
     spec = CAMERA_VEHICLE_COUNTS
     encoder = AvroEncoder.for_subject(
-        registry_client(endpoints.registry, endpoints.registry_auth),
+        registry_client(endpoints),
         spec.subject(settings.topic_prefix),
         load_schema(spec.schema),
     )
@@ -36,7 +36,7 @@ def kafka_sender(settings: Settings) -> KafkaSender:
 def feed_sender(settings: Settings) -> KafkaFeedSender:
     """A sender for every input topic, each with its registered schema's id (looked up once, here)."""
     endpoints = resolve(settings, need=("kafka", "registry"))
-    registry = registry_client(endpoints.registry, endpoints.registry_auth)
+    registry = registry_client(endpoints)
     prefix = settings.topic_prefix
     topics = {
         spec.name: (

@@ -58,7 +58,7 @@ def fill_topic(settings: Settings, records: int) -> str:
     endpoints = resolve(settings, need=("kafka", "registry"))
     apply_topics(endpoints.kafka_client(), prefix, (SPEC,))
     register_subject(
-        registry_client(endpoints.registry, endpoints.registry_auth),
+        registry_client(endpoints),
         SPEC.subject(prefix),
         load_schema(SPEC.schema),
     )
@@ -95,9 +95,7 @@ def consumer_config(endpoints: Endpoints, topic: str, way: str) -> dict[str, Any
 
 def read_only(endpoints: Endpoints, topic: str, records: int) -> int:
     """Consume, decode and map every message to rows, inserting nothing; returns the rows mapped."""
-    decoder = AvroDecoder(
-        registry_client(endpoints.registry, endpoints.registry_auth), load_schema(SPEC.schema)
-    )
+    decoder = AvroDecoder(registry_client(endpoints), load_schema(SPEC.schema))
     consumer = Consumer(sink_consumer_config(consumer_config(endpoints, topic, "read-only")))
     consumer.subscribe([topic])
     rows = 0
@@ -118,7 +116,7 @@ def through_sink(endpoints: Endpoints, topic: str, records: int, client_factory:
         MAPPING,
         topic,
         consumer_config(endpoints, topic, f"sink-{uuid.uuid4().hex[:4]}"),
-        AvroDecoder(registry_client(endpoints.registry, endpoints.registry_auth), load_schema(SPEC.schema)),
+        AvroDecoder(registry_client(endpoints), load_schema(SPEC.schema)),
         client_factory,
         None,
         settings.sinks.batch_max_records,

@@ -195,7 +195,7 @@ def run_router(
     manual clock and their own channels."""
     clock = clock or SystemClock()
     endpoints = connect(settings)
-    registry = registry_client(endpoints.registry, endpoints.registry_auth)
+    registry = registry_client(endpoints)
     prefix, routing = settings.topic_prefix, settings.routing
     group = f"{prefix}{routing.group_id}"
     decoder = AvroDecoder(registry, load_schema(ALERTS.schema))

@@ -21,7 +21,7 @@ def start_sinks(
     settings: Settings, endpoints: Endpoints, client_factory: Callable[[], Client], stop: threading.Event
 ) -> list[tuple[TopicSink, threading.Thread]]:
     """Create and start every sink; each thread runs until `stop` is set."""
-    registry = registry_client(endpoints.registry, endpoints.registry_auth)
+    registry = registry_client(endpoints)
     prefix = settings.topic_prefix
     dead_letter_schema = load_schema("derived/dead_letters")
     running = []

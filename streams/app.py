@@ -16,7 +16,7 @@ AGENTS = (traffic, public_order, environment, services, health, alerts)
 
 def processors(settings: Settings, endpoints: Endpoints) -> list[Node]:
     """Every agent's processors; schemas are looked up in the registry here, once."""
-    wiring = Wiring(settings, registry_client(endpoints.registry, endpoints.registry_auth))
+    wiring = Wiring(settings, registry_client(endpoints))
     return [node for agent in AGENTS for node in agent.processors(wiring)]
 
 

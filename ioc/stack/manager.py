@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ioc.credentials import BasicAuth, KafkaAuth
-from ioc.endpoints import Endpoints, local_urls, read_state, resolve, write_state
+from ioc.endpoints import Endpoints, local_urls, read_state, registry_ready_url, resolve, write_state
 from ioc.settings import Settings
 from ioc.stack import process, services
 from ioc.stack.artifacts import Progress
@@ -207,7 +207,7 @@ class LocalStack:
                 secured,
             )
             entry |= {"port": port, "management_port": mport, "secure": self.secure}
-            ready_url = f"http://127.0.0.1:{mport}/health/ready"
+            ready_url = registry_ready_url(mport)
             readiness = process.Readiness(lambda: services.http_ok(ready_url), timeout)
         else:
             port = self._port(

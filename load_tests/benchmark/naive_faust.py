@@ -16,7 +16,7 @@ from typing import Any
 import faust
 
 from avro_schemas import load_schema
-from ioc.credentials import BasicAuth
+from ioc.endpoints import Endpoints
 from ioc.serde import AvroDecoder, AvroEncoder, registry_client
 from load_tests.benchmark.aggregate import WINDOW_MS, event_ms
 from load_tests.benchmark.child_config import read_config
@@ -53,7 +53,7 @@ def build_app(config: dict[str, Any]) -> faust.App:
         topic_disable_leader=True,
     )
     # The benchmark's stack is the one-broker default, open on loopback (see benchmark/run.py).
-    registry = registry_client(config["registry"], BasicAuth())
+    registry = registry_client(Endpoints(config["bootstrap"], config["registry"], clickhouse=""))
     decoder = AvroDecoder(registry, load_schema(CAMERA_VEHICLE_COUNTS.schema))
     encoder = AvroEncoder.for_subject(registry, INDICATORS.subject(), load_schema(INDICATORS.schema))
     source = app.topic(config["topic"], key_serializer="raw", value_serializer="raw")

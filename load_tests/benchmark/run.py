@@ -280,7 +280,7 @@ def run_benchmark(
     try:
         endpoints = bench.up()
         encoder = AvroEncoder.for_subject(
-            registry_client(endpoints.registry, endpoints.registry_auth),
+            registry_client(endpoints),
             CAMERA_VEHICLE_COUNTS.subject(),
             load_schema(CAMERA_VEHICLE_COUNTS.schema),
         )

@@ -23,9 +23,7 @@ class TopicReader:
     """Consumes one topic from the start, decoding every message with the topic's schema."""
 
     def __init__(self, stack: RunningStack, spec: TopicSpec, prefix: str = "") -> None:
-        self.decoder = AvroDecoder(
-            registry_client(stack.endpoints.registry, stack.endpoints.registry_auth), load_schema(spec.schema)
-        )
+        self.decoder = AvroDecoder(registry_client(stack.endpoints), load_schema(spec.schema))
         self.consumer = Consumer(
             {
                 "bootstrap.servers": stack.endpoints.kafka,
@@ -66,7 +64,7 @@ def send_batch(
 ) -> None:
     """One batch envelope of `records` to an input topic, Avro-encoded with its registered schema."""
     encoder = AvroEncoder.for_subject(
-        registry_client(stack.endpoints.registry, stack.endpoints.registry_auth),
+        registry_client(stack.endpoints),
         spec.subject(prefix),
         load_schema(spec.schema),
     )

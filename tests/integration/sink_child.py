@@ -74,7 +74,7 @@ def main() -> None:
         CAMERA_VEHICLE_COUNTS.full_name(prefix),
         endpoints.kafka_client() | {"group.id": f"{prefix}crash-test"},
         AvroDecoder(
-            registry_client(endpoints.registry, endpoints.registry_auth),
+            registry_client(endpoints),
             load_schema(CAMERA_VEHICLE_COUNTS.schema),
         ),
         client,

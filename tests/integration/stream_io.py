@@ -37,7 +37,7 @@ class Feeder:
     """Sends batch envelopes (and raw bytes) to input topics of one deployment prefix, in order."""
 
     def __init__(self, stack: RunningStack, prefix: str = "", source_id: str = "") -> None:
-        self.registry = registry_client(stack.endpoints.registry, stack.endpoints.registry_auth)
+        self.registry = registry_client(stack.endpoints)
         self.prefix = prefix
         self.source_id = source_id or f"SRC-{uuid.uuid4().hex[:6]}"
         self.producer = Producer(stack.endpoints.kafka_client() | {"enable.idempotence": True})
@@ -78,9 +78,7 @@ class TopicReader:
     """Reads a derived topic from its beginning, decoding with the platform's schema."""
 
     def __init__(self, stack: RunningStack, spec: TopicSpec, prefix: str = "") -> None:
-        self.decoder = AvroDecoder(
-            registry_client(stack.endpoints.registry, stack.endpoints.registry_auth), load_schema(spec.schema)
-        )
+        self.decoder = AvroDecoder(registry_client(stack.endpoints), load_schema(spec.schema))
         self.consumer = Consumer(
             {
                 "bootstrap.servers": stack.endpoints.kafka,

@@ -18,7 +18,7 @@ from topics.catalog import ALERTS, CAMERA_INCIDENTS
 
 
 def send_accident(stack: RunningStack, camera: str, event_id: str) -> None:
-    registry = registry_client(stack.endpoints.registry, stack.endpoints.registry_auth)
+    registry = registry_client(stack.endpoints)
     spec = CAMERA_INCIDENTS
     encoder = AvroEncoder.for_subject(registry, spec.subject(), load_schema(spec.schema))
     batch = {
@@ -53,7 +53,7 @@ class AlertReader:
         self.marker = marker
         self.marker_seen = False
         self.decoder = AvroDecoder(
-            registry_client(stack.endpoints.registry, stack.endpoints.registry_auth),
+            registry_client(stack.endpoints),
             load_schema(ALERTS.schema),
         )
         self.consumer = Consumer(

@@ -22,7 +22,7 @@ from topics.catalog import ALL_TOPICS, INPUT_TOPICS, TopicSpec
 
 
 def test_every_topic_schema_is_registered_backward_transitive(local_stack: RunningStack) -> None:
-    client = registry_client(local_stack.endpoints.registry, local_stack.endpoints.registry_auth)
+    client = registry_client(local_stack.endpoints)
     subjects = set(client.get_subjects())
     for spec in ALL_TOPICS:
         assert spec.subject() in subjects
@@ -54,14 +54,14 @@ def test_example_payload_round_trips_through_kafka(local_stack: RunningStack, sp
     example = json.loads((SCHEMA_DIR / "examples" / f"{spec.schema}.json").read_text(encoding="utf-8"))
     schema = load_schema(spec.schema)
     datum = JsonRecordConverter(schema).convert(example)
-    client = registry_client(local_stack.endpoints.registry, local_stack.endpoints.registry_auth)
+    client = registry_client(local_stack.endpoints)
     encoded = AvroEncoder.for_subject(client, spec.subject(), schema).encode(datum)
     decoded = AvroDecoder(client, schema).decode(_produce_and_read_back(local_stack, spec, encoded))
     assert decoded == datum
 
 
 def test_incompatible_change_is_refused_naming_the_field(local_stack: RunningStack) -> None:
-    client = registry_client(local_stack.endpoints.registry, local_stack.endpoints.registry_auth)
+    client = registry_client(local_stack.endpoints)
     subject = f"compat-{uuid.uuid4().hex[:8]}-value"
     original = load_schema("derived/indicators")
     register_subject(client, subject, original)

@@ -67,9 +67,7 @@ def read_topic(stack: RunningStack, spec: TopicSpec, source_id: str) -> list[dic
             "enable.auto.commit": False,
         }
     )
-    decoder = AvroDecoder(
-        registry_client(stack.endpoints.registry, stack.endpoints.registry_auth), load_schema(spec.schema)
-    )
+    decoder = AvroDecoder(registry_client(stack.endpoints), load_schema(spec.schema))
     metadata = consumer.list_topics(spec.full_name(), timeout=10).topics[spec.full_name()]
     ends = {
         p: consumer.get_watermark_offsets(TopicPartition(spec.full_name(), p), timeout=10)[1]

@@ -161,7 +161,7 @@ def send_what_the_stream_engine_builds(stack: RunningStack) -> None:
     """A violation an agent refuses and a late plate read and violation, built by the engine's own
     code (no worker needed: only what it writes to the topics matters here)."""
     prefix = stack.settings.topic_prefix
-    registry = registry_client(stack.endpoints.registry, stack.endpoints.registry_auth)
+    registry = registry_client(stack.endpoints)
     now_ms = int(time.time() * 1000)
     observed_ms = int(NOW.timestamp() * 1000)
 

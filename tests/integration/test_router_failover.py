@@ -149,7 +149,7 @@ def test_two_routers_one_killed_mid_stream_send_each_notification_once(
     receiver, (first, second) = routers
     assert "router active" not in second.text()  # a hot standby: it sends nothing
     encoder = AvroEncoder.for_subject(
-        registry_client(local_stack.endpoints.registry, local_stack.endpoints.registry_auth),
+        registry_client(local_stack.endpoints),
         ALERTS.subject(),
         load_schema(ALERTS.schema),
     )

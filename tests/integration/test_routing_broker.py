@@ -109,7 +109,7 @@ def router(router_settings: Settings, clock: ManualClock) -> Iterator[RouterThre
 
 def publish(stack: RunningStack, change: dict[str, object]) -> None:
     encoder = AvroEncoder.for_subject(
-        registry_client(stack.endpoints.registry, stack.endpoints.registry_auth),
+        registry_client(stack.endpoints),
         ALERTS.subject(),
         load_schema(ALERTS.schema),
     )

@@ -73,7 +73,7 @@ def test_every_feed_reaches_its_topic_decodable_with_the_configured_share_of_inv
     send_batched(sender, emissions, 100)
     assert sender.flush() == 0
 
-    registry = registry_client(endpoints.registry, endpoints.registry_auth)
+    registry = registry_client(endpoints)
     sent = Counter(e.feed.name for e in emissions)
     injected = Counter(e.feed.name for e in emissions if e.fault == "invalid")
     received_invalid = 0

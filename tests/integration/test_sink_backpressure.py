@@ -42,7 +42,7 @@ def vehicle_counts_of_its_own(
     prefix = f"{name}-{uuid.uuid4().hex[:6]}."
     spec = CAMERA_VEHICLE_COUNTS
     apply_topics(stack.endpoints.kafka_client(), prefix, (spec,))
-    registry = registry_client(stack.endpoints.registry, stack.endpoints.registry_auth)
+    registry = registry_client(stack.endpoints)
     register_subject(registry, spec.subject(prefix), load_schema(spec.schema))
     sender = kafka_sender(Settings(stack=StackSettings(dir=stack.dir), topic_prefix=prefix))
     return prefix, spec.full_name(prefix), registry, sender

@@ -43,7 +43,7 @@ def _topic_of_records(local_stack: RunningStack, kind: str) -> str:
     spec = CAMERA_VEHICLE_COUNTS
     apply_topics(local_stack.endpoints.kafka_client(), prefix, (spec,))
     register_subject(
-        registry_client(local_stack.endpoints.registry, local_stack.endpoints.registry_auth),
+        registry_client(local_stack.endpoints),
         spec.subject(prefix),
         load_schema(spec.schema),
     )
@@ -153,7 +153,7 @@ def test_rows_clickhouse_refuses_go_to_dead_letters_with_its_reason(local_stack:
     )
     consumer.subscribe([DLQ_CAMERA.full_name()])
     decoder = AvroDecoder(
-        registry_client(local_stack.endpoints.registry, local_stack.endpoints.registry_auth),
+        registry_client(local_stack.endpoints),
         load_schema(DLQ_CAMERA.schema),
     )
 

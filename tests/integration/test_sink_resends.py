@@ -143,7 +143,7 @@ def test_a_resend_after_the_sink_restarted_is_not_stored_again(
     spec = CAMERA_VEHICLE_COUNTS
     apply_topics(local_stack.endpoints.kafka_client(), prefix, (spec,))
     register_subject(
-        registry_client(local_stack.endpoints.registry, local_stack.endpoints.registry_auth),
+        registry_client(local_stack.endpoints),
         spec.subject(prefix),
         load_schema(spec.schema),
     )

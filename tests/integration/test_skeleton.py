@@ -145,7 +145,7 @@ def test_standard_kafka_client_decodes_what_the_platform_writes(
 
     confluent-kafka 2.16 defaults to an "associated name" strategy that asks an associations endpoint
     Apicurio does not have (the request hangs); the classic topic-name strategy is set explicitly."""
-    registry = registry_client(local_stack.endpoints.registry, local_stack.endpoints.registry_auth)
+    registry = registry_client(local_stack.endpoints)
     deserializer = AvroDeserializer(registry, conf={"subject.name.strategy": topic_subject_name_strategy})
     for spec, required in ((CAMERA_VEHICLE_COUNTS, "records"), (INDICATORS, "indicator")):
         consumer = Consumer(

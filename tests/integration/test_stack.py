@@ -16,17 +16,13 @@ def test_registered_schema_survives_a_registry_restart(local_stack: RunningStack
     schema = Schema(
         json.dumps({"type": "record", "name": "Probe", "fields": [{"name": "a", "type": "int"}]}), "AVRO"
     )
-    schema_id = registry_client(
-        local_stack.endpoints.registry, local_stack.endpoints.registry_auth
-    ).register_schema(subject, schema)
+    schema_id = registry_client(local_stack.endpoints).register_schema(subject, schema)
 
     local_stack.stack.stop_service("registry")
     assert {s.name: s.state for s in local_stack.stack.status()}["registry"] == "stopped"
     local_stack.stack.start_service("registry")
 
-    fresh = registry_client(
-        local_stack.endpoints.registry, local_stack.endpoints.registry_auth
-    )  # no client-side cache
+    fresh = registry_client(local_stack.endpoints)  # no client-side cache
     latest = fresh.get_latest_version(subject)
     assert latest.schema_id == schema_id
     assert json.loads(latest.schema.schema_str)["fields"] == [{"name": "a", "type": "int"}]

@@ -139,7 +139,7 @@ def produce(stack: RunningStack, spec: TopicSpec, data: list[dict[str, Any]]) ->
     """Each datum as one message, encoded with the registered schema (Confluent framing), in order."""
     prefix = stack.settings.topic_prefix
     encoder = AvroEncoder.for_subject(
-        registry_client(stack.endpoints.registry, stack.endpoints.registry_auth),
+        registry_client(stack.endpoints),
         spec.subject(prefix),
         load_schema(spec.schema),
     )

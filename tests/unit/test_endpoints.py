@@ -151,3 +151,19 @@ def test_need_still_reports_what_it_requires(tmp_path: Path) -> None:
 def test_describe() -> None:
     """Status output shows the endpoints under their service names."""
     assert describe(Endpoints("k", "r", "c")) == {"kafka": "k", "registry": "r", "clickhouse": "c"}
+
+
+def test_the_local_registry_comes_with_its_readiness_probe(tmp_path: Path) -> None:
+    """Readers of the local stack learn where Apicurio says whether its journal is loaded."""
+    write_state(tmp_path, STATE | {"registry": {"port": 18081, "management_port": 18082, "pid": 102}})
+    assert resolve(settings(tmp_path)).registry_ready == "http://127.0.0.1:18082/health/ready"
+
+
+def test_a_configured_registry_never_gets_the_local_probe(tmp_path: Path) -> None:
+    """Another registry's readiness is not the local one's: only its own configured probe counts."""
+    write_state(tmp_path, STATE | {"registry": {"port": 18081, "management_port": 18082, "pid": 102}})
+    configured = "http://registry:8080/apis/ccompat/v7"
+    assert resolve(settings(tmp_path, registry=configured)).registry_ready == ""
+    with_probe = settings(tmp_path, registry=configured)
+    with_probe.registry.ready_url = "http://registry:9000/health/ready"
+    assert resolve(with_probe).registry_ready == "http://registry:9000/health/ready"
