@@ -9,7 +9,8 @@ does not start like a Vietnamese plate is masked whole. `mask_plate` is that rul
 so the sinks (which mask copies of records in dead letters and late events) and the views cannot
 drift apart; the tests compare the two on the real warehouse.
 
-Photos (`image_ref`, `evidence_ref`) show the plate too: in a masked copy they are withheld. A
+Photos (`image_ref`, `evidence_ref`) show the plate too, an incident's photo or video faces and
+plates: in a masked copy they are withheld. A
 payload that cannot be read as a record of its feed (not JSON, not an object) may hold anything, so
 from a feed with personal data it is withheld whole; the clear copy stays in a `restricted_` table.
 """
@@ -23,6 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from topics.catalog import (
+    CAMERA_INCIDENTS,
     CAMERA_PLATE_READS,
     CAMERA_VIOLATIONS,
     DEAD_LETTER_TOPICS,
@@ -112,7 +114,27 @@ VIOLATIONS = PersonalFeed(
         }
     ),
 )
-PERSONAL_FEEDS = (PLATE_READS, VIOLATIONS)
+# An incident's photo or video may show faces and plates (migration 100 restricts it in the tables).
+INCIDENTS = PersonalFeed(
+    CAMERA_INCIDENTS.name,
+    "incident",
+    frozenset(),
+    frozenset({"evidence_ref"}),
+    frozenset(
+        {
+            "event_id",
+            "camera_id",
+            "observed_at",
+            "incident_type",
+            "confidence",
+            "severity_hint",
+            "description",
+            "latitude",
+            "longitude",
+        }
+    ),
+)
+PERSONAL_FEEDS = (PLATE_READS, VIOLATIONS, INCIDENTS)
 # Topics whose payloads are copies of other records (a late event, a dead letter, an audit event the
 # warehouse refused): what they copy is unknown here, so their payloads are withheld whole, and their
 # clear copies kept as briefly as plate reads.

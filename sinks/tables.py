@@ -316,7 +316,7 @@ MAPPINGS: tuple[TableMapping, ...] = (
     ),
     batch_mapping(
         CAMERA_INCIDENTS,
-        "camera_incidents",
+        "restricted_camera_incidents",
         (
             "event_id",
             "camera_id",

@@ -1,6 +1,6 @@
 """Personal data stays where it belongs, on the real stack (issue 19 item 3).
 
-One run sends plate reads and violations the way they reach the platform: valid and invalid ones
+One run sends plate reads, violations and incidents the way they reach the platform: valid and invalid ones
 through the real HTTP gateway, a message that is not Avro straight to the plate-reads topic (refused
 by the warehouse's sink), a record an agent refuses and late records, both built by the stream
 engine's own code (`Intake.refuse`, `LateEvents.record`), and the router's audit events for every
@@ -78,6 +78,8 @@ PLATES = {
     "late_violation": plate("37K", 9),
 }
 PHOTOS = {name: f"https://anpr.example.vn/{RUN}/{name}.jpg" for name in PLATES}
+# Incidents carry no plate, but their evidence (a photo or clip) may show faces and plates.
+INCIDENT_EVIDENCE = {name: f"https://vms.example.vn/{RUN}/{name}.mp4" for name in ("valid", "gateway")}
 
 
 def roster_contacts() -> list[dict[str, str]]:
@@ -123,6 +125,18 @@ def violation(name: str, **changes: Any) -> dict[str, Any]:
     } | changes
 
 
+def incident(name: str, **changes: Any) -> dict[str, Any]:
+    return {
+        "event_id": f"IN-{RUN}-{name}",
+        "camera_id": CAMERA,
+        "observed_at": NOW.isoformat(),
+        "incident_type": "accident",
+        "severity_hint": "moderate",
+        "description": "Va chạm giữa hai xe máy",
+        "evidence_ref": INCIDENT_EVIDENCE[name],
+    } | changes
+
+
 # --- sending ---------------------------------------------------------------------------------------
 
 
@@ -144,7 +158,8 @@ def send_through_the_gateway(stack: RunningStack, folder: Path) -> None:
             },
         ]
         violations = [violation("valid_violation"), violation("gateway_violation", speed_kmh="fast")]
-        for feed, records in (("plate-reads", reads), ("violations", violations)):
+        incidents = [incident("valid"), incident("gateway", incident_type="meteor")]
+        for feed, records in (("plate-reads", reads), ("violations", violations), ("incidents", incidents)):
             answer = httpx.post(
                 f"{server.url}/v1/feeds/camera/{feed}",
                 json={"source_id": SOURCE, "records": records},
@@ -279,6 +294,16 @@ def stored(sent: None, clients: dict[str, Client]) -> None:
             for name, (table, column) in CLEAR_IN.items()
             if not holds(writer, table, column, PLATES[name])
         ]
+        absent += [
+            f"incident {name}"
+            for name, table in (
+                ("valid", "restricted_camera_incidents"),
+                ("gateway", "restricted_dead_letters"),
+            )
+            if not holds(
+                writer, table, "evidence_ref" if name == "valid" else "payload", INCIDENT_EVIDENCE[name]
+            )
+        ]
         audit = writer.query(
             "SELECT count() FROM notifications WHERE alert_id = {a:String}",
             parameters={"a": f"ALERT-PII-{RUN}"},
@@ -292,6 +317,7 @@ def needles() -> dict[str, str]:
     """What no reader may find: every clear plate, every photo link, every roster address."""
     found = {f"plate {name}": value for name, value in PLATES.items()}
     found |= {f"photo {name}": value for name, value in PHOTOS.items()}
+    found |= {f"evidence of incident {name}": value for name, value in INCIDENT_EVIDENCE.items()}
     found |= {f"{c['channel']} of {c['officer']}": c["address"] for c in CONTACTS}
     return found
 
@@ -349,9 +375,14 @@ def test_no_reader_finds_a_clear_plate_photo_or_officer_address_anywhere(
     reader = clients[user]
     visible, refused = visible_tables(reader)
     assert refused and all(name.startswith("restricted_") for name in refused)
-    assert {"dead_letters", "late_events", "notifications", "camera_plate_reads", "camera_violations"} <= set(
-        visible
-    )
+    assert {
+        "dead_letters",
+        "late_events",
+        "notifications",
+        "camera_plate_reads",
+        "camera_violations",
+        "camera_incidents",
+    } <= set(visible)
     search = needles()
     found = {table: hits for table in visible if (hits := leaks(reader, table, search))}
     assert found == {}
@@ -386,10 +417,16 @@ def test_readers_see_the_masked_forms_and_the_restricted_tables_the_clear_ones(
     for name, (table, column) in CLEAR_IN.items():
         assert holds(writer, table, column, PLATES[name]), name
     assert holds(writer, "restricted_camera_plate_reads", "image_ref", PHOTOS["valid_read"])
+    # The valid incident reaches the readers' table without its evidence link (migration 100).
+    incidents = analyst.query(
+        "SELECT event_id, description FROM camera_incidents FINAL WHERE camera_id = {c:String}",
+        parameters={"c": CAMERA},
+    ).result_rows
+    assert incidents == [(f"IN-{RUN}-valid", "Va chạm giữa hai xe máy")]
     kinds = dict(
         writer.query(
             "SELECT record_ref, personal_data FROM restricted_dead_letters WHERE source_id = {s:String}",
             parameters={"s": SOURCE},
         ).result_rows
     )
-    assert set(kinds.values()) == {"plate_read", "violation"}
+    assert set(kinds.values()) == {"plate_read", "violation", "incident"}

@@ -64,9 +64,19 @@ def test_every_shipped_migration_renders_and_parses() -> None:
     assert len(rendered()) == statements > len(available())
 
 
-def test_every_statement_runs_on_the_cluster() -> None:
+def test_every_statement_but_a_copy_of_rows_runs_on_the_cluster() -> None:
     for statement in rendered():
-        assert ON_CLUSTER in statement, statement[:120]
+        assert ON_CLUSTER in statement or statement.startswith("INSERT INTO"), statement[:120]
+
+
+def test_a_copy_of_stored_rows_runs_once_between_the_distributed_tables() -> None:
+    """Migration 100 copies the incidents into their restricted table: sent ON CLUSTER, every node
+    would copy the whole cluster's rows again; as written, the Distributed tables route each row."""
+    copy = "INSERT INTO restricted_camera_incidents SELECT event_id FROM camera_incidents"
+    assert ClusterRenderer(CLUSTER).render_statement(copy) == [copy]
+    copies = [s for s in rendered() if s.startswith("INSERT INTO")]
+    assert [s.split()[2] for s in copies] == ["restricted_camera_incidents"]
+    assert "FROM camera_incidents" in copies[0]
 
 
 def test_no_plain_merge_tree_remains_and_settings_for_one_server_are_gone() -> None:
@@ -136,11 +146,15 @@ def test_materialized_views_read_and_write_local_tables() -> None:
     views = [m.groups() for s in rendered() if (m := MATERIALIZED_VIEW.match(s))]
     assert views
     for target, source in views:
-        # A rollup, or the masked copy of restricted dead letters and late events (migration 090).
-        engine = (
-            "ReplicatedMergeTree" if source.startswith("restricted_") else "ReplicatedAggregatingMergeTree"
-        )
-        assert target.endswith("_local") and f"ENGINE = {engine}" in tables[target]
+        # A rollup, or the masked copy of a restricted table: dead letters and late events (migration
+        # 090, MergeTree), incidents (migration 100, a ReplacingMergeTree like its source).
+        if source.startswith("restricted_"):
+            engine = ENGINE.search(tables[source])
+            assert engine is not None
+            expected = engine[1]
+        else:
+            expected = "ReplicatedAggregatingMergeTree"
+        assert target.endswith("_local") and f"ENGINE = {expected}(" in tables[target]
         assert source.endswith("_local") and source in tables
 
 
@@ -237,7 +251,7 @@ def test_migrate_on_a_cluster_sends_the_rendered_statements_and_records_each_mig
 
     assert ran == available()
     assert client.commands[0] == f"CREATE DATABASE IF NOT EXISTS `ioc` ON CLUSTER '{CLUSTER}'"
-    assert all(f"ON CLUSTER '{CLUSTER}'" in c for c in client.commands)
+    assert all(f"ON CLUSTER '{CLUSTER}'" in c or c.startswith("INSERT INTO") for c in client.commands)
     assert [table for table, _ in client.inserts] == ["schema_migrations"] * len(available())
 
 

@@ -289,13 +289,15 @@ def test_clear_copies_of_personal_data_keep_the_plate_tables_retention() -> None
         assert re.search(r"\+ INTERVAL 90 DAY\nSETTINGS", TABLES[table].clauses)
 
 
-def test_readers_tables_of_dead_letters_and_late_events_are_filled_masked() -> None:
+def test_readers_tables_of_restricted_data_are_filled_masked() -> None:
     views = {
         match.group(1): statement
         for _, statement in _statements()
         if (match := re.match(r"CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+_masked_mv) TO", statement))
     }
-    assert set(views) == {"dead_letters_masked_mv", "late_events_masked_mv"}
+    assert set(views) == {"dead_letters_masked_mv", "late_events_masked_mv", "camera_incidents_masked_mv"}
+    assert "FROM restricted_camera_incidents" in views["camera_incidents_masked_mv"]
+    assert "evidence_ref" not in views["camera_incidents_masked_mv"]
     assert "payload_masked AS payload" in views["dead_letters_masked_mv"]
     assert "reason_masked AS reason" in views["dead_letters_masked_mv"]
     assert "FROM restricted_dead_letters" in views["dead_letters_masked_mv"]
