@@ -52,6 +52,7 @@ class Session:
             params,
             self.database,
             lambda text, values: bytes(_execute(self._conn, text, params=values).bytes()).decode(),
+            self.user.may_read,
         )
 
     def query(self, sql: str, fmt: str, params: dict[str, str]) -> Result:
