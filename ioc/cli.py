@@ -425,17 +425,26 @@ def sql(
     output: Annotated[str, typer.Option("--format", "-f", help="table | csv | json")] = "table",
     user: Annotated[
         str | None,
-        typer.Option("--user", "-u", help="Người dùng kho — warehouse user (analyst, grafana, ioc_writer)"),
+        typer.Option(
+            "--user",
+            "-u",
+            help="Người dùng kho — warehouse user (analyst, grafana, ioc_writer, or your own account: "
+            "its password is asked for)",
+        ),
     ] = None,
 ) -> None:
     """Truy vấn kho dữ liệu — run SQL on the warehouse (embedded or CLICKHOUSE_URL)."""
     from warehouse.query import FORMATS, run_query
+    from warehouse.users import USERS
 
     if output not in FORMATS:
         raise typer.BadParameter(f"choose one of {', '.join(FORMATS)}", param_hint="--format")
     settings = Settings()
     url = resolve(settings, need=("clickhouse",)).clickhouse
-    sys.stdout.write(run_query(url, settings, query, output, user=user))
+    password = ""
+    if user and user not in USERS and not settings.clickhouse.url:
+        password = typer.prompt("Mật khẩu — password", hide_input=True, err=True)
+    sys.stdout.write(run_query(url, settings, query, output, user=user, password=password))
 
 
 @app.command("run")

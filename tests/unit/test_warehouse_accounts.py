@@ -6,6 +6,7 @@ import json
 import stat
 from pathlib import Path
 
+import httpx
 import pytest
 
 from ioc.settings import Settings, StackSettings
@@ -14,6 +15,7 @@ from warehouse.accounts import accounts_path, add_account, disable_account, read
 from warehouse.auth import Credentials, authenticate
 from warehouse.errors import ClickHouseError
 from warehouse.passwords import hash_password, verify
+from warehouse.query import credentials
 from warehouse.roles import AUDIT_TABLE, AUDITOR
 from warehouse.users import USERS, load_users
 
@@ -84,3 +86,10 @@ def test_a_malformed_hash_matches_nothing() -> None:
     assert not verify("", "scrypt$x$8$1$a$b")
     assert not verify("", "bcrypt$whatever")
     assert verify("p", hash_password("p"))
+
+
+def test_ioc_sql_sends_a_persons_own_password(settings: Settings) -> None:
+    url = httpx.URL("http://127.0.0.1:8123/")
+    assert credentials(settings, url, "nguyen_van_a", "typed") == ("nguyen_van_a", "typed")
+    with pytest.raises(StackError, match="unknown warehouse user"):
+        credentials(settings, url, "nguyen_van_a")
