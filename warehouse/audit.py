@@ -17,7 +17,7 @@ import json
 import logging
 import threading
 from collections import deque
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,6 +42,7 @@ class AuditEntry:
     client: str
     query_id: str
     query: str = ""
+    parameters: dict[str, str] = field(default_factory=dict)
     read_rows: int = 0
     read_bytes: int = 0
     written_rows: int = 0
@@ -65,7 +66,7 @@ class AuditEntry:
             self.outcome, self.error_code = error.name or "UNKNOWN", error.code
 
 
-_COLUMNS = tuple(field.name for field in fields(AuditEntry))
+_COLUMNS = tuple(column.name for column in fields(AuditEntry))
 
 
 def audit_unavailable() -> ClickHouseError:

@@ -167,6 +167,7 @@ def make_handler(front: Front) -> type[BaseHTTPRequestHandler]:
             if args.get("decompress") == "1":
                 body = decompress_blocks(body)
             entry.query = statement(args.get("query", ""), body).sql
+            entry.parameters = {k[6:]: v for k, v in args.items() if k.startswith("param_")}
             if front.audit is not None and front.audit.full:
                 raise audit_unavailable()
             for param, header in (

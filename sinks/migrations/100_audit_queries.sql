@@ -11,6 +11,7 @@ CREATE TABLE IF NOT EXISTS restricted_audit_queries
     client       String                  COMMENT 'Địa chỉ máy khách | Client address',
     query_id     String                  COMMENT 'Mã truy vấn | Query id',
     query        String                  COMMENT 'Câu lệnh (không kèm dữ liệu INSERT), tối đa 65536 ký tự | Statement (without INSERT data), up to 65536 characters',
+    parameters   Map(String, String)     COMMENT 'Giá trị tham số truy vấn (param_*) | Query parameter values (param_*)',
     read_rows    UInt64                  COMMENT 'Số dòng đã đọc | Rows read',
     read_bytes   UInt64                  COMMENT 'Số byte đã đọc | Bytes read',
     written_rows UInt64                  COMMENT 'Số dòng đã ghi | Rows written',
