@@ -77,8 +77,8 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def add_account(path: Path, name: str, role: str, reserved: frozenset[str]) -> str:
-    """Create a person's account; returns its password, which is stored only as a hash."""
+def check_new_account(name: str, role: str) -> None:
+    """Refuse a name that would not work in ClickHouse's SQL and users.d alike, or an unknown role."""
     if not NAME.match(name):
         raise StackError(
             f"{name!r} is not a valid account name",
@@ -86,6 +86,11 @@ def add_account(path: Path, name: str, role: str, reserved: frozenset[str]) -> s
         )
     if role not in PERSON_ROLES:
         raise StackError(f"unknown role {role!r}", f"choose one of {', '.join(PERSON_ROLES)}")
+
+
+def add_account(path: Path, name: str, role: str, reserved: frozenset[str]) -> str:
+    """Create a person's account; returns its password, which is stored only as a hash."""
+    check_new_account(name, role)
     password = new_password()
     with _changing(path) as accounts:
         if name in accounts or name in reserved:

@@ -23,10 +23,20 @@ def _embedded_accounts(settings: Settings) -> Path:
 
     if settings.clickhouse.url:
         raise StackError(
-            "CLICKHOUSE_URL is set: accounts on a ClickHouse server are made with SQL",
-            "see docs/warehouse.md, 'Accounts on a ClickHouse server' (CREATE USER … SETTINGS PROFILE)",
+            "CLICKHOUSE_URL is set: a ClickHouse server keeps its users itself",
+            "`SHOW USERS` as an administrator; `ioc db users add|disable` print the SQL to run",
         )
     return accounts_path(settings.stack.dir)
+
+
+def _print_for_administrator(statements: list[str]) -> None:
+    for statement in statements:
+        print(f"{statement};")
+    print(
+        "chạy các lệnh trên bằng tài khoản quản trị ClickHouse — run the statements above as a ClickHouse "
+        "administrator (ioc_writer may not manage users)",
+        file=sys.stderr,
+    )
 
 
 @users_app.command("add")
@@ -34,11 +44,20 @@ def users_add(
     name: Annotated[str, typer.Argument(help="Tên tài khoản — the account's name (e.g. nguyen_van_a)")],
     role: Annotated[str, typer.Option(help="analyst | grafana | auditor")],
 ) -> None:
-    """Tạo tài khoản cho một người, in mật khẩu một lần — create a person's account; the password is printed once."""
-    from warehouse.accounts import add_account
+    """Tạo tài khoản cho một người, in mật khẩu một lần — create a person's account; the password is printed once
+    (on a ClickHouse server: the SQL that creates it)."""
+    from warehouse.accounts import add_account, check_new_account
+    from warehouse.passwords import new_password
+    from warehouse.roles import ROLES
+    from warehouse.server_users import person_sql
     from warehouse.users import USERS
 
-    password = add_account(_embedded_accounts(Settings()), name, role, frozenset(USERS))
+    settings = Settings()
+    if settings.clickhouse.url:
+        check_new_account(name, role)
+        _print_for_administrator(person_sql(name, ROLES[role], new_password(), settings.clickhouse.database))
+        return
+    password = add_account(_embedded_accounts(settings), name, role, frozenset(USERS))
     print(password)
     print(
         f"tài khoản {name} ({role}) đã tạo; mật khẩu chỉ hiện một lần — account {name} ({role}) created; "
@@ -49,10 +68,17 @@ def users_add(
 
 @users_app.command("disable")
 def users_disable(name: Annotated[str, typer.Argument(help="Tên tài khoản — the account's name")]) -> None:
-    """Vô hiệu hóa tài khoản, có hiệu lực ngay — disable an account; the running warehouse refuses it at once."""
-    from warehouse.accounts import disable_account
+    """Vô hiệu hóa tài khoản, có hiệu lực ngay — disable an account; the running warehouse refuses it at once
+    (on a ClickHouse server: the SQL that does it)."""
+    from warehouse.accounts import NAME, disable_account
 
-    account = disable_account(_embedded_accounts(Settings()), name)
+    settings = Settings()
+    if settings.clickhouse.url:
+        if not NAME.match(name):
+            raise typer.BadParameter("not an account name", param_hint="NAME")
+        _print_for_administrator([f"ALTER USER {name} HOST NONE"])
+        return
+    account = disable_account(_embedded_accounts(settings), name)
     print(f"{name} disabled at {account.disabled_at}")
 
 

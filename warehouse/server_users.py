@@ -4,8 +4,8 @@ One profile a read-only role (`ioc_reader_<role>`) with `readonly=1`, the role's
 the embedded front applies them (`Limits.as_settings()`), and a constraint for each limit a query may
 lower (`changeable_in_readonly`, up to the limit); the built-in logins with their passwords read from
 the server's environment (`from_env`, filled by docker-compose.yml from .env), their role's profile,
-quota and grants. Persons' accounts on a server are made with SQL (docs/warehouse.md), naming these
-profiles. The committed `sinks/clickhouse/users.d/ioc-users.xml` is this rendering with the default
+quota and grants. Persons' accounts on a server are made with SQL that `person_sql` writes from the
+same role (its profile, grants and quota), for an administrator to run. The committed `sinks/clickhouse/users.d/ioc-users.xml` is this rendering with the default
 settings; a test fails when it is stale, another when it and the embedded warehouse disagree.
 """
 
@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ioc.settings import WarehouseSettings
 from warehouse.limits import LIMIT_SETTINGS
+from warehouse.quoting import quote_literal
 from warehouse.roles import ANALYST, GRAFANA, ROLES, WRITER, Role
 from warehouse.users import Limits, role_limits
 
@@ -135,3 +136,24 @@ def render(warehouse: WarehouseSettings, database: str) -> str:
             _quota(quotas, ROLES[name])
     ET.indent(root, space="    ")
     return '<?xml version="1.0"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def person_sql(name: str, role: Role, password: str, database: str) -> list[str]:
+    """The statements that make a person's account with `role` on a ClickHouse server. The writer's
+    login cannot manage users there, so an administrator runs them; a quota of the users.d file
+    cannot be given to a user made with SQL, so the person gets a quota of their own, the role's."""
+    statements = [
+        f"CREATE USER {name} IDENTIFIED WITH sha256_password BY {quote_literal(password)} "
+        f"SETTINGS PROFILE {quote_literal(profile_name(role))}"
+    ]
+    statements += [
+        f"{grant.statement(database)} {'FROM' if grant.revoke else 'TO'} {name}" for grant in role.grants
+    ]
+    if role.quota:
+        intervals = ", ".join(
+            f"FOR INTERVAL {i.duration_s} SECOND MAX queries = {i.queries}, errors = {i.errors}, "
+            f"result_rows = {i.result_rows}, read_rows = {i.read_rows}, execution_time = {i.execution_time_s}"
+            for i in role.quota
+        )
+        statements.append(f"CREATE QUOTA {name}_quota {intervals} TO {name}")
+    return statements

@@ -11,6 +11,7 @@ import re
 import xml.etree.ElementTree as ET  # noqa: S405 - the repository's own file, not untrusted input
 from fnmatch import fnmatchcase
 
+import chdb
 import pytest
 
 from ioc.settings import WarehouseSettings
@@ -18,8 +19,9 @@ from sinks.migrate import available
 from warehouse.errors import ClickHouseError
 from warehouse.guard import Node, check_ast
 from warehouse.limits import session_settings
+from warehouse.quoting import quote_literal
 from warehouse.roles import AUDIT_TABLE, ROLES, Role
-from warehouse.server_users import COMMITTED, profile_name, render
+from warehouse.server_users import COMMITTED, person_sql, profile_name, render
 from warehouse.users import User, role_limits
 
 DATABASE = "ioc"
@@ -150,9 +152,16 @@ def test_each_login_reads_the_same_tables_on_both(name: str) -> None:
 
 
 @pytest.mark.parametrize("role", READ_ONLY_ROLES, ids=lambda r: r.name)
-def test_each_role_reads_the_same_tables_on_both(role: Role) -> None:
-    """A person's grants on a server are the role's, rendered as SQL (`ioc db users add` on a server)."""
-    grants = [grant.statement(DATABASE) for grant in role.grants]
+def test_a_persons_account_reads_the_same_tables_on_both(role: Role) -> None:
+    """On a server a person's account is the SQL `ioc db users add` prints for an administrator."""
+    statements = person_sql("nguyen_van_a", role, "pw", DATABASE)
+    for statement in statements:  # ClickHouse's own parser accepts each one
+        chdb.query(f"SELECT formatQuery({quote_literal(statement)})", "TSVRaw")
+    assert statements[0].endswith(f"SETTINGS PROFILE '{profile_name(role)}'")
+    grants = [
+        re.sub(r" (TO|FROM) nguyen_van_a$", "", s) for s in statements if s.startswith(("GRANT", "REVOKE"))
+    ]
+    assert re.match(r"CREATE QUOTA nguyen_van_a_quota FOR INTERVAL .* TO nguyen_van_a$", statements[-1])
     user = embedded_user(role.name)
     assert {t for t in tables() if server_may_read(grants, t) != embedded_may_read(user, t)} == set()
     assert server_may_read(grants, AUDIT_TABLE) == (role.name == "auditor")
