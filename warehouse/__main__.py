@@ -2,7 +2,8 @@
 
 Applies the migrations, serves ClickHouse's HTTP interface on loopback to the users of
 warehouse.users (creating their passwords first, so that they exist once `/ping` answers), with
-the audit log of queries (warehouse.audit), runs the sinks, and on SIGTERM stops the sinks (flushing their last batch) before the engine goes away.
+the audit log of queries (warehouse.audit), runs the sinks, and on SIGTERM stops the sinks
+(flushing their last batch) and writes the audit log's last rows before the engine goes away.
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ statuses.
 Every request but `/ping` and a bare `GET /` is authenticated (warehouse.auth); read-only users
 get a read-only session with their limits (warehouse.limits) and a check of their statement
 (warehouse.guard). Every request but `/ping` is recorded in the audit log of queries
-(warehouse.audit), refused logins included. Not served: external data (multipart bodies), sessions that keep state: each is
-refused with a ClickHouse error, never answered with a 200 that did nothing.
+(warehouse.audit), refused logins included. Not served: external data (multipart bodies), sessions
+that keep state: each is refused with a ClickHouse error, never answered with a 200 that did nothing.
 """
 
 from __future__ import annotations
