@@ -70,7 +70,8 @@ _COLUMNS = tuple(column.name for column in fields(AuditEntry))
 
 
 def audit_unavailable() -> ClickHouseError:
-    """The refusal when queries could no longer be recorded."""
+    """The refusal when queries could no longer be recorded (ClickHouse has no such error: 1002 is
+    its UNKNOWN_EXCEPTION, with a name that says what happened)."""
     return ClickHouseError(
         1002, "AUDIT_LOG_UNAVAILABLE", "the audit log of queries cannot be written; no query runs unrecorded"
     )
