@@ -9,9 +9,11 @@ auditor once the warehouse has written its batch.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
@@ -24,6 +26,9 @@ pytestmark = pytest.mark.integration
 
 RUN = uuid.uuid4().hex[:8]
 AUDIT = "restricted_audit_queries"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "warehouse.md"
+# The audit query docs/warehouse.md shows (a text block: analysts, who run the sql blocks, may not).
+DOC_AUDIT_QUERY = re.search(r"```text\n(SELECT [^`]*FROM restricted_audit_queries[^`]*)```", DOC.read_text())
 
 
 def ioc_users(stack: RunningStack, *args: str) -> str:
@@ -75,6 +80,9 @@ def test_a_persons_queries_are_attributed_and_only_auditors_read_them(local_stac
     assert rows[0] == ["SELECT sum(number) FROM numbers(1234)", "1234", "ok", "0", "analyst"]
     assert [row[2:4] for row in rows[1:3]] == [["ACCESS_DENIED", "497"]] * 2
     assert rows[1][0] == f"SELECT * FROM {AUDIT}"
+    assert DOC_AUDIT_QUERY
+    documented = post(local_stack, *auditor, DOC_AUDIT_QUERY.group(1).replace("nguyen_van_a", analyst))
+    assert documented.status_code == 200 and "numbers(1234)" in documented.text
 
 
 def test_a_disabled_account_is_refused_at_once_as_a_wrong_password_is(local_stack: RunningStack) -> None:

@@ -168,3 +168,15 @@ def test_a_persons_account_reads_the_same_tables_on_both(role: Role) -> None:
     assert not any(
         server_may_read(grants, t) for t in tables() if t.startswith("restricted_") and t != AUDIT_TABLE
     )
+
+
+def test_the_docs_state_every_limit_of_each_role_as_the_settings_default_it() -> None:
+    """docs/warehouse.md's table of limits: one row per limit setting, one column per reader role."""
+    doc = (COMMITTED.parents[3] / "docs" / "warehouse.md").read_text()
+    rows = dict(re.findall(r"^\| `(\w+)`(?: \([^)]*\))? \| ([\d,]+ \| [\d,]+) \|$", doc, re.MULTILINE))
+    for role, column in (("grafana", 0), ("analyst", 1), ("auditor", 1)):
+        limits = role_limits(DEFAULTS, role)
+        assert limits is not None
+        documented = {name: value.split(" | ")[column].replace(",", "") for name, value in rows.items()}
+        expected = {k: v for k, v in limits.as_settings().items() if not k.endswith("_overflow_mode")}
+        assert documented == expected, role
