@@ -1,7 +1,7 @@
 """The audit log of queries: who ran what, when, how much it read and how it ended.
 
 Every request to the HTTP interface (refused logins included) becomes one row of
-`restricted_audit_queries` (migration 100), which only auditors and the writer may read
+`restricted_audit_queries` (migration 102), which only auditors and the writer may read
 (warehouse.roles) and no user of the HTTP interface can change: readers are read-only, and the rows
 are written by this process on a connection of its own, never through the front.
 
