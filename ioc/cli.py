@@ -19,6 +19,7 @@ from ioc.settings import Settings
 from ioc.stack.errors import StackError
 from routing.cli import alerts_app
 from wall.cli import grafana_app, wall_app
+from warehouse.cli import users_app
 
 console = Console(stderr=True, soft_wrap=True)
 app = typer.Typer(
@@ -32,7 +33,9 @@ stack_app = typer.Typer(
 topics_app = typer.Typer(help="Topic Kafka theo mã nguồn — topics as code.", no_args_is_help=True)
 schemas_app = typer.Typer(help="Quản trị lược đồ Avro — schema governance.", no_args_is_help=True)
 sinks_app = typer.Typer(help="Ghi dữ liệu vào ClickHouse — ClickHouse sinks.", no_args_is_help=True)
-db_app = typer.Typer(help="Lược đồ kho dữ liệu — warehouse DDL migrations.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="Kho dữ liệu: lược đồ, tài khoản — warehouse DDL migrations and accounts.", no_args_is_help=True
+)
 docs_app = typer.Typer(
     help="Tài liệu sinh từ mã nguồn — documentation generated from the code.", no_args_is_help=True
 )
@@ -46,6 +49,7 @@ app.add_typer(grafana_app, name="grafana")
 app.add_typer(wall_app, name="wall")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(alerts_app, name="alerts")
+db_app.add_typer(users_app, name="users")
 
 
 def progress(message: str) -> None:
@@ -421,17 +425,26 @@ def sql(
     output: Annotated[str, typer.Option("--format", "-f", help="table | csv | json")] = "table",
     user: Annotated[
         str | None,
-        typer.Option("--user", "-u", help="Người dùng kho — warehouse user (analyst, grafana, ioc_writer)"),
+        typer.Option(
+            "--user",
+            "-u",
+            help="Người dùng kho — warehouse user (analyst, grafana, ioc_writer, or your own account: "
+            "its password is asked for)",
+        ),
     ] = None,
 ) -> None:
     """Truy vấn kho dữ liệu — run SQL on the warehouse (embedded or CLICKHOUSE_URL)."""
     from warehouse.query import FORMATS, run_query
+    from warehouse.users import USERS
 
     if output not in FORMATS:
         raise typer.BadParameter(f"choose one of {', '.join(FORMATS)}", param_hint="--format")
     settings = Settings()
     url = resolve(settings, need=("clickhouse",)).clickhouse
-    sys.stdout.write(run_query(url, settings, query, output, user=user))
+    password = ""
+    if user and user not in USERS and not settings.clickhouse.url:
+        password = typer.prompt("Mật khẩu — password", hide_input=True, err=True)
+    sys.stdout.write(run_query(url, settings, query, output, user=user, password=password))
 
 
 @app.command("run")

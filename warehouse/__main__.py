@@ -1,8 +1,9 @@
 """`python -m warehouse --data DIR --port N`: the embedded warehouse process (started by `ioc stack up`).
 
 Applies the migrations, serves ClickHouse's HTTP interface on loopback to the users of
-warehouse.users (creating their passwords first, so that they exist once `/ping` answers), runs
-the sinks, and on SIGTERM stops the sinks (flushing their last batch) before the engine goes away.
+warehouse.users (creating their passwords first, so that they exist once `/ping` answers), with
+the audit log of queries (warehouse.audit), runs the sinks, and on SIGTERM stops the sinks
+(flushing their last batch) and writes the audit log's last rows before the engine goes away.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sinks.dimensions import sync_at_start
 from sinks.migrate import migrate
 from sinks.runner import start_sinks
 from sinks.sink import TopicSink
+from warehouse.audit import AuditLog
 from warehouse.engine import Engine
 from warehouse.http_front import Front, serve
 from warehouse.users import load_users
@@ -54,7 +56,8 @@ def main() -> None:
     # Sinks first: /ping is the stack's readiness probe, so it must not answer before the sinks
     # have looked up their schemas (a registry restarted right after "ready" made that fail).
     sinks = start_sinks(settings, connect(settings), client_factory, stop)
-    front = Front(Engine(path), load_users(settings), settings.clickhouse.database)
+    audit = AuditLog(path, settings.clickhouse.database)
+    front = Front(Engine(path), load_users(settings), settings.clickhouse.database, audit)
     server = serve(front, args.port)
     logging.info("ClickHouse HTTP interface on http://127.0.0.1:%d", args.port)
     failed = wait_while_healthy(sinks, stop)
@@ -62,6 +65,7 @@ def main() -> None:
     for _, thread in sinks:
         thread.join(timeout=30)
     server.shutdown()
+    audit.close()
     if failed:
         # A sink that died must not leave a warehouse that answers queries but stores nothing:
         # exit non-zero, so `ioc stack status` and `ioc run` show it stopped.

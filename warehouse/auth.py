@@ -3,21 +3,22 @@
 Clients use all three: clickhouse-connect sends Basic auth, the Go driver behind Grafana the
 `X-ClickHouse-User`/`X-ClickHouse-Key` headers, and a browser or curl may put `user`/`password`
 in the URL. No credentials at all is ClickHouse's `default` user, which does not exist here.
+
+A wrong password, an unknown name and a disabled account get the same answer, and an unknown name
+costs the same scrypt as a person's password (warehouse.passwords), so neither the answer nor its
+time tells whether an account exists.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from warehouse.errors import authentication_failed
+from warehouse.passwords import DUMMY_HASH, verify
 from warehouse.users import User
-
-# Compared against when the user is unknown, so that the time taken does not tell which users exist.
-_NO_SUCH_PASSWORD = b"\x00" * 32
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,7 @@ def authenticate(users: Mapping[str, User], credentials: Credentials) -> User:
     """The user, or ClickHouse's AUTHENTICATION_FAILED (401 without credentials, so that browsers
     and DBeaver ask for them; 403 with wrong ones, as a server answers)."""
     user = users.get(credentials.user)
-    expected = user.password.encode() if user else _NO_SUCH_PASSWORD
-    matches = hmac.compare_digest(expected, credentials.password.encode())
+    matches = user.verify(credentials.password) if user else verify(credentials.password, DUMMY_HASH)
     if user is None or not matches:
         error = authentication_failed(credentials.user)
         if not credentials.given:

@@ -12,9 +12,10 @@ runs, the engine parses it, with `formatQuery()` (which refuses multi-statements
 - its table functions are ones that read no table and nothing outside (numbers, values, …), and
   it calls none of the functions that read files, dictionaries or Join tables by name;
 - every table it names is in the platform's database or in `system`/`information_schema`, and no
-  name it uses starts with `restricted_`. That prefix is how a table is kept from `grafana` and
-  `analyst`: a view with another name may read a restricted table and show a masked form of it,
-  because only the names written in the query are checked, not what a view reads.
+  name it uses starts with `restricted_` unless the user's role has a grant on that table
+  (warehouse.roles: auditors read the audit log). That prefix is how a table is kept from readers:
+  a view with another name may read a restricted table and show a masked form of it, because only
+  the names written in the query are checked, not what a view reads.
 
 This is a check of names in the parsed query, not ClickHouse's grants (chDB has none): it is
 conservative (a column called `restricted_x` is refused too) and documented as such.
@@ -84,8 +85,16 @@ def check_formatted(user: str, formatted: str) -> None:
         raise readonly(user, "Cannot write files (INTO OUTFILE) in readonly mode")
 
 
-def check_ast(user: str, nodes: list[Node], database: str) -> None:
-    """Refuse what the module's docstring lists; returns quietly when the statement may run."""
+def not_restricted(name: str) -> bool:
+    """The grants of a reader without any grant on a restricted table."""
+    return not name.startswith(RESTRICTED_PREFIX)
+
+
+def check_ast(
+    user: str, nodes: list[Node], database: str, may_read: Callable[[str], bool] = not_restricted
+) -> None:
+    """Refuse what the module's docstring lists; returns quietly when the statement may run.
+    `may_read(name)` tells whether the user's role has a grant on a restricted name."""
     if not nodes or not nodes[0].kind.startswith(ALLOWED_STATEMENTS):
         raise readonly(user)
     for index, node in enumerate(nodes):
@@ -98,8 +107,11 @@ def check_ast(user: str, nodes: list[Node], database: str) -> None:
                 raise access_denied(user, f"function {node.argument}() is not allowed for {user}")
         if node.kind in ("TableIdentifier", "Identifier") or node.kind.endswith("Query"):
             for part in re.split(r"[.\s]+", node.argument):
-                if part.strip('`"').lower().startswith(RESTRICTED_PREFIX):
-                    raise access_denied(user, f"{node.argument} is restricted")
+                word = part.strip('`"').lower()
+                if word.startswith(RESTRICTED_PREFIX) and not may_read(word):
+                    raise access_denied(
+                        user, f"{node.argument} is restricted: it needs the grant SELECT ON {database}.{word}"
+                    )
         if node.kind == "TableIdentifier" and "." in node.argument:
             db = node.argument.split(".", 1)[0]
             if db != database and db.lower() not in METADATA_DATABASES:
@@ -117,8 +129,15 @@ def _parent(nodes: list[Node], index: int) -> Node | None:
 Run = Callable[[str, dict[str, str]], str]
 
 
-def check_statement(user: str, sql: str, params: dict[str, str], database: str, run: Run) -> None:
+def check_statement(
+    user: str,
+    sql: str,
+    params: dict[str, str],
+    database: str,
+    run: Run,
+    may_read: Callable[[str], bool] = not_restricted,
+) -> None:
     """Parse with the engine (`run(sql, params)` returns text) and refuse what is not allowed.
     `formatQuery` goes first: `EXPLAIN AST a; b` would run `b`."""
     check_formatted(user, run(f"SELECT formatQuery({quote_literal(sql)})", {}))
-    check_ast(user, parse_ast(run(f"EXPLAIN AST {sql}", params)), database)
+    check_ast(user, parse_ast(run(f"EXPLAIN AST {sql}", params)), database, may_read)

@@ -14,8 +14,9 @@ statuses.
 
 Every request but `/ping` and a bare `GET /` is authenticated (warehouse.auth); read-only users
 get a read-only session with their limits (warehouse.limits) and a check of their statement
-(warehouse.guard). Not served: external data (multipart bodies), sessions that keep state: each is
-refused with a ClickHouse error, never answered with a 200 that did nothing.
+(warehouse.guard). Every request but `/ping` is recorded in the audit log of queries
+(warehouse.audit), refused logins included. Not served: external data (multipart bodies), sessions
+that keep state: each is refused with a ClickHouse error, never answered with a 200 that did nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,6 +33,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from warehouse import native
+from warehouse.audit import AuditEntry, AuditLog, audit_unavailable
 from warehouse.auth import authenticate, request_credentials
 from warehouse.blocks import compress_blocks, decompress_blocks
 from warehouse.engine import Engine, Result
@@ -53,12 +56,14 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Front:
-    """What every request needs: the engine, the users, and the platform's database (the default
-    database, and the only one besides the metadata databases that read-only users may read)."""
+    """What every request needs: the engine, the users, the platform's database (the default
+    database, and the only one besides the metadata databases that read-only users may read), and
+    the audit log (None only in tests of the protocol)."""
 
     engine: Engine
     users: Mapping[str, User]
     database: str
+    audit: AuditLog | None = None
 
 
 def answer(
@@ -113,29 +118,58 @@ def make_handler(front: Front) -> type[BaseHTTPRequestHandler]:
             if url.path.rstrip("/") == "/ping" or (is_get and "query" not in args):
                 self._reply(200, b"Ok.\n", "text/html; charset=UTF-8")
                 return
+            started = time.monotonic()
+            credentials = request_credentials(self.headers, args)
+            query_id = args.get("query_id") or str(uuid.uuid4())
             try:
-                user = authenticate(front.users, request_credentials(self.headers, args))
+                user = authenticate(front.users, credentials)
             except ClickHouseError as error:
                 log.warning("refused %s from %s: %s", error.name, self.client_address[0], error.message)
                 self.close_connection = True  # its body, if any, is left unread
                 self._error(error, "")
+                self._audit(
+                    AuditEntry.start(credentials.user, "", self.client_address[0], query_id),
+                    {},
+                    error,
+                    started,
+                )
                 return
-            query_id = args.get("query_id") or str(uuid.uuid4())
+            entry = AuditEntry.start(user.name, user.role_name, self.client_address[0], query_id)
+            summary: dict[str, str] = {}
+            failure: ClickHouseError | None = None
             try:
-                self._answer(user, args, is_get, query_id)
+                summary = self._answer(user, args, is_get, query_id, entry)
             except ClickHouseError as error:
+                failure = error
                 self._error(error, query_id)
             except Exception as exc:  # a bug must still answer as ClickHouse would, and be logged
                 log.exception("request failed")
-                self._error(ClickHouseError(1001, "STD_EXCEPTION", str(exc)), query_id)
+                failure = ClickHouseError(1001, "STD_EXCEPTION", str(exc))
+                self._error(failure, query_id)
+            self._audit(entry, summary, failure, started)
 
-        def _answer(self, user: User, args: dict[str, str], is_get: bool, query_id: str) -> None:
+        def _audit(
+            self, entry: AuditEntry, summary: dict[str, str], error: ClickHouseError | None, started: float
+        ) -> None:
+            if front.audit is not None:
+                entry.finish(summary, error, time.monotonic() - started)
+                front.audit.record(entry)
+
+        def _answer(
+            self, user: User, args: dict[str, str], is_get: bool, query_id: str, entry: AuditEntry
+        ) -> dict[str, str]:
+            """Answer the request; returns the query's summary. The statement goes into `entry`
+            before the query runs, so that a refused one is recorded with its text."""
             raw = self._read_body()  # first, so that a refusal leaves the connection usable
             if self.headers.get("Content-Type", "").startswith("multipart/"):
                 raise not_implemented("external data (multipart/form-data)")
             body = decode_body(raw, self.headers.get("Content-Encoding", ""))
             if args.get("decompress") == "1":
                 body = decompress_blocks(body)
+            entry.query = statement(args.get("query", ""), body).sql
+            entry.parameters = {k[6:]: v for k, v in args.items() if k.startswith("param_")}
+            if front.audit is not None and front.audit.full:
+                raise audit_unavailable()
             for param, header in (
                 ("database", "X-ClickHouse-Database"),
                 ("default_format", "X-ClickHouse-Format"),
@@ -160,6 +194,7 @@ def make_handler(front: Front) -> type[BaseHTTPRequestHandler]:
                 data = encode_body(data, encoding)
                 headers["Content-Encoding"] = encoding
             self._reply(200, data, content_type(fmt), headers)
+            return result.summary
 
         def _read_body(self) -> bytes:
             """The body by Content-Length, or chunk by chunk (clickhouse-connect streams inserts)."""

@@ -1,26 +1,30 @@
-"""The warehouse's three users, their passwords and the limits of the read-only ones.
+"""The warehouse's users: three built-in logins, the persons' accounts, and the limits of readers.
 
 chDB has no users or grants (`system.users` is unavailable), so on the embedded default the
-process that owns the engine is the one that tells users apart. A password set in the
-configuration (`IOC_WAREHOUSE_<USER>_PASSWORD`) wins; the others are generated once and kept in
-`<stack dir>/warehouse/credentials.json`, readable by its owner only, so that `ioc sql`, Grafana's
-provisioning and the tests can find them without anyone choosing a weak one.
+process that owns the engine is the one that tells users apart. The platform's own logins
+(`ioc_writer`, and the shared `grafana` and `analyst` that Grafana's provisioning, `ioc sql` and the
+tests use) have a password set in the configuration (`IOC_WAREHOUSE_<USER>_PASSWORD`) or generated
+once and kept in `<stack dir>/warehouse/credentials.json`, readable by its owner only. Persons have
+accounts of their own (warehouse.accounts), each with one of the roles of warehouse.roles.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import os
 import secrets
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from ioc.settings import Settings, WarehouseSettings
 from ioc.stack.errors import StackError
+from warehouse.accounts import Account, AccountsFile, accounts_path
+from warehouse.passwords import verify
+from warehouse.roles import ANALYST, GRAFANA, ROLES, WRITER
 
-WRITER = "ioc_writer"
-GRAFANA = "grafana"
-ANALYST = "analyst"
+# The built-in logins, each with the role of its own name.
 USERS = (WRITER, GRAFANA, ANALYST)
 
 
@@ -48,15 +52,33 @@ class Limits:
 
 @dataclass(frozen=True)
 class User:
-    """A user of the HTTP interface; `limits` is None for the writer, which is not read-only."""
+    """A user of the HTTP interface; `limits` is None for the writer, which is not read-only.
+    A built-in login has its `password` and the role of its name; a person's account its `role`
+    and only the hash of its password."""
 
     name: str
     password: str
     limits: Limits | None
+    role: str = ""
+    password_hash: str = ""
 
     @property
     def readonly(self) -> bool:
         return self.limits is not None
+
+    @property
+    def role_name(self) -> str:
+        return self.role or self.name
+
+    def may_read(self, table: str) -> bool:
+        """Whether the user's role has SELECT on this table of the platform's database."""
+        return ROLES[self.role_name].may_read(table)
+
+    def verify(self, password: str) -> bool:
+        """Whether `password` is this user's."""
+        if self.password_hash:
+            return verify(password, self.password_hash)
+        return hmac.compare_digest(self.password.encode(), password.encode())
 
 
 def credentials_path(settings: Settings) -> Path:
@@ -77,6 +99,38 @@ def _limits(warehouse: WarehouseSettings, user: str) -> Limits:
     )
 
 
+def role_limits(warehouse: WarehouseSettings, role: str) -> Limits | None:
+    """A role's limits from the settings; None for the writer."""
+    source = ROLES[role].limits_from
+    return None if source is None else _limits(warehouse, source)
+
+
+class Directory(Mapping[str, User]):
+    """Every user the front knows by name: the built-in logins, then the persons' enabled accounts,
+    whose file is looked at again on every lookup (an account added or disabled counts at once)."""
+
+    def __init__(
+        self, builtin: Mapping[str, User], accounts: AccountsFile, warehouse: WarehouseSettings
+    ) -> None:
+        self._builtin = builtin
+        self._accounts = accounts
+        self._warehouse = warehouse
+
+    def __getitem__(self, name: str) -> User:
+        if name in self._builtin:
+            return self._builtin[name]
+        return self._person(name, self._accounts.enabled()[name])
+
+    def _person(self, name: str, account: Account) -> User:
+        return User(name, "", role_limits(self._warehouse, account.role), account.role, account.password_hash)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*self._builtin, *self._accounts.enabled()])
+
+    def __len__(self) -> int:
+        return len(self._builtin) + len(self._accounts.enabled())
+
+
 def stored_passwords(path: Path, *, create: bool) -> dict[str, str]:
     """The generated passwords; with `create`, missing ones are generated and the file is written
     (atomically, mode 0600 from its creation, so no other user can ever read it)."""
@@ -94,19 +148,16 @@ def stored_passwords(path: Path, *, create: bool) -> dict[str, str]:
     return stored
 
 
-def load_users(settings: Settings) -> dict[str, User]:
-    """Every user with its password and limits, generating the passwords that are not configured.
-    Called by the warehouse process at start-up, before it answers `/ping`."""
+def load_users(settings: Settings) -> Directory:
+    """Every user with its password and limits, generating the built-in logins' passwords that are
+    not configured. Called by the warehouse process at start-up, before it answers `/ping`."""
     warehouse = settings.warehouse
     stored = stored_passwords(credentials_path(settings), create=True)
-    return {
-        user: User(
-            user,
-            _configured(warehouse, user) or stored[user],
-            None if user == WRITER else _limits(warehouse, user),
-        )
+    builtin = {
+        user: User(user, _configured(warehouse, user) or stored[user], role_limits(warehouse, user), user)
         for user in USERS
     }
+    return Directory(builtin, AccountsFile(accounts_path(settings.stack.dir)), warehouse)
 
 
 def password_for(settings: Settings, user: str) -> str:
