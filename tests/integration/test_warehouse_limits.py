@@ -33,14 +33,16 @@ from warehouse.users import ANALYST, GRAFANA, WRITER, password_for
 pytestmark = pytest.mark.integration
 
 RUN = uuid.uuid4().hex[:8]
-# Runs for minutes on one core, under the analyst's rows-to-read limit (5e9 < 1e10), so that only
+# Runs for minutes, on as many threads as it is allowed (numbers_mt), under the analyst's rows-to-read limit (5e9 < 1e10), so that only
 # a disconnect or the time limit (120 s) stops it.
-RUNAWAY = "SELECT sum(sipHash64(number)) FROM numbers(5000000000)"
+RUNAWAY = "SELECT sum(sipHash64(number)) FROM numbers_mt(5000000000)"
 # The bounds the runaway test asserts (docs/warehouse.md, "Limits"), while four runaway analyst
 # queries run on this 2-core machine: a record is stored this soon after it was sent (the sinks
-# flush every second), and the wall's panel queries answer this fast (95th percentile).
-MAX_INGESTION_LAG_S = 5.0
-MAX_PANEL_P95_S = 1.5
+# flush every second), and the wall's panel queries answer this fast (95th percentile). Measured:
+# with the analyst's limits 1.3-2.4 s and 0.08-0.34 s; with nice 0 and two threads per query
+# instead (IOC_WAREHOUSE_ANALYST_OS_THREAD_PRIORITY=0, ..._MAX_THREADS=2), 3.75 s and 0.70 s.
+MAX_INGESTION_LAG_S = 3.0
+MAX_PANEL_P95_S = 0.5
 
 
 def url(stack: RunningStack) -> str:
