@@ -159,15 +159,31 @@ class WarehouseSettings(BaseSettings):
     ioc_writer_password: SecretStr = SecretStr("")
     grafana_password: SecretStr = SecretStr("")
     analyst_password: SecretStr = SecretStr("")
+    # Per query of a reader, and how many of its queries may run at once; the same values are the
+    # ClickHouse server's profiles (sinks/clickhouse/users.d/ioc-users.xml). docs/warehouse.md, "Limits".
     # Dashboards must stay light: a panel that needs more is a query to fix, not a limit to raise.
+    # The wall's threads keep the writer's priority and may use both cores: its panels are short.
     grafana_max_execution_time_s: float = 30.0
     grafana_max_memory_usage: int = 2_000_000_000
-    grafana_max_result_rows: int = 1_000_000
+    grafana_max_result_rows: int = 100_000
     grafana_max_result_bytes: int = 1_000_000_000
-    analyst_max_execution_time_s: float = 300.0
-    analyst_max_memory_usage: int = 8_000_000_000
-    analyst_max_result_rows: int = 10_000_000
-    analyst_max_result_bytes: int = 4_000_000_000
+    grafana_max_rows_to_read: int = 2_000_000_000
+    grafana_max_bytes_to_read: int = 100_000_000_000
+    grafana_max_threads: int = 2
+    grafana_max_concurrent_queries: int = 32
+    grafana_os_thread_priority: int = 0
+    # An analyst's heavy query must not starve the sinks or the wall on a 2-core machine: one thread
+    # per query, at the lowest CPU priority (nice 19), at most four at once, two minutes each, and a
+    # scan bounded to ten billion rows (a year of the busiest raw table is about two billion).
+    analyst_max_execution_time_s: float = 120.0
+    analyst_max_memory_usage: int = 4_000_000_000
+    analyst_max_result_rows: int = 1_000_000
+    analyst_max_result_bytes: int = 1_000_000_000
+    analyst_max_rows_to_read: int = 10_000_000_000
+    analyst_max_bytes_to_read: int = 500_000_000_000
+    analyst_max_threads: int = 1
+    analyst_max_concurrent_queries: int = 4
+    analyst_os_thread_priority: int = 19
 
 
 class RoutingSettings(BaseSettings):

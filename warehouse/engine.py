@@ -4,6 +4,11 @@ chDB keeps settings per connection, and `SET readonly=1` is permanent for a conn
 request gets a connection of its own (about half a millisecond to open, seen): its settings,
 then, for a read-only user, its limits and `readonly=1`, then its database. Nothing a request
 sets can leak into the next one, and the sinks' own connections are never touched.
+
+Every connection is the same engine user (`default` in `system.processes`), so each request's
+session carries a tag in `log_comment` (`<user> <query_id>`): it tells the writer, who may read
+`system.processes`, whose query is whose, and it is how `cancel` finds a request's query
+(`KILL QUERY WHERE Settings['log_comment'] = …`; seen to stop a running query within a block).
 """
 
 from __future__ import annotations
@@ -100,15 +105,25 @@ class Engine:
         self.timezone = bytes(_execute(self._anchor, "SELECT timezone()").bytes()).decode().strip()
 
     @contextmanager
-    def session(self, user: User, settings: dict[str, str], database: str) -> Iterator[Session]:
-        """A connection with the request's settings, read-only from the start for read-only users."""
+    def session(self, user: User, settings: dict[str, str], database: str, tag: str) -> Iterator[Session]:
+        """A connection with the request's settings and tag, read-only from the start for read-only
+        users."""
         conn = chdb.connect(self.path)
         try:
-            for name, value in settings.items():
+            for name, value in (settings | {"log_comment": tag}).items():
                 _execute(conn, f"SET {name} = {quote_literal(value)}")
             if user.readonly:
                 _execute(conn, "SET readonly = 1")
             _execute(conn, f"USE {quote_identifier(database)}")
             yield Session(conn, user, database)
+        finally:
+            conn.close()
+
+    def cancel(self, tag: str) -> None:
+        """Stop the query of the session tagged `tag`, if it runs (on a connection of its own: the
+        request's is blocked in that query)."""
+        conn = chdb.connect(self.path)
+        try:
+            _execute(conn, f"KILL QUERY WHERE Settings['log_comment'] = {quote_literal(tag)} ASYNC")
         finally:
             conn.close()

@@ -11,11 +11,14 @@ runs, the engine parses it, with `formatQuery()` (which refuses multi-statements
 - it writes no file (`INTO OUTFILE`);
 - its table functions are ones that read no table and nothing outside (numbers, values, …), and
   it calls none of the functions that read files, dictionaries or Join tables by name;
-- every table it names is in the platform's database or in `system`/`information_schema`, and no
-  name it uses starts with `restricted_` unless the user's role has a grant on that table
-  (warehouse.roles: auditors read the audit log). That prefix is how a table is kept from readers:
-  a view with another name may read a restricted table and show a masked form of it, because only
-  the names written in the query are checked, not what a view reads.
+- every table it names is in the platform's database or is one of the system tables a ClickHouse
+  server lets every user read (warehouse.visibility: `system.processes`, `system.query_log` and
+  `information_schema` are refused, naming the grant), it is no SHOW statement that reads another
+  system table (SHOW PROCESSLIST, …), and no name it uses starts with `restricted_` unless the
+  user's role has a grant on that table (warehouse.roles: auditors read the audit log). That prefix
+  is how a table is kept from readers: a view with another name may read a restricted table and
+  show a masked form of it, because only the names written in the query are checked, not what a
+  view reads.
 
 This is a check of names in the parsed query, not ClickHouse's grants (chDB has none): it is
 conservative (a column called `restricted_x` is refused too) and documented as such.
@@ -29,6 +32,7 @@ from dataclasses import dataclass
 
 from warehouse.errors import access_denied, readonly
 from warehouse.quoting import quote_literal
+from warehouse.visibility import RESTRICTED_PREFIX, SYSTEM_DATABASE, check_show, check_system_table
 
 ALLOWED_STATEMENTS = (
     "SelectWithUnionQuery",
@@ -53,8 +57,7 @@ SAFE_TABLE_FUNCTIONS = frozenset(
 )
 UNSAFE_FUNCTIONS = frozenset({"file", "joinget", "joingetornull"})
 UNSAFE_FUNCTION_PREFIXES = ("dict",)
-RESTRICTED_PREFIX = "restricted_"
-METADATA_DATABASES = frozenset({"system", "information_schema"})
+METADATA_DATABASES = frozenset({SYSTEM_DATABASE})
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ def check_formatted(user: str, formatted: str) -> None:
     """`formatQuery()` puts each clause of the top-level statement on a line of its own."""
     if any(line.lstrip().upper().startswith("INTO OUTFILE") for line in formatted.splitlines()):
         raise readonly(user, "Cannot write files (INTO OUTFILE) in readonly mode")
+    check_show(user, formatted)
 
 
 def not_restricted(name: str) -> bool:
@@ -112,10 +116,13 @@ def check_ast(
                     raise access_denied(
                         user, f"{node.argument} is restricted: it needs the grant SELECT ON {database}.{word}"
                     )
-        if node.kind == "TableIdentifier" and "." in node.argument:
-            db = node.argument.split(".", 1)[0]
-            if db != database and db.lower() not in METADATA_DATABASES:
+        if node.kind == "TableIdentifier":
+            db, _, table = node.argument.rpartition(".")
+            check_system_table(user, db or database, table)
+            if db and db != database and db.lower() not in METADATA_DATABASES:
                 raise access_denied(user, f"{user} reads only the databases {database} and system")
+        if node.kind.endswith("Query") and len(node.argument.split()) == 2:
+            check_system_table(user, *node.argument.split())  # SHOW CREATE, EXISTS: `db table`
 
 
 def _parent(nodes: list[Node], index: int) -> Node | None:

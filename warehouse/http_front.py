@@ -13,29 +13,36 @@ of the revision given by `client_protocol_version`; errors with ClickHouse's cod
 statuses.
 
 Every request but `/ping` and a bare `GET /` is authenticated (warehouse.auth); read-only users
-get a read-only session with their limits (warehouse.limits) and a check of their statement
-(warehouse.guard). Every request but `/ping` is recorded in the audit log of queries
-(warehouse.audit), refused logins included. Not served: external data (multipart bodies), sessions
-that keep state: each is refused with a ClickHouse error, never answered with a 200 that did nothing.
+get a read-only session with their limits (warehouse.limits), the system tables a server would
+show them (warehouse.visibility), a check of their statement (warehouse.guard) and at most their
+number of queries at once (warehouse.admission). A query of a read-only session (a reader's, or
+any user's GET) is killed when its client disconnects (warehouse.disconnect), as a server does
+with `cancel_http_readonly_queries_on_client_close`. Every request but `/ping` is recorded in the
+audit log of queries (warehouse.audit), refused logins included. Not served: external data
+(multipart bodies), sessions that keep state: each is refused with a ClickHouse error, never
+answered with a 200 that did nothing.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from warehouse import native
+from warehouse.admission import RunningQueries
 from warehouse.audit import AuditEntry, AuditLog, audit_unavailable
 from warehouse.auth import authenticate, request_credentials
 from warehouse.blocks import compress_blocks, decompress_blocks
+from warehouse.disconnect import cancel_on_disconnect
 from warehouse.engine import Engine, Result
 from warehouse.errors import SYNTAX_ERROR, ClickHouseError, access_denied, not_implemented, readonly
 from warehouse.guard import METADATA_DATABASES
@@ -49,6 +56,7 @@ from warehouse.protocol import (
     statement,
 )
 from warehouse.users import User
+from warehouse.visibility import filters_setting
 
 DEFAULT_FORMAT = "TabSeparated"
 log = logging.getLogger(__name__)
@@ -57,19 +65,27 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Front:
     """What every request needs: the engine, the users, the platform's database (the default
-    database, and the only one besides the metadata databases that read-only users may read), and
-    the audit log (None only in tests of the protocol)."""
+    database, and the only one besides `system` that read-only users may read), the count of each
+    user's running queries, and the audit log (None only in tests of the protocol)."""
 
     engine: Engine
     users: Mapping[str, User]
     database: str
+    running: RunningQueries = field(default_factory=RunningQueries)
     audit: AuditLog | None = None
 
 
 def answer(
-    front: Front, user: User, args: Mapping[str, str], body: bytes, is_get: bool
+    front: Front,
+    user: User,
+    args: Mapping[str, str],
+    body: bytes,
+    is_get: bool,
+    query_id: str,
+    client: socket.socket | None,
 ) -> tuple[Result, str]:
-    """Run one authenticated request; its result (Native still in chDB's revision) and format."""
+    """Run one authenticated request; its result (Native still in chDB's revision) and format.
+    `client` is the connection watched for a disconnect while a read-only query runs."""
     request = statement(args.get("query", ""), body)
     fmt = output_format(request.sql, args.get("default_format") or DEFAULT_FORMAT)
     if not request.sql.strip():
@@ -80,15 +96,25 @@ def answer(
     if user.readonly and request.data is not None:
         raise readonly(user.name)
     settings = session_settings(user, args, front.engine.known_settings)
-    if is_get and not user.readonly:
+    if user.readonly:
+        settings["additional_table_filters"] = filters_setting(front.database)
+    elif is_get:
         settings["readonly"] = "2"  # as a ClickHouse server does: GET never writes
     params = {name[6:]: value for name, value in args.items() if name.startswith("param_")}
-    with front.engine.session(user, settings, database) as session:
+    tag = f"{user.name} {query_id}"
+    limit = user.limits.max_concurrent_queries if user.limits else 0
+    with (
+        front.running.admit(user.name, limit),
+        front.engine.session(user, settings, database, tag) as session,
+    ):
         if request.data is not None:
             return session.insert(request.sql, request.data_format, request.data), fmt
         if user.readonly:
             session.check(request.sql, params)
-        return session.query(request.sql, fmt, params), fmt
+        if client is None or not (user.readonly or is_get):
+            return session.query(request.sql, fmt, params), fmt
+        with cancel_on_disconnect(client, lambda: front.engine.cancel(tag)):
+            return session.query(request.sql, fmt, params), fmt
 
 
 def make_handler(front: Front) -> type[BaseHTTPRequestHandler]:
@@ -176,7 +202,7 @@ def make_handler(front: Front) -> type[BaseHTTPRequestHandler]:
             ):
                 if not args.get(param) and self.headers.get(header):
                     args[param] = self.headers[header]
-            result, fmt = answer(front, user, args, body, is_get)
+            result, fmt = answer(front, user, args, body, is_get, query_id, self.connection)
             data = result.data
             revision = args.get("client_protocol_version", "0")
             if fmt == "Native" and revision.isdigit():
@@ -227,8 +253,11 @@ def make_handler(front: Front) -> type[BaseHTTPRequestHandler]:
                 self.send_header(key, value)
             if self.close_connection:
                 self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):  # the client left: its query was cancelled
+                self.close_connection = True
 
     return ClickHouseHandler
 

@@ -30,23 +30,39 @@ USERS = (WRITER, GRAFANA, ANALYST)
 
 @dataclass(frozen=True)
 class Limits:
-    """What one query of a read-only user may take. Applied to its session before the session
-    becomes read-only, after which the engine refuses any change to them."""
+    """What a read-only user may take: per query, and in queries running at once. Applied to its
+    session before the session becomes read-only, after which the engine refuses any change to
+    them. A field left at 0 is no limit (a ClickHouse setting's 0), except `os_thread_priority`,
+    where 0 is the writer's own CPU priority."""
 
     max_execution_time_s: float
     max_memory_usage: int
     max_result_rows: int
     max_result_bytes: int
+    max_rows_to_read: int = 0
+    max_bytes_to_read: int = 0
+    max_threads: int = 0
+    max_concurrent_queries: int = 0
+    os_thread_priority: int = 0
 
     def as_settings(self) -> dict[str, str]:
-        """ClickHouse settings; an overflow throws rather than silently returning part of a result."""
+        """ClickHouse settings, as a server's settings profile holds them; an overflow throws rather
+        than silently returning part of a result, and introspection functions (chDB turns them on)
+        stay off, as on a server."""
         return {
             "max_execution_time": f"{self.max_execution_time_s:g}",
             "max_memory_usage": str(self.max_memory_usage),
             "max_result_rows": str(self.max_result_rows),
             "max_result_bytes": str(self.max_result_bytes),
+            "max_rows_to_read": str(self.max_rows_to_read),
+            "max_bytes_to_read": str(self.max_bytes_to_read),
+            "max_threads": str(self.max_threads),
+            "max_concurrent_queries_for_user": str(self.max_concurrent_queries),
+            "os_thread_priority": str(self.os_thread_priority),
             "result_overflow_mode": "throw",
             "timeout_overflow_mode": "throw",
+            "read_overflow_mode": "throw",
+            "allow_introspection_functions": "0",
         }
 
 
@@ -92,10 +108,10 @@ def _configured(warehouse: WarehouseSettings, user: str) -> str:
 
 def _limits(warehouse: WarehouseSettings, user: str) -> Limits:
     return Limits(
-        max_execution_time_s=getattr(warehouse, f"{user}_max_execution_time_s"),
-        max_memory_usage=getattr(warehouse, f"{user}_max_memory_usage"),
-        max_result_rows=getattr(warehouse, f"{user}_max_result_rows"),
-        max_result_bytes=getattr(warehouse, f"{user}_max_result_bytes"),
+        **{
+            name: getattr(warehouse, f"{user}_{name}")
+            for name in Limits.__dataclass_fields__  # every limit is a setting `<user>_<name>`
+        }
     )
 
 

@@ -31,7 +31,7 @@ class CollectingAudit:
 @pytest.fixture
 def front() -> Iterator[tuple[str, CollectingAudit]]:
     audit = CollectingAudit()
-    server = serve(Front(None, {"analyst": ANALYST}, "ioc", audit), 0)  # type: ignore[arg-type]
+    server = serve(Front(None, {"analyst": ANALYST}, "ioc", audit=audit), 0)  # type: ignore[arg-type]
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/", audit
     finally:

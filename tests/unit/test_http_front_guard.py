@@ -88,7 +88,7 @@ def test_the_ast_is_read_with_depth_kind_and_argument() -> None:
         TIME_BUCKETS,
         from_table("TableIdentifier ioc.indicators_current (alias i)"),
         from_table("TableIdentifier system.tables"),
-        from_table("TableIdentifier INFORMATION_SCHEMA.COLUMNS"),
+        from_table("TableIdentifier system.One"),
         from_table("Function numbers (children 1)"),
         select_function("toStartOfInterval"),
         "ShowTables (children 1)\n Identifier ioc\n",
@@ -113,6 +113,10 @@ def test_reads_of_the_platform_and_metadata_may_run(ast: str) -> None:
             497,
         ),
         (from_table("TableIdentifier other.t"), 497),
+        (from_table("TableIdentifier system.processes"), 497),
+        (from_table("TableIdentifier system.query_log (alias q)"), 497),
+        (from_table("TableIdentifier INFORMATION_SCHEMA.COLUMNS"), 497),
+        ("ExistsTableQuery system processes (children 2)\n Identifier system\n Identifier processes\n", 497),
         (from_table("Function merge (children 1)"), 497),
         (from_table("Function url (children 1)"), 497),
         (select_function("FILE"), 497),
@@ -124,6 +128,27 @@ def test_what_readonly_would_let_through_is_refused(ast: str, code: int) -> None
     with pytest.raises(ClickHouseError) as refused:
         check_ast("analyst", parse_ast(ast), "ioc")
     assert refused.value.code == code
+
+
+def test_a_system_table_without_a_grant_is_refused_naming_the_grant() -> None:
+    with pytest.raises(ClickHouseError) as refused:
+        check_ast("analyst", parse_ast(from_table("TableIdentifier parts")), "system")  # `database=system`
+    assert "necessary to have the grant SELECT ON system.parts" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    "formatted",
+    ["SHOW PROCESSLIST", "SHOW CLUSTERS", "SHOW MERGES", "show  dictionaries", "SHOW INDEX FROM t"],
+)
+def test_show_statements_reading_other_system_tables_are_refused(formatted: str) -> None:
+    with pytest.raises(ClickHouseError) as refused:
+        check_formatted("analyst", formatted)
+    assert refused.value.code == 497 and "grant SELECT ON system." in refused.value.message
+
+
+@pytest.mark.parametrize("formatted", ["SHOW TABLES", "SHOW DATABASES", "SHOW SETTINGS LIKE 'max%'"])
+def test_show_statements_reading_listed_tables_may_run(formatted: str) -> None:
+    check_formatted("analyst", formatted)
 
 
 def test_writing_a_file_is_refused() -> None:
