@@ -57,7 +57,7 @@ def main() -> None:
     # have looked up their schemas (a registry restarted right after "ready" made that fail).
     sinks = start_sinks(settings, connect(settings), client_factory, stop)
     audit = AuditLog(path, settings.clickhouse.database)
-    front = Front(Engine(path), load_users(settings), settings.clickhouse.database, audit)
+    front = Front(Engine(path), load_users(settings), settings.clickhouse.database, audit=audit)
     server = serve(front, args.port)
     logging.info("ClickHouse HTTP interface on http://127.0.0.1:%d", args.port)
     failed = wait_while_healthy(sinks, stop)

@@ -71,8 +71,9 @@ class Front:
     engine: Engine
     users: Mapping[str, User]
     database: str
-    running: RunningQueries = field(default_factory=RunningQueries)
-    audit: AuditLog | None = None
+    # By name only: a caller that passed them by position once put the audit log in `running`.
+    running: RunningQueries = field(default_factory=RunningQueries, kw_only=True)
+    audit: AuditLog | None = field(default=None, kw_only=True)
 
 
 def answer(

@@ -5,6 +5,7 @@ requests are answered before the engine is needed, and the audit log here only c
 from __future__ import annotations
 
 import base64
+import threading
 from collections.abc import Iterator
 
 import httpx
@@ -23,9 +24,17 @@ class CollectingAudit:
     def __init__(self) -> None:
         self.entries: list[AuditEntry] = []
         self.full = False
+        self.recorded = threading.Event()
 
     def record(self, entry: AuditEntry) -> None:
         self.entries.append(entry)
+        self.recorded.set()
+
+    def only_entry(self) -> AuditEntry:
+        """The request's entry: the front records it after its answer is sent, so wait for it."""
+        assert self.recorded.wait(10), "nothing was recorded"
+        (entry,) = self.entries
+        return entry
 
 
 @pytest.fixture
@@ -47,7 +56,7 @@ def test_a_refused_login_is_recorded_under_the_name_it_gave(front: tuple[str, Co
     url, audit = front
     response = httpx.post(url, content=b"SELECT 1", headers=basic("analyst", "wrong"))
     assert response.status_code == 403
-    (entry,) = audit.entries
+    entry = audit.only_entry()
     assert (entry.user, entry.role, entry.outcome, entry.error_code) == (
         "analyst",
         "",
@@ -67,7 +76,7 @@ def test_no_query_runs_unrecorded_when_the_audit_log_is_full(front: tuple[str, C
     )
     assert response.status_code == 500
     assert "AUDIT_LOG_UNAVAILABLE" in response.text
-    (entry,) = audit.entries
+    entry = audit.only_entry()
     assert (entry.user, entry.role, entry.query, entry.parameters) == (
         "analyst",
         "analyst",
