@@ -10,9 +10,9 @@ so the sinks (which mask copies of records in dead letters and late events) and 
 drift apart; the tests compare the two on the real warehouse.
 
 Photos (`image_ref`, `evidence_ref`) show the plate too, an incident's photo or video faces and
-plates: in a masked copy they are withheld. A
-payload that cannot be read as a record of its feed (not JSON, not an object) may hold anything, so
-from a feed with personal data it is withheld whole; the clear copy stays in a `restricted_` table.
+plates: in a masked copy they are withheld. A payload that cannot be read as a record of its feed
+(not JSON, not an object) may hold anything, so from a feed with personal data it is withheld
+whole; the clear copy stays in a `restricted_` table.
 """
 
 from __future__ import annotations

@@ -48,10 +48,12 @@ from warehouse.errors import SYNTAX_ERROR, ClickHouseError, access_denied, not_i
 from warehouse.guard import METADATA_DATABASES
 from warehouse.limits import session_settings
 from warehouse.protocol import (
+    Statement,
     content_type,
     decode_body,
     encode_body,
     output_format,
+    query_parameters,
     response_encoding,
     statement,
 )
@@ -80,14 +82,14 @@ def answer(
     front: Front,
     user: User,
     args: Mapping[str, str],
-    body: bytes,
+    request: Statement,
     is_get: bool,
     query_id: str,
     client: socket.socket | None,
 ) -> tuple[Result, str]:
-    """Run one authenticated request; its result (Native still in chDB's revision) and format.
-    `client` is the connection watched for a disconnect while a read-only query runs."""
-    request = statement(args.get("query", ""), body)
+    """Run one authenticated request, as `statement()` read it; its result (Native still in chDB's
+    revision) and format. `client` is the connection watched for a disconnect while a read-only
+    query runs."""
     fmt = output_format(request.sql, args.get("default_format") or DEFAULT_FORMAT)
     if not request.sql.strip():
         raise ClickHouseError(SYNTAX_ERROR, "SYNTAX_ERROR", "Empty query")
@@ -101,7 +103,7 @@ def answer(
         settings["additional_table_filters"] = filters_setting(front.database)
     elif is_get:
         settings["readonly"] = "2"  # as a ClickHouse server does: GET never writes
-    params = {name[6:]: value for name, value in args.items() if name.startswith("param_")}
+    params = query_parameters(args)
     tag = f"{user.name} {query_id}"
     limit = user.limits.max_concurrent_queries if user.limits else 0
     with (
@@ -193,8 +195,9 @@ def make_handler(front: Front) -> type[BaseHTTPRequestHandler]:
             body = decode_body(raw, self.headers.get("Content-Encoding", ""))
             if args.get("decompress") == "1":
                 body = decompress_blocks(body)
-            entry.query = statement(args.get("query", ""), body).sql
-            entry.parameters = {k[6:]: v for k, v in args.items() if k.startswith("param_")}
+            request = statement(args.get("query", ""), body)
+            entry.query = request.sql
+            entry.parameters = query_parameters(args)
             if front.audit is not None and front.audit.full:
                 raise audit_unavailable()
             for param, header in (
@@ -203,7 +206,7 @@ def make_handler(front: Front) -> type[BaseHTTPRequestHandler]:
             ):
                 if not args.get(param) and self.headers.get(header):
                     args[param] = self.headers[header]
-            result, fmt = answer(front, user, args, body, is_get, query_id, self.connection)
+            result, fmt = answer(front, user, args, request, is_get, query_id, self.connection)
             data = result.data
             revision = args.get("client_protocol_version", "0")
             if fmt == "Native" and revision.isdigit():

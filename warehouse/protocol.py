@@ -9,6 +9,7 @@ import functools
 import gzip
 import re
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import lz4.frame  # a dependency of clickhouse-connect, whose inserts are lz4-compressed by default
@@ -79,6 +80,11 @@ def statement(query_param: str, body: bytes) -> Statement:
             head = insert_in_body.group(1).decode()
             return Statement(head, body[insert_in_body.end() :], insert_in_body.group(2).decode())
     return Statement(query_param or _text(body))
+
+
+def query_parameters(args: Mapping[str, str]) -> dict[str, str]:
+    """The request's `param_<name>` values by name: the query's `{name:Type}` placeholders."""
+    return {name[6:]: value for name, value in args.items() if name.startswith("param_")}
 
 
 def _text(body: bytes) -> str:
