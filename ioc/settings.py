@@ -306,6 +306,15 @@ class GrafanaSettings(BaseSettings):
     password: SecretStr = SecretStr("")
 
 
+class BrowserSettings(BaseSettings):
+    """The headless browser that `ioc wall snapshot` and the browser tests drive: Debian's chromium,
+    never one that Playwright downloads (its download fails on these machines)."""
+
+    model_config = SettingsConfigDict(env_prefix="IOC_BROWSER_")
+
+    chromium: Path = Path("/usr/bin/chromium")
+
+
 class Settings(BaseSettings):
     """All sections together; build it once with `Settings()` and pass it down."""
 
@@ -322,6 +331,7 @@ class Settings(BaseSettings):
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
     grafana: GrafanaSettings = Field(default_factory=GrafanaSettings)
+    browser: BrowserSettings = Field(default_factory=BrowserSettings)
     bench: BenchSettings = Field(default_factory=BenchSettings)
     topic_prefix: str = ""
     # Areas, intersections, cameras, stations and reporting units (see ioc/province.py).

@@ -27,14 +27,17 @@ if [ "$(cat .venv/.ioc-installed 2>/dev/null || true)" != "$wanted" ]; then
 fi
 
 # Debian packages: Maven fetches Kafka and Apicurio from Maven Central once; Mosquitto is the MQTT
-# broker that the sensor bridge's tests (and `ioc run`) start on loopback.
+# broker that the sensor bridge's tests (and `ioc run`) start on loopback; Chromium (below).
 missing=()
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
+# Chromium: the browser the console and wall tests drive (Playwright) and `ioc wall snapshot` uses.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core) # Vietnamese glyphs
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "• Installing ${missing[*]} from Debian's packages…"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     # The package's own service is not wanted: the platform starts its broker itself, on a free port.
     if command -v systemctl >/dev/null 2>&1; then systemctl disable --now mosquitto >/dev/null 2>&1 || true; fi
   else

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -21,6 +22,9 @@ from ioc.settings import Settings, StackSettings
 from ioc.stack import process
 from ioc.stack.errors import StackError
 from ioc.stack.manager import LocalStack
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -151,3 +155,12 @@ def worker(local_stack: RunningStack) -> Iterator[WorkerProcess]:
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's headless Chromium (ioc/browser.py), shared by the console and wall tests."""
+    from ioc.browser import chromium
+
+    with chromium(Settings().browser) as running:
+        yield running
