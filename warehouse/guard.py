@@ -32,7 +32,8 @@ from dataclasses import dataclass
 
 from warehouse.errors import access_denied, readonly
 from warehouse.quoting import quote_literal
-from warehouse.visibility import RESTRICTED_PREFIX, SYSTEM_DATABASE, check_show, check_system_table
+from warehouse.roles import RESTRICTED_PREFIX
+from warehouse.visibility import SYSTEM_DATABASE, check_show, check_system_table
 
 ALLOWED_STATEMENTS = (
     "SelectWithUnionQuery",

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from warehouse.errors import ClickHouseError, access_denied
 from warehouse.quoting import quote_literal
+from warehouse.roles import RESTRICTED_PREFIX
 
 SYSTEM_DATABASE = "system"
 # ClickHouse's always-accessible system tables (ContextAccess.cpp, `always_accessible_tables`).
@@ -60,7 +61,6 @@ SHOW_READS = (
     ("SHOW KEYS", "data_skipping_indices"),
     ("SHOW EXTENDED INDEX", "data_skipping_indices"),
 )
-RESTRICTED_PREFIX = "restricted_"
 
 
 def grant_needed(user: str, database: str, table: str) -> ClickHouseError:
