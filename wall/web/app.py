@@ -65,6 +65,7 @@ def _page(request: Request, title: str, view: Json) -> HTMLResponse:
 <html lang="vi"><head><meta charset="utf-8">
 <base href="{html.escape(base)}">
 <title>{html.escape(title)}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="static/vendor/uPlot.min.css">
 <link rel="stylesheet" href="static/wall.css">
 <script src="static/vendor/uPlot.iife.min.js"></script>

@@ -17,6 +17,8 @@ const SERIES_COLORS = ["#73BF69", "#F2CC0C", "#8AB8FF", "#FF780A", "#F2495C", "#
 const GREY = "#6E6E6E";
 const clockFormat = new Intl.DateTimeFormat("vi-VN", { timeZone: TZ, hour: "2-digit", minute: "2-digit",
   second: "2-digit", hour12: false });
+const hourMinute = new Intl.DateTimeFormat("vi-VN", { timeZone: TZ, hour: "2-digit", minute: "2-digit",
+  hour12: false });
 const dateTimeFormat = new Intl.DateTimeFormat("vi-VN", { timeZone: TZ, hour: "2-digit", minute: "2-digit",
   second: "2-digit", day: "2-digit", month: "2-digit", hour12: false });
 
@@ -208,13 +210,15 @@ function drawTrend(body, panel, frame) {
   body.replaceChildren();
   const format = (v) => (v === null || v === undefined ? "" : withUnit(v, config.unit, config.decimals));
   const chart = new uPlot({
-    width: Math.max(200, box.width), height: Math.max(120, box.height - 4),
+    width: Math.max(200, box.width), height: Math.max(120, box.height - 34),
     tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), TZ),
     legend: { live: false },
     cursor: { show: false },
-    scales: { x: { time: true } },
+    // The x axis spans the dashboard's range (now-6h to now), as in Grafana, however little data there is.
+    scales: { x: { time: true, range: () => [Date.now() / 1000 - rangeSeconds(VIEW.range), Date.now() / 1000] } },
     axes: [
-      { stroke: "#9fa7b3", grid: { stroke: "#2c3235" }, ticks: { stroke: "#2c3235" } },
+      { stroke: "#9fa7b3", grid: { stroke: "#2c3235" }, ticks: { stroke: "#2c3235" }, space: 90,
+        values: (u, splits) => splits.map((s) => hourMinute.format(new Date(s * 1000))) },
       { stroke: "#9fa7b3", grid: { stroke: "#2c3235" }, ticks: { stroke: "#2c3235" }, size: 90,
         values: (u, splits) => splits.map(format) },
     ],
@@ -239,8 +243,17 @@ function drawTrend(body, panel, frame) {
       }
     }] },
   }, [xs.map((x) => x / 1000), ...entries.map(([, ys]) => ys)], body);
+  // The legend wraps when there are many series: the plot gives it the room it takes.
+  const legend = chart.root.querySelector(".u-legend");
+  const room = Math.max(120, box.height - (legend ? legend.offsetHeight : 0) - 6);
+  chart.setSize({ width: Math.max(200, box.width), height: room });
   body.chart = chart;
   return { value: xs.length, text: "" };
+}
+
+function rangeSeconds(from) {
+  const match = /^now-(\d+)([smhdw])$/.exec(from || "now-6h");
+  return match ? Number(match[1]) * { s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[match[2]] : 6 * 3600;
 }
 
 let AREAS = null;
@@ -271,14 +284,6 @@ function drawMap(body, panel, frame) {
     const shape = svg("polygon", { points, class: "area" });
     shape.append(Object.assign(svg("title"), { textContent: area.name }));
     map.append(shape);
-  }
-  for (const area of AREAS || []) {
-    const projected = area.outline.map(project);
-    const cx = projected.reduce((s, p) => s + p[0], 0) / projected.length;
-    const cy = projected.reduce((s, p) => s + p[1], 0) / projected.length;
-    const label = svg("text", { x: cx, y: cy, class: "area-name", "font-size": unit * 5.5 });
-    label.textContent = area.name;
-    map.append(label);
   }
   lats.forEach((lat, i) => {
     const [x, y] = project([lons[i], lat]);
@@ -314,7 +319,7 @@ function gridFor(dashboard, single) {
   grid.style.gridAutoRows = `${row}px`;
   const sections = panels.map((panel) => {
     const pos = panel.gridPos;
-    const section = el("section", { className: `panel ${panel.type}`, "data-panel-id": String(panel.id),
+    const section = el("section", { className: `panel type-${panel.type}`, "data-panel-id": String(panel.id),
       "data-type": panel.type, "data-title": panel.title || "", "data-state": "loading" },
       el("h2", { title: panel.description || "" }, panel.title || ""), el("div", { className: "body" }));
     if (single === null) {
@@ -360,6 +365,7 @@ async function showDashboard(uid) {
   if (dashboard.panels.some((p) => p.type === "geomap") && AREAS === null) {
     AREAS = await (await fetch("api/areas")).json();
   }
+  VIEW.range = dashboard.time && dashboard.time.from;
   const { grid, sections } = gridFor(dashboard, VIEW.panel);
   const stamp = el("span", { className: "stamp" });
   const title = VIEW.screen ? `Màn hình ${VIEW.screen} · ${dashboard.title}` : dashboard.title;
