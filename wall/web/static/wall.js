@@ -208,6 +208,7 @@ function drawTrend(body, panel, frame) {
     ? ((config.thresholds && config.thresholds.steps) || []).filter((s) => s.value !== null) : [];
   const box = body.getBoundingClientRect();
   body.replaceChildren();
+  body.classList.toggle("many-series", entries.length > 8);
   const format = (v) => (v === null || v === undefined ? "" : withUnit(v, config.unit, config.decimals));
   const chart = new uPlot({
     width: Math.max(200, box.width), height: Math.max(120, box.height - 34),
