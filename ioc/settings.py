@@ -306,6 +306,18 @@ class GrafanaSettings(BaseSettings):
     password: SecretStr = SecretStr("")
 
 
+class WallSettings(BaseSettings):
+    """The wall in a browser (`ioc wall serve`, wall/web): where it listens when run on its own (the
+    operations console mounts it at `/wall` instead), and the window size of `ioc wall snapshot`."""
+
+    model_config = SettingsConfigDict(env_prefix="IOC_WALL_")
+
+    host: str = "127.0.0.1"
+    port: int = 8767
+    snapshot_width: int = 1920
+    snapshot_height: int = 1080
+
+
 class BrowserSettings(BaseSettings):
     """The headless browser that `ioc wall snapshot` and the browser tests drive: Debian's chromium,
     never one that Playwright downloads (its download fails on these machines)."""
@@ -332,6 +344,7 @@ class Settings(BaseSettings):
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
     grafana: GrafanaSettings = Field(default_factory=GrafanaSettings)
     browser: BrowserSettings = Field(default_factory=BrowserSettings)
+    wall: WallSettings = Field(default_factory=WallSettings)
     bench: BenchSettings = Field(default_factory=BenchSettings)
     topic_prefix: str = ""
     # Areas, intersections, cameras, stations and reporting units (see ioc/province.py).

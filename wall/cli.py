@@ -1,8 +1,7 @@
-"""The wall's commands: `ioc grafana build|deploy` and `ioc wall snapshot`. Help in Vietnamese first."""
+"""The wall's commands: `ioc grafana build|deploy`, `ioc wall serve|snapshot`. Help in Vietnamese first."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlparse
@@ -69,30 +68,36 @@ def snapshot(
     out: Annotated[Path, typer.Option(help="Thư mục ảnh PNG — folder for the PNG images")] = Path(
         "wall-snapshots"
     ),
-    hours: Annotated[float, typer.Option(help="Khoảng thời gian, giờ — time range, hours")] = 6.0,
 ) -> None:
-    """Vẽ mọi màn hình thành ảnh PNG từ dữ liệu ClickHouse hiện tại — render every screen to PNG."""
-    import clickhouse_connect
-
+    """Chụp mọi màn hình tường bằng Chromium không giao diện — screenshot every wall page in headless Chromium."""
+    from ioc.browser import chromium
     from ioc.endpoints import resolve
-    from ioc.province import load_province
-    from wall.build import dashboards
-    from wall.macros import TimeRange
-    from wall.snapshot import Frame
-    from wall.snapshot import snapshot as render_all
-    from warehouse.users import client_auth
+    from wall.snapshot import take
+    from wall.web.app import wall_app as build_wall
+    from wall.web.server import serving
 
     settings = Settings()
-    client = clickhouse_connect.get_client(
-        dsn=resolve(settings, need=("clickhouse",)).clickhouse,
-        database=settings.clickhouse.database,
-        **client_auth(settings, "grafana"),
-    )
+    app = build_wall(settings, resolve(settings, need=("clickhouse",)))
+    with serving(app) as base_url, chromium(settings.browser) as browser:
+        for path in take(browser, base_url, app.state.dashboard_uids, out, settings.wall):
+            print(f"wrote {path}")
 
-    def run(sql: str) -> Frame:
-        result = client.query(sql)
-        return Frame(list(result.column_names), list(result.result_rows))
 
-    built = dashboards(load_province(settings.province_file))
-    for path in render_all(list(built.values()), run, TimeRange.last(timedelta(hours=hours)), out):
-        print(f"wrote {path}")
+@wall_app.command("serve")
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Địa chỉ nghe — listen address (default IOC_WALL_HOST)")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Cổng — port (default IOC_WALL_PORT)")] = None,
+) -> None:
+    """Phục vụ tường màn hình cho trình duyệt — serve the wall's pages to browsers (loopback by default)."""
+    import uvicorn
+
+    from ioc.endpoints import resolve
+    from wall.web.app import wall_app as build_wall
+
+    settings = Settings()
+    app = build_wall(settings, resolve(settings, need=("clickhouse",)))
+    address = f"http://{host or settings.wall.host}:{port or settings.wall.port}"
+    print(f"Tường màn hình: {address}/ (27 màn hình), {address}/screen/1 … /screen/27")
+    uvicorn.run(app, host=host or settings.wall.host, port=port or settings.wall.port, log_level="warning")

@@ -2,7 +2,7 @@
 
 The wall's SQL uses the plugin's macros (`$__timeFilter(col)`, `$__fromTime`, `$__toTime`,
 `$__timeInterval(col)`, `$__interval_s`, …) so Grafana fills in the dashboard's time range. Tests and
-`ioc wall snapshot` run the same SQL without Grafana, so they expand the macros here first, with the
+the wall's browser pages (wall/web) run the same SQL without Grafana, so they expand the macros here first, with the
 same output the plugin produces (grafana/clickhouse-datasource `pkg/macros/macros.go`): times become
 `toDateTime(<unix seconds>)` or `fromUnixTimestamp64Milli(<unix ms>)`, and intervals whole seconds,
 at least 1.

@@ -1,0 +1,74 @@
+"""The areas the wall's maps draw under their markers, from the province configuration alone.
+
+No map tiles can be fetched here, and `config/province.yaml` gives areas no boundary, only the
+places in them (intersections and sensor stations, with coordinates). So each commune or ward is
+drawn as the outline of its configured places: their convex hull, widened a little so an area with
+one or two places is still a visible shape. It shows where each area's places are, not its legal
+boundary; a province that adds boundaries to its configuration can draw those instead.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from ioc.province import Province
+
+Point = tuple[float, float]  # (longitude, latitude)
+# Degrees added around each place before the hull is taken (~0.6 km), so no outline is a point.
+PAD_DEG = 0.006
+DRAWN_LEVELS = ("ward", "commune")
+
+
+def convex_hull(points: list[Point]) -> list[Point]:
+    """Andrew's monotone chain: the hull's corners counter-clockwise, without repeats."""
+    unique = sorted(set(points))
+    if len(unique) <= 2:
+        return unique
+
+    def cross(o: Point, a: Point, b: Point) -> float:
+        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+    lower: list[Point] = []
+    upper: list[Point] = []
+    for point in unique:
+        while len(lower) >= 2 and cross(lower[-2], lower[-1], point) <= 0:
+            lower.pop()
+        lower.append(point)
+    for point in reversed(unique):
+        while len(upper) >= 2 and cross(upper[-2], upper[-1], point) <= 0:
+            upper.pop()
+        upper.append(point)
+    return lower[:-1] + upper[:-1]
+
+
+def _padded(points: list[Point]) -> list[Point]:
+    return [
+        (lon + dx, lat + dy)
+        for lon, lat in points
+        for dx in (-PAD_DEG, PAD_DEG)
+        for dy in (-PAD_DEG, PAD_DEG)
+    ]
+
+
+def area_outlines(province: Province) -> list[dict[str, Any]]:
+    """Each commune or ward with configured places: code, Vietnamese name, outline as [lon, lat] pairs."""
+    places: dict[str, list[Point]] = defaultdict(list)
+    for intersection in province.intersections:
+        places[province.current_area(intersection.area)].append(
+            (intersection.longitude, intersection.latitude)
+        )
+    for station in province.stations:
+        places[province.current_area(station.area)].append((station.longitude, station.latitude))
+    outlines = []
+    for area in province.areas:
+        if area.level in DRAWN_LEVELS and places.get(area.code):
+            hull = convex_hull(_padded(places[area.code]))
+            outlines.append(
+                {
+                    "code": area.code,
+                    "name": area.name_vi,
+                    "outline": [[round(x, 5), round(y, 5)] for x, y in hull],
+                }
+            )
+    return outlines
