@@ -13,6 +13,7 @@ from avro_schemas import load_schema
 from streams.model.alerting import AlertEngine, RuleSet, to_alert_record
 from streams.model.alerting.operator import ActionError, OperatorAction, apply_action, parse_action
 from tests.unit.test_alert_engine import ACCIDENT, SENDER, T0, incident
+from topics.catalog import ALERT_ACTIONS, ALERTS, ALERTS_TASKS
 
 PARSED_ALERTS = fastavro.parse_schema(load_schema("derived/alerts"))
 
@@ -138,3 +139,9 @@ def test_an_action_survives_its_json_form() -> None:
 def test_a_malformed_action_names_its_field(value: bytes, field: str) -> None:
     with pytest.raises(ActionError, match=f"^{field}:"):
         parse_action(value)
+
+
+def test_the_actions_topic_is_partitioned_like_the_alert_tasks_and_the_alerts() -> None:
+    """A task writes its alerts to its own partition number and the router sends an action to the
+    alert's partition: the three topics must have as many partitions."""
+    assert ALERT_ACTIONS.partitions == ALERTS.partitions == ALERTS_TASKS.state.partitions
