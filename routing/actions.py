@@ -17,7 +17,7 @@ import logging
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from routing.audit import event
 from routing.escalation import deadline_after, notify_officer
@@ -25,7 +25,7 @@ from routing.matching import assign_unit
 from routing.roster import Roster
 from routing.state import AlertState, Store, from_ms, to_ms
 from routing.templates import local_time
-from streams.model.alerting.operator import OperatorAction
+from streams.model.alerting.operator import ActionKind, OperatorAction
 
 log = logging.getLogger(__name__)
 KINDS = ("ack", "note", "handover", "resolve", "false_alarm")
@@ -178,7 +178,7 @@ def apply_request(
         return AckResult(True), None
     action = OperatorAction(
         request.request_id,
-        request.kind,  # type: ignore[arg-type] - one of ENGINE_KINDS
+        cast(ActionKind, request.kind),  # one of ENGINE_KINDS
         request.alert_id,
         record["dedup_key"],
         request.officer_id,

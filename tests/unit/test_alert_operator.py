@@ -4,14 +4,21 @@ them, and their CAP form. T0 = 2024-01-01T00:00:00Z; clocks are plain epoch mill
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import fastavro
 import fastavro.validation
 import pytest
 
 from avro_schemas import load_schema
-from streams.model.alerting import AlertEngine, RuleSet, to_alert_record
-from streams.model.alerting.operator import ActionError, OperatorAction, apply_action, parse_action
+from streams.model.alerting import AlertChange, AlertEngine, RuleSet, to_alert_record
+from streams.model.alerting.operator import (
+    ActionError,
+    ActionKind,
+    OperatorAction,
+    apply_action,
+    parse_action,
+)
 from tests.unit.test_alert_engine import ACCIDENT, SENDER, T0, incident
 from topics.catalog import ALERT_ACTIONS, ALERTS, ALERTS_TASKS
 
@@ -25,11 +32,13 @@ def opened() -> tuple[AlertEngine, str, str]:
     return alerts, change.alert_id, change.dedup_key
 
 
-def action(kind: str, alert_id: str, key: str, by: str = "tuan.nv", at: int = T0 + 60_000) -> OperatorAction:
-    return OperatorAction(f"{kind}-1", kind, alert_id, key, by, at)  # type: ignore[arg-type]
+def action(
+    kind: ActionKind, alert_id: str, key: str, by: str = "tuan.nv", at: int = T0 + 60_000
+) -> OperatorAction:
+    return OperatorAction(f"{kind}-1", kind, alert_id, key, by, at)
 
 
-def record(change, alerts: AlertEngine) -> dict:  # type: ignore[no-untyped-def]
+def record(change: AlertChange, alerts: AlertEngine) -> dict[str, Any]:
     result = to_alert_record(change, alerts.ruleset.by_id[change.rule_id], SENDER)
     assert fastavro.validation.validate(result, PARSED_ALERTS, raise_errors=True)
     return result
