@@ -228,6 +228,9 @@ class RoutingSettings(BaseSettings):
     ack_public_url: str = "http://127.0.0.1:8765"
     ack_secret: SecretStr = SecretStr("")
     ack_link_ttl_h: float = 24.0
+    # The operations console's key to the router's action API (routing/console_api.py); empty: one is
+    # generated once into `<state dir>/console_token` (0600), where a console on this host reads it.
+    console_token: SecretStr = SecretStr("")
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_starttls: bool = False

@@ -1,5 +1,6 @@
 """Acknowledgement: signed links in every message, the small HTTP endpoint that serves them, and the
-function `ioc alerts ack` calls. An acknowledgement stops the alert's escalation in every unit.
+the console's API (routing/console_api.py). An acknowledgement stops the alert's escalation in every
+unit; what it does is decided and applied in routing/actions.py.
 
 A link is `<public url>/ack?t=<token>`; the token carries the alert, the officer and an expiry,
 signed with HMAC-SHA256, so it cannot be forged or moved to another alert and stops working after
@@ -21,9 +22,10 @@ from datetime import datetime, timedelta
 from fastapi import FastAPI, Form, Query
 from fastapi.responses import HTMLResponse
 
-from routing.audit import event
+from routing.actions import AckResult, ActionRequest
 from routing.clock import Clock
-from routing.state import AlertState, Store
+from routing.console_api import add_console_api
+from routing.state import Store
 from routing.templates import local_time
 
 
@@ -77,63 +79,20 @@ class AckSigner:
         return AckClaim(alert_id, officer_id, expires_at)
 
 
-@dataclass(frozen=True)
-class AckResult:
-    """`done` when this call acknowledged the alert; otherwise `reason` says why not (Vietnamese),
-    or, when `pending`, that the request is on its way to the active router but not yet applied."""
-
-    done: bool
-    reason: str = ""
-    pending: bool = False
-
-
-# Acknowledge (alert id, officer id, via, when): applied here, or handed to the active router.
-Submit = Callable[[str, str, str, datetime], AckResult]
-
-
-def refusal(state: AlertState | None, alert_id: str) -> AckResult | None:
-    """Why an alert cannot be acknowledged (unknown, or already acknowledged); None when it can."""
-    if state is None:
-        return AckResult(False, f"Không có cảnh báo {alert_id} trong bộ định tuyến.")
-    if state.acked_at is not None:
-        return AckResult(
-            False, f"Cảnh báo đã được {state.acked_by} xác nhận lúc {local_time(state.acked_at)}."
-        )
-    return None
-
-
-def acknowledge(store: Store, alert_id: str, officer_id: str, via: str, at: datetime) -> AckResult:
-    """Record the acknowledgement, stop escalating, drop escalation messages not yet sent, audit it."""
-    with store.transaction():
-        state = store.alert(alert_id)
-        refused = refusal(state, alert_id)
-        if refused is not None or state is None:
-            return refused or AckResult(False)
-        store.record_ack(alert_id, officer_id, via, at)
-        store.close_engagements(alert_id)
-        dropped = store.cancel_pending(alert_id, ("escalation",))
-        store.audit(
-            event(
-                "acknowledged",
-                state.record,
-                at,
-                officer=officer_id,
-                detail=f"via {via}; {dropped} escalation(s) dropped",
-            )
-        )
-    return AckResult(True)
+# Apply an operator's request: handed to the active router, which answers (routing/actions.py).
+Submit = Callable[[ActionRequest], AckResult]
 
 
 PAGE = """<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Xác nhận cảnh báo</title></head>
 <body style="font-family:sans-serif;max-width:40em;margin:2em auto">{body}</body></html>"""
 
 
-def ack_app(store: Store, signer: AckSigner, clock: Clock, submit: Submit | None = None) -> FastAPI:
+def ack_app(
+    store: Store, signer: AckSigner, clock: Clock, submit: Submit, console_token: str = ""
+) -> FastAPI:
     """The endpoint behind the links: GET shows the alert and a button, POST acknowledges, through
-    `submit` when given (with several routers, the active one applies it: routing/leader.py)."""
-    apply: Submit = submit or (
-        lambda alert_id, officer, via, at: acknowledge(store, alert_id, officer, via, at)
-    )
+    `submit` (the active router applies it: routing/leader.py). With `console_token`, also the
+    console's API for every operator action (routing/console_api.py)."""
     app = FastAPI(title="IOC — xác nhận cảnh báo", docs_url=None, redoc_url=None, openapi_url=None)
 
     def page(body: str, status: int = 200) -> HTMLResponse:
@@ -171,7 +130,7 @@ def ack_app(store: Store, signer: AckSigner, clock: Clock, submit: Submit | None
             claim = signer.verify(t, now)
         except AckLinkError as exc:
             return page(f"<p>{html.escape(str(exc))}</p>", 403)
-        result = apply(claim.alert_id, claim.officer_id, "link", now)
+        result = submit(ActionRequest.new("ack", claim.alert_id, claim.officer_id, "link", now))
         if result.pending:
             return page(f"<p>{html.escape(result.reason)}</p>", 202)
         if not result.done:
@@ -184,4 +143,6 @@ def ack_app(store: Store, signer: AckSigner, clock: Clock, submit: Submit | None
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    if console_token:
+        add_console_api(app, console_token, submit, clock)
     return app

@@ -72,11 +72,13 @@ def ack(
     """Xác nhận đã nhận cảnh báo, dừng chuyển cấp — acknowledge an alert and stop its escalation.
 
     The request goes to the active router through the acknowledgements topic (whichever router runs
-    here); the answer is read from this host's copy of the router's state."""
+    here), which refuses an officer id the duty roster does not have; the answer is read from this
+    host's copy of the router's state."""
     from confluent_kafka import Producer
 
     from ioc.endpoints import resolve
     from ioc.settings import Settings
+    from routing.actions import ActionRequest
     from routing.clock import SystemClock
     from routing.leader import AckRequests
     from routing.service import open_store
@@ -92,7 +94,7 @@ def ack(
         store,
         settings.routing.ack_wait_s,
     )
-    result = requests.submit(alert_id, by, "cli", SystemClock().now())
+    result = requests.submit(ActionRequest.new("ack", alert_id, by, "cli", SystemClock().now()))
     store.close()
     if result.pending:
         console.print(f"[yellow]…[/yellow] {result.reason}")

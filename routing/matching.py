@@ -72,15 +72,24 @@ def route(roster: Roster, areas: AreaTree, alert: dict[str, Any], at: datetime) 
         leads = _unique([s.lead for s in fallback_shifts])
         levels = tuple(level for level in (fallback_first, leads, (fallback.head,)) if level)
         return [Assignment(fallback.code, _distinct_levels(levels), "no_unit_covers")]
-    assignments = []
-    for unit in covering:
-        shifts = shifts_on_duty(unit, roster, at)
-        on_duty = _unique([o for s in shifts for o in s.officers])
-        leads = _unique([s.lead for s in shifts])
-        first, reason = (on_duty, "") if on_duty else (fallback_first, "no_one_on_duty")
-        levels = tuple(level for level in (first, leads, (unit.head,)) if level)
-        assignments.append(Assignment(unit.code, _distinct_levels(levels), reason))
-    return assignments
+    return [_assignment(roster, unit, at, fallback_first) for unit in covering]
+
+
+def assign_unit(roster: Roster, code: str, at: datetime) -> Assignment:
+    """The assignment of one named unit (an alert handed over to it), with the same fallback for its
+    first level as routing gives it."""
+    fallback = roster.unit_by_code[roster.fallback_unit]
+    fallback_first = _unique([o for s in shifts_on_duty(fallback, roster, at) for o in s.officers])
+    return _assignment(roster, roster.unit_by_code[code], at, fallback_first or (fallback.head,))
+
+
+def _assignment(roster: Roster, unit: Unit, at: datetime, fallback_first: tuple[str, ...]) -> Assignment:
+    shifts = shifts_on_duty(unit, roster, at)
+    on_duty = _unique([o for s in shifts for o in s.officers])
+    leads = _unique([s.lead for s in shifts])
+    first, reason = (on_duty, "") if on_duty else (fallback_first, "no_one_on_duty")
+    levels = tuple(level for level in (first, leads, (unit.head,)) if level)
+    return Assignment(unit.code, _distinct_levels(levels), reason)
 
 
 def _distinct_levels(levels: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:

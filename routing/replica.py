@@ -22,6 +22,7 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
@@ -30,6 +31,8 @@ from routing.state import Store
 
 log = logging.getLogger(__name__)
 Row = tuple[str, list[Any], dict[str, Any] | None]
+Extra = tuple[str, int, bytes, bytes]
+"""A record of another topic to write with the state: (topic, partition, key, value)."""
 TAKEOVER = "takeover"
 
 
@@ -80,11 +83,13 @@ class StateWriter:
         except KafkaException as exc:
             raise ReplicaError(f"cannot take over the router's state: {exc}") from exc
 
-    def _commit(self, records: list[tuple[bytes, bytes | None]]) -> None:
+    def _commit(self, records: list[tuple[bytes, bytes | None]], extra: Sequence[Extra] = ()) -> None:
         try:
             self.producer.begin_transaction()
             for key, value in records:
                 self.producer.produce(self.topic, key=key, value=value)
+            for topic, partition, key, value in extra:
+                self.producer.produce(topic, key=key, value=value, partition=partition)
             self.producer.commit_transaction(self.timeout_s)
         except KafkaException as exc:
             if exc.args and exc.args[0].txn_requires_abort():
@@ -94,12 +99,15 @@ class StateWriter:
                     pass
             raise ReplicaError(f"router state not stored: {exc}") from exc
 
-    def write(self, store: Store) -> int:
-        """Store every row changed since the last call; raises ReplicaError when Kafka did not take it."""
+    def write(self, store: Store, extra: Sequence[Extra] = ()) -> int:
+        """Store every row changed since the last call, and `extra` records in the same transaction
+        (operators' actions for the alert task: published if and only if the state recording them
+        is); raises ReplicaError when Kafka did not take it."""
         last, rows = store.changed_rows()
-        if not rows:
+        if not rows and not extra:
             return 0
-        self._commit([(state_key(self.group, table, key), encode_row(row)) for table, key, row in rows])
+        records = [(state_key(self.group, table, key), encode_row(row)) for table, key, row in rows]
+        self._commit(records, extra)
         store.forget_changes(last)
         return len(rows)
 

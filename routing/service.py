@@ -31,17 +31,18 @@ from ioc.endpoints import Endpoints, connect
 from ioc.province import load_province
 from ioc.serde import AvroDecoder, AvroEncoder, SerdeError, registry_client
 from ioc.settings import Settings
-from routing.ack import AckSigner, Submit, ack_app, acknowledge
+from routing.ack import AckSigner, Submit, ack_app
+from routing.actions import ActionRequest, apply_request
 from routing.audit import AuditPublisher
 from routing.channels.base import Channel
 from routing.channels.factory import build_channels
 from routing.clock import Clock, SystemClock
-from routing.leader import AckRequests, Leadership, parse_ack
+from routing.leader import AckRequests, Leadership
 from routing.replica import ReplicaError, StateFollower, StateWriter
 from routing.roster import RosterSource
 from routing.router import Router, row_event
 from routing.state import Store
-from topics.catalog import ALERTS, NOTIFICATIONS, ROUTING_ACKS, ROUTING_STATE
+from topics.catalog import ALERT_ACTIONS, ALERTS, NOTIFICATIONS, ROUTING_ACKS, ROUTING_STATE
 
 log = logging.getLogger(__name__)
 STATE_FILE = "router.sqlite"
@@ -56,18 +57,29 @@ def open_store(settings: Settings) -> Store:
     return Store(state_dir(settings) / STATE_FILE)
 
 
-def ack_secret(settings: Settings) -> bytes:
-    """The configured secret, else one generated once and kept (0600) so links outlive restarts."""
-    configured = settings.routing.ack_secret.get_secret_value()
+def _kept_secret(settings: Settings, configured: str, name: str) -> str:
+    """`configured`, else a secret generated once into `<state dir>/<name>` (0600) and kept, so that
+    what it signs or opens outlives restarts."""
     if configured:
-        return configured.encode()
-    path = state_dir(settings) / "ack_secret"
+        return configured
+    path = state_dir(settings) / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as out:
             out.write(secrets.token_hex(32))
-    return path.read_text().strip().encode()
+    return path.read_text().strip()
+
+
+def ack_secret(settings: Settings) -> bytes:
+    """The acknowledgement links' signing key (`IOC_ROUTING_ACK_SECRET`, else generated and kept)."""
+    return _kept_secret(settings, settings.routing.ack_secret.get_secret_value(), "ack_secret").encode()
+
+
+def console_token(settings: Settings) -> str:
+    """The console's bearer token for the action API (`IOC_ROUTING_CONSOLE_TOKEN`, else generated
+    once into `<state dir>/console_token`): the router and a console on the same host read the same."""
+    return _kept_secret(settings, settings.routing.console_token.get_secret_value(), "console_token")
 
 
 def signer(settings: Settings) -> AckSigner:
@@ -99,8 +111,8 @@ def build_router(
 class AckServer:
     """The acknowledgement endpoint (uvicorn) in a thread of the router process."""
 
-    def __init__(self, settings: Settings, store: Store, clock: Clock, submit: Submit | None = None) -> None:
-        app = ack_app(store, signer(settings), clock, submit)
+    def __init__(self, settings: Settings, store: Store, clock: Clock, submit: Submit) -> None:
+        app = ack_app(store, signer(settings), clock, submit, console_token(settings))
         config = uvicorn.Config(
             app, host=settings.routing.ack_host, port=settings.routing.ack_port, log_level="warning"
         )
@@ -253,7 +265,16 @@ def run_router(
                 if active is None:
                     active = Active(settings, endpoints, store, follower, clock)
                     replication.writer = active.writer
-                _active_step(active, router, decoder, leadership, publisher, group, routing.tick_s)
+                _active_step(
+                    active,
+                    router,
+                    decoder,
+                    leadership,
+                    publisher,
+                    group,
+                    routing.tick_s,
+                    ALERT_ACTIONS.full_name(prefix),
+                )
             except (ReplicaError, KafkaException) as exc:
                 step_down(f"the state could not be stored in Kafka, so nothing is sent: {exc}")
                 stop.wait(routing.tick_s)
@@ -278,34 +299,54 @@ def _active_step(
     publisher: AuditPublisher,
     group: str,
     tick_s: float,
+    actions_topic: str,
 ) -> None:
-    """One round of the active router: alert changes, acknowledgements, escalations and sends, the
-    audit trail; the state is stored in Kafka after each part, before anything is sent."""
+    """One round of the active router: alert changes, operators' requests, escalations and sends, the
+    audit trail; the state is stored in Kafka after each part, before anything is sent. The actions
+    that change an alert go to the alert task in the transaction that stores the requests' answers."""
     store, writer = active.store, active.writer
     offsets: dict[int, int] = {}
+    partitions: dict[str, int] = {}
     for message in active.alerts.consume(num_messages=200, timeout=tick_s):
         if message.error() is not None:
             log.warning("alerts topic: %s", message.error())
             continue
         offsets[message.partition()] = message.offset() + 1
         try:
-            router.handle(decoder.decode(message.value()))
+            alert = decoder.decode(message.value())
         except SerdeError as exc:
             log.error(
                 "alerts topic partition %s offset %s skipped: %s", message.partition(), message.offset(), exc
             )
+            continue
+        router.handle(alert)
+        partitions[alert["alert_id"]] = message.partition()
     if offsets:
         with store.transaction():
+            store.set_partitions(partitions)
             store.set_offsets(offsets)
     writer.write(store)
     requests = leadership.poll(0)
+    actions = []
     for message in requests:
-        request = parse_ack(group, message.value())
-        if request is not None:
-            result = acknowledge(store, *request)
-            log.info("acknowledgement of %s by %s: %s", request[0], request[1], result.reason or "done")
+        request = ActionRequest.from_json(group, message.value())
+        if request is None:
+            continue
+        result, action = apply_request(store, router.roster.current(), request, router.clock.now())
+        log.info(
+            "%s of %s by %s: %s", request.kind, request.alert_id, request.officer_id, result.reason or "done"
+        )
+        partition = store.partition(request.alert_id)
+        if action is not None and partition >= 0:
+            actions.append((actions_topic, partition, request.alert_id.encode(), action.to_json()))
+        elif action is not None:
+            log.warning(
+                "%s of %s: the alert's partition is not known; no revision follows",
+                request.kind,
+                request.alert_id,
+            )
     if requests:
-        writer.write(store)
+        writer.write(store, actions)
         try:
             leadership.consumer.commit(asynchronous=False)
         except KafkaException as exc:

@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS alerts (
     silenced_by TEXT NOT NULL DEFAULT '',
     acked_at INTEGER,
     acked_by TEXT NOT NULL DEFAULT '',
-    ack_via TEXT NOT NULL DEFAULT ''
+    ack_via TEXT NOT NULL DEFAULT '',
+    kafka_partition INTEGER NOT NULL DEFAULT -1
 );
 CREATE TABLE IF NOT EXISTS engagements (
     alert_id TEXT NOT NULL,
@@ -70,6 +71,15 @@ CREATE TABLE IF NOT EXISTS audit (
     record TEXT NOT NULL,
     published INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS requests (
+    request_id TEXT PRIMARY KEY,
+    alert_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    officer_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    done INTEGER NOT NULL,
+    reason TEXT NOT NULL DEFAULT ''
+);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT NOT NULL, pk TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS follow (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -82,6 +92,7 @@ REPLICATED: dict[str, tuple[str, ...]] = {
     "engagements": ("alert_id", "unit"),
     "outbox": ("id",),
     "audit": ("seq",),
+    "requests": ("request_id",),
     "meta": ("name",),
 }
 
@@ -98,6 +109,15 @@ def _triggers() -> str:
     return "\n".join(statements)
 
 
+ENGAGE = (
+    "INSERT INTO engagements (alert_id, unit, levels, level, deadline) VALUES (?, ?, ?, 0, ?) "
+    "ON CONFLICT (alert_id, unit) DO NOTHING"
+)
+ENGAGE_AGAIN = (
+    "INSERT INTO engagements (alert_id, unit, levels, level, deadline) VALUES (?, ?, ?, 0, ?) "
+    "ON CONFLICT (alert_id, unit) DO UPDATE SET levels = excluded.levels, level = 0, "
+    "deadline = excluded.deadline, closed = 0"
+)
 TIME_FIELDS = ("sent", "opened_at", "updated_at", "acknowledged_at", "resolved_at", "occurred_at")
 
 
@@ -170,6 +190,9 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(SCHEMA)
+        if "kafka_partition" not in {c[1] for c in self._db.execute("PRAGMA table_info(alerts)")}:
+            # A state file from before operators' actions (routing/actions.py need the partition).
+            self._db.execute("ALTER TABLE alerts ADD COLUMN kafka_partition INTEGER NOT NULL DEFAULT -1")
         self._db.executescript(_triggers())
         self._lock = threading.RLock()
 
@@ -213,6 +236,52 @@ class Store:
         )
         return cursor.rowcount == 1
 
+    def set_partitions(self, partitions: dict[str, int]) -> None:
+        """Where each alert was read on the alerts topic: its operators' actions go to that partition
+        of the actions topic, which the alert task owning the alert reads (inside the caller's
+        transaction)."""
+        self._db.executemany(
+            "UPDATE alerts SET kafka_partition = ? WHERE alert_id = ?",
+            [(p, a) for a, p in partitions.items()],
+        )
+
+    def partition(self, alert_id: str) -> int:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT kafka_partition FROM alerts WHERE alert_id = ?", (alert_id,)
+            ).fetchone()
+        return int(row[0]) if row is not None else -1
+
+    # operators' requests (routing/actions.py): each one's answer, so it is applied once and the router
+    # that took it can read the answer from its copy of the state
+    def record_request(
+        self, request_id: str, alert_id: str, kind: str, officer_id: str, at: datetime, reason: str
+    ) -> None:
+        """Store a request's outcome: done when `reason` is empty (inside the caller's transaction)."""
+        self._db.execute(
+            "INSERT OR IGNORE INTO requests (request_id, alert_id, kind, officer_id, at, done, reason) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (request_id, alert_id, kind, officer_id, to_ms(at), int(not reason), reason),
+        )
+
+    def request_outcome(self, request_id: str) -> tuple[bool, str] | None:
+        """(done, reason) of a request already applied; None while it is not."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT done, reason FROM requests WHERE request_id = ?", (request_id,)
+            ).fetchone()
+        return (bool(row["done"]), row["reason"]) if row is not None else None
+
+    def closed_by_operator(self, alert_id: str) -> tuple[str, str, datetime] | None:
+        """(kind, officer, when) of the resolution or false alarm an operator made, if any."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT kind, officer_id, at FROM requests WHERE alert_id = ? AND done = 1 "
+                "AND kind IN ('resolve', 'false_alarm') ORDER BY at LIMIT 1",
+                (alert_id,),
+            ).fetchone()
+        return (row["kind"], row["officer_id"], from_ms(row["at"])) if row is not None else None
+
     def open_alerts(self) -> list[AlertState]:
         with self._lock:
             ids = [r[0] for r in self._db.execute("SELECT alert_id FROM alerts WHERE state != 'resolved'")]
@@ -245,17 +314,29 @@ class Store:
                 (to_ms(changed_before), limit),
             )
         ]
-        for table in ("outbox", "engagements", "alerts"):
+        for table in ("outbox", "engagements", "requests", "alerts"):
             self._db.executemany(f"DELETE FROM {table} WHERE alert_id = ?", [(i,) for i in ids])  # noqa: S608
+        # Refused requests about alerts the router never held.
+        self._db.execute(
+            "DELETE FROM requests WHERE at < ? AND alert_id NOT IN (SELECT alert_id FROM alerts)",
+            (to_ms(changed_before),),
+        )
         return ids
 
     # engagements
     def engage(
-        self, alert_id: str, unit: str, levels: tuple[tuple[str, ...], ...], deadline: datetime | None
+        self,
+        alert_id: str,
+        unit: str,
+        levels: tuple[tuple[str, ...], ...],
+        deadline: datetime | None,
+        *,
+        again: bool = False,
     ) -> None:
+        """Engage a unit at level 0; `again` (a hand-over) restarts an engagement closed before."""
+        statement = ENGAGE_AGAIN if again else ENGAGE
         self._db.execute(
-            "INSERT OR IGNORE INTO engagements (alert_id, unit, levels, level, deadline) VALUES (?, ?, ?, 0, ?)",
-            (alert_id, unit, json.dumps(levels), to_ms(deadline) if deadline else None),
+            statement, (alert_id, unit, json.dumps(levels), to_ms(deadline) if deadline else None)
         )
 
     def _engagements(self, where: str, params: tuple[Any, ...]) -> list[Engagement]:

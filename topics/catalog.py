@@ -354,7 +354,21 @@ ROUTING_ACKS = TopicSpec(
     retention_days=7,
     log_append_time=False,
 )
-ROUTING_TOPICS: tuple[TopicSpec, ...] = (ROUTING_STATE, ROUTING_ACKS)
+# Operators' decisions that change an alert (acknowledged, resolved, false alarm), from the active router
+# to the alert task that owns the alert, which writes the CAP revision in its own transaction (the one
+# writer of alert revisions). The alert task writes every alert to the alerts partition numbered like
+# its own, and the router writes an action to that same partition number here: so the action reaches
+# the task holding the alert. JSON, not a contract: only the router writes it and only the engine
+# reads it; what operators did is published in `notifications`.
+ALERT_ACTIONS = TopicSpec(
+    name="ioc.internal.alerts.actions",
+    schema="",
+    key="alert id; the partition is the alert's on ioc.derived.alerts; value the action as JSON",
+    partitions=ALERTS.partitions,
+    retention_days=7,
+    log_append_time=False,
+)
+ROUTING_TOPICS: tuple[TopicSpec, ...] = (ROUTING_STATE, ROUTING_ACKS, ALERT_ACTIONS)
 INTERNAL_TOPICS: tuple[TopicSpec, ...] = (
     tuple(t for p in PROCESSOR_TOPICS for t in p.all) + INGEST_TOPICS + ROUTING_TOPICS
 )

@@ -10,6 +10,7 @@ from streams.engine.store import Store
 from streams.engine.topology import Node, Wiring
 from streams.model.alerting import inputs, load_rules
 from topics.catalog import (
+    ALERT_ACTIONS,
     ALERTS,
     ALERTS_TASKS,
     CAMERA_HEARTBEATS,
@@ -26,7 +27,8 @@ from topics.catalog import (
 
 
 def processors(wiring: Wiring) -> list[Node]:
-    """One processor over every observed topic (all co-partitioned: three partitions each)."""
+    """One processor over every observed topic and the operators' actions (all co-partitioned: three
+    partitions each, as many as the alerts topic has: a task writes its alerts to its own number)."""
     streams = wiring.settings.streams
     ruleset = load_rules(streams.alert_rules)
 
@@ -48,9 +50,15 @@ def processors(wiring: Wiring) -> list[Node]:
 
     def task(partition: int, stores: list[Store]) -> Task:
         return AlertTask(
-            stores[0], ruleset, sources, wiring.encoder(ALERTS), wiring.name(ALERTS), streams.alert_sender
+            stores[0],
+            ruleset,
+            sources,
+            wiring.encoder(ALERTS),
+            wiring.name(ALERTS),
+            streams.alert_sender,
+            partition,
+            wiring.name(ALERT_ACTIONS),
         )
 
-    return [
-        Node(ALERTS_TASKS.name, tuple(s.topic for s in sources), (wiring.name(ALERTS_TASKS.state),), task)
-    ]
+    topics = (*(s.topic for s in sources), wiring.name(ALERT_ACTIONS))
+    return [Node(ALERTS_TASKS.name, topics, (wiring.name(ALERTS_TASKS.state),), task)]

@@ -8,6 +8,11 @@ so each entry has one owner. An entry is written to the changelog when an observ
 changed it, in the same transaction as the offsets and the alert changes: a restarted worker resumes
 every open alert, its timers and its baselines exactly, and never sends a change twice.
 
+Operators' decisions (acknowledged, resolved, false alarm) arrive on `ioc.internal.alerts.actions`,
+published by the router to the partition numbered like the task that owns the alert (every alert is
+written to the alerts partition of its task's number, so the router knows it). Applied here, they
+become alert revisions in the same transaction as everything else: once, whatever restarts.
+
 Absence rules measure silence from when data arrived here (the wall clock), so a replayed backlog is
 not silent; the tick runs on the wall clock for the same reason.
 """
@@ -29,6 +34,7 @@ from streams.engine.runtime import Outputs
 from streams.engine.store import Store
 from streams.model.alerting import AlertEngine, ObservationError, RuleSet, to_alert_record
 from streams.model.alerting.inputs import Observe
+from streams.model.alerting.operator import ActionError, apply_action, parse_action
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +64,10 @@ class AlertTask:
         encoder: AvroEncoder,
         topic: str,
         sender: str,
+        partition: int,
+        actions_topic: str,
     ) -> None:
+        """`partition`: this task's number, which is also the alerts partition it writes to."""
         self.store = store
         self.ruleset = ruleset
         self.engine = AlertEngine(ruleset, state=store.data)
@@ -66,8 +75,13 @@ class AlertTask:
         self.encoder = encoder
         self.topic = topic
         self.sender = sender
+        self.partition = partition
+        self.actions_topic = actions_topic
 
     def process(self, topic: str, messages: Sequence[Message], out: Outputs) -> None:
+        if topic == self.actions_topic:
+            self._actions(messages, out)
+            return
         source = self.sources[topic]
         dead: list[Output] = []
         changes = []
@@ -121,7 +135,30 @@ class AlertTask:
         )
         return origin.source_id.encode(), source.intake.dead_letters.encode(value)
 
+    def _actions(self, messages: Sequence[Message], out: Outputs) -> None:
+        """Operators' decisions; one the router wrote wrongly is logged and passed over (no dead
+        letters: nobody outside the platform writes this topic)."""
+        changes = []
+        for message in messages:
+            try:
+                action = parse_action(message.value())
+            except ActionError as exc:
+                log.error("operator action at offset %s passed over: %s", message.offset(), exc)
+                continue
+            change = apply_action(self.engine.state, action, out.now)
+            if change is None:
+                log.info(
+                    "%s of %s by %s: the alert is no longer open here",
+                    action.kind,
+                    action.alert_id,
+                    action.officer_id,
+                )
+                continue
+            self.store.touch(action.dedup_key)
+            changes.append(change)
+        self._send(changes, out)
+
     def _send(self, changes: list[Any], out: Outputs) -> None:
         for change in changes:
             record = to_alert_record(change, self.ruleset.by_id[change.rule_id], self.sender)
-            out.send(self.topic, change.alert_id.encode(), self.encoder.encode(record))
+            out.send(self.topic, change.alert_id.encode(), self.encoder.encode(record), self.partition)

@@ -24,6 +24,7 @@ from fastapi.testclient import TestClient
 from ioc.province import Area, Province
 from ioc.settings import RoutingSettings
 from routing.ack import AckSigner, ack_app
+from routing.actions import AckResult, ActionRequest, apply_request
 from routing.channels.factory import build_channels
 from routing.clock import ManualClock
 from routing.roster import RosterSource
@@ -227,8 +228,12 @@ class Harness:
             if record["alert_id"] == alert_id
         ]
 
-    def ack_client(self) -> TestClient:
-        return TestClient(ack_app(self.store, self.signer, self.clock))
+    def submit(self, request: ActionRequest) -> AckResult:
+        """What the active router does with a request (without the topic between)."""
+        return apply_request(self.store, self.router.roster.current(), request, self.clock.now())[0]
+
+    def ack_client(self, console_token: str = "") -> TestClient:
+        return TestClient(ack_app(self.store, self.signer, self.clock, self.submit, console_token))
 
 
 @pytest.fixture

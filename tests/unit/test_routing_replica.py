@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from routing.ack import acknowledge
+from routing.actions import ActionRequest
 from routing.channels.base import DeliveryError
-from routing.leader import ack_request, outcome, parse_ack
 from routing.replica import TAKEOVER, encode_row, parse_record, state_key
 from routing.router import Router
-from routing.state import Store
+from routing.state import Store, to_ms
 from tests.unit.test_routing_delivery import MONDAY_9AM, HttpReceiver, MailBox, alert, mailbox, receiver
 from tests.unit.test_routing_delivery import Harness as Single
 
@@ -177,22 +176,30 @@ def test_a_row_from_the_topic_with_unknown_names_is_refused(tmp_path: Path) -> N
         store.apply_rows([("meta", ["x"], {"name": "x", "value": "1", "evil) --": 1})], 1)
 
 
-def test_an_acknowledgement_request_round_trips_and_its_outcome_is_read_from_the_state(
-    tmp_path: Path,
-) -> None:
+def test_an_operator_request_round_trips_and_its_answer_is_read_from_the_state(tmp_path: Path) -> None:
     at = MONDAY_9AM + timedelta(minutes=3, microseconds=123456)
-    value = ack_request("g", "A|1", "minh", "link", at)
+    sent = ActionRequest.new("handover", "A|1", "minh", "console", at, "Chuyển CSGT", "IOC")
+    value = sent.to_json("g")
     assert json.loads(value)["router"] == "g"
-    assert parse_ack("other", value) is None and parse_ack("g", b"not json") is None
-    request = parse_ack("g", value)
-    assert request is not None and request[:3] == ("A|1", "minh", "link")
+    assert (
+        ActionRequest.from_json("other", value) is None and ActionRequest.from_json("g", b"not json") is None
+    )
+    request = ActionRequest.from_json("g", value)
+    assert request is not None
+    assert (request.kind, request.alert_id, request.unit, request.request_id) == (
+        "handover",
+        "A|1",
+        "IOC",
+        sent.request_id,
+    )
+    assert to_ms(request.at) == to_ms(at)
+    # A request of a router from before operators' actions is an acknowledgement.
+    old = json.dumps({"router": "g", "alert_id": "A|1", "officer_id": "nam", "via": "link", "at": 5}).encode()
+    legacy = ActionRequest.from_json("g", old)
+    assert legacy is not None and (legacy.kind, legacy.request_id) == ("ack", "A|1|nam|5")
 
     store = Store(tmp_path / "s.sqlite")
+    assert store.request_outcome(sent.request_id) is None  # not applied yet
     with store.transaction():
-        store.save_alert(alert("A|1"), "")
-    assert outcome(store, "A|1", "minh", at) is None  # not applied yet
-    assert acknowledge(store, *request).done
-    applied = outcome(store, "A|1", "minh", at)
-    assert applied is not None and applied.done
-    later = outcome(store, "A|1", "nam", at + timedelta(seconds=1))  # someone else was first
-    assert later is not None and not later.done and "minh" in later.reason
+        store.record_request(sent.request_id, "A|1", "handover", "minh", at, "")
+    assert store.request_outcome(sent.request_id) == (True, "")

@@ -5,8 +5,10 @@ Message types: opening is an `Alert`, every later change an `Update`. A resoluti
 urgency `Past` (and state `resolved`), not a `Cancel`: in CAP a Cancel withdraws the earlier messages,
 which a receiving system may read as "this never happened", while an Update with urgency Past says
 the event was real and is over; Google's CAP guidance likewise prefers an "All Clear" Update over a
-Cancel for ending an event. Cancel is left for withdrawing a false alarm, an operator's decision.
+Cancel for ending an event. Cancel is left for withdrawing a false alarm, an operator's decision
+(streams/model/alerting/operator.py): state `resolved`, msgType Cancel, headline marked as a false alarm.
 A resolution carries the rule's `resolved_description_vi` and no instruction: nothing is left to do.
+An acknowledgement is an `Update` with state `acknowledged`; every later revision keeps who and when.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ CapStatus = Literal["Actual", "Exercise", "System", "Test", "Draft"]
 CapScope = Literal["Public", "Restricted", "Private"]
 RESOLVED_PREFIX = "Đã kết thúc: "
 """Put before the headline of a resolution, so the wall does not show an ended alert as a new one."""
+CANCELLED_PREFIX = "Báo nhầm, đã hủy: "
+CANCELLED_DESCRIPTION = "Cán bộ {by} xác định đây là báo nhầm; cảnh báo được hủy."
 
 
 def identifier(alert_id: str, revision: int) -> str:
@@ -65,7 +69,7 @@ def to_alert_record(
         "sender": sender,
         "sent": change.sent,
         "status": status,
-        "msg_type": "Alert" if change.state == "open" else "Update",
+        "msg_type": "Cancel" if change.cancelled else "Alert" if change.state == "open" else "Update",
         "scope": scope,
         "references": " ".join(
             f"{sender},{identifier(change.alert_id, revision)},{cap_time(sent)}"
@@ -86,16 +90,22 @@ def to_alert_record(
         "revision": change.revision,
         "opened_at": change.opened_at,
         "updated_at": change.updated_at,
-        "acknowledged_at": None,
-        "acknowledged_by": "",
+        "acknowledged_at": change.acknowledged_at,
+        "acknowledged_by": change.acknowledged_by,
         "resolved_at": change.resolved_at,
         "entity_type": change.entity_type,
         "entity_id": change.entity_id,
         "values": dict(change.values),
-        "headline_vi": RESOLVED_PREFIX + headline if resolved else headline,
-        "description_vi": render(
-            rule.resolved_description_vi if resolved else rule.description_vi, texts, change.values
-        ),
+        "headline_vi": _headline(change, headline),
+        "description_vi": CANCELLED_DESCRIPTION.format(by=change.closed_by)
+        if change.cancelled
+        else render(rule.resolved_description_vi if resolved else rule.description_vi, texts, change.values),
         "instruction_vi": "" if resolved else render(rule.instruction_vi, texts, change.values),
         "dedup_key": change.dedup_key,
     }
+
+
+def _headline(change: AlertChange, headline: str) -> str:
+    if change.cancelled:
+        return CANCELLED_PREFIX + headline
+    return RESOLVED_PREFIX + headline if change.state == "resolved" else headline

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 Entry = dict[str, Any]
-ChangeState = Literal["open", "updated", "resolved"]
+ChangeState = Literal["open", "updated", "acknowledged", "resolved"]
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
@@ -42,6 +42,12 @@ class AlertChange:
     """Texts of the observation the templates may use, such as an incident's description."""
     references: tuple[tuple[int, int], ...]
     """(revision, sent) of the earlier messages this one supersedes: the opening one and the last."""
+    acknowledged_at: int | None = None
+    acknowledged_by: str = ""
+    cancelled: bool = False
+    """Withdrawn by an operator as a false alarm: CAP msgType Cancel."""
+    closed_by: str = ""
+    """The officer who resolved or cancelled it; empty when the rule resolved it."""
 
 
 def dedup_key(rule_id: str, entity_type: str, entity_id: str) -> str:
@@ -99,15 +105,32 @@ def update_alert(entry: Entry, key: str, at: int, sent: int) -> AlertChange:
     return _next(entry, key, "updated", at, sent)
 
 
-def resolve_alert(entry: Entry, key: str, at: int, sent: int) -> AlertChange:
-    """End the episode; the next firing opens a new alert with a new id."""
-    change = _next(entry, key, "resolved", at, sent)
+def resolve_alert(
+    entry: Entry, key: str, at: int, sent: int, *, by: str = "", cancelled: bool = False
+) -> AlertChange:
+    """End the episode; the next firing opens a new alert with a new id. `by`: the officer who ended
+    it (empty when the rule did); `cancelled`: withdrawn as a false alarm."""
+    change = _next(entry, key, "resolved", at, sent, cancelled=cancelled)
     entry["alert"] = None
-    return change
+    return replace(change, closed_by=by) if by else change
 
 
-def _next(entry: Entry, key: str, state: ChangeState, at: int, sent: int) -> AlertChange:
+def acknowledge_alert(entry: Entry, key: str, by: str, at: int, sent: int) -> AlertChange | None:
+    """An officer took the alert: a revision saying who and when, kept by every later revision.
+    None when it was already acknowledged (a repeated request changes nothing)."""
     alert = entry["alert"]
+    if alert.get("acknowledged_at") is not None:
+        return None
+    alert["acknowledged_at"], alert["acknowledged_by"] = at, by
+    return _next(entry, key, "acknowledged", at, sent)
+
+
+def _next(
+    entry: Entry, key: str, state: ChangeState, at: int, sent: int, *, cancelled: bool = False
+) -> AlertChange:
+    alert = entry["alert"]
+    if state == "updated" and alert.get("acknowledged_at") is not None:
+        state = "acknowledged"  # still firing, still taken: the board keeps showing who has it
     references: tuple[tuple[int, int], ...] = ((0, alert["first_sent"]),)
     if alert["revision"] > 0:
         references += ((alert["revision"], alert["last_sent"]),)
@@ -117,11 +140,16 @@ def _next(entry: Entry, key: str, state: ChangeState, at: int, sent: int) -> Ale
     alert["changed_at"] = max(at, alert["changed_at"])
     alert["published"] = dict(entry["values"])
     alert["last_sent"] = sent
-    return _change(entry, key, state, sent, references)
+    return _change(entry, key, state, sent, references, cancelled)
 
 
 def _change(
-    entry: Entry, key: str, state: ChangeState, sent: int, references: tuple[tuple[int, int], ...]
+    entry: Entry,
+    key: str,
+    state: ChangeState,
+    sent: int,
+    references: tuple[tuple[int, int], ...],
+    cancelled: bool = False,
 ) -> AlertChange:
     alert = entry["alert"]
     return AlertChange(
@@ -142,6 +170,9 @@ def _change(
         values=dict(entry["values"]),
         texts=dict(entry["texts"]),
         references=references,
+        acknowledged_at=alert.get("acknowledged_at"),
+        acknowledged_by=alert.get("acknowledged_by", ""),
+        cancelled=cancelled,
     )
 
 
