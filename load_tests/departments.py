@@ -6,7 +6,7 @@ cut-off day, due a few days later); a configurable share of units submits late. 
 facts of the Decision 766 index (channel, digitised, paid online, a rating once resolved). When the
 simulator starts it first sends every unit's report for the last closed period (what the platform
 would import on its first day), then each new report when it falls due. Hotline tickets come in at
-any hour, more in the daytime; like dossiers, half the records are the resolution of an older ticket.
+any hour, more in the daytime; about half the records resolve a ticket sent earlier.
 """
 
 from __future__ import annotations
@@ -48,8 +48,7 @@ class DepartmentRates:
     late_report_share: float = 0.2
     hotline_per_min: float = 0.3
     digitised_share: float = 0.8
-    hotline_resolved_share: float = 0.5
-    hotline_resolve_h: float = 30.0  # mean hours from a ticket's report to its resolution
+    hotline_resolved_share: float = 0.5  # of hotline records, the resolution of an open ticket
 
 
 def _shift_month(day: date, months: int) -> date:
@@ -81,6 +80,8 @@ class DepartmentFeeds:
         self.rates = rates
         self.dossiers = 0
         self.tickets = 0
+        # Tickets sent and not yet resolved: (ticket id, reported at, category, area).
+        self.open_tickets: list[tuple[str, datetime, str, str]] = []
         # (unit, report) -> (period start, period end, submission moment) of the next report to send
         self.pending: dict[tuple[str, str], tuple[date, date, datetime]] = {}
         self.started = False
@@ -186,13 +187,20 @@ class DepartmentFeeds:
         return self.rng.choices(("very_satisfied", "satisfied", "dissatisfied"), (5, 4, 1))[0]
 
     def _hotline(self, end: datetime) -> Record:
-        self.tickets += 1
+        """A new ticket, or the resolution of one picked at random among those open (so most are
+        resolved within hours and a few linger past their deadline, as on a real hotline)."""
         at = end - timedelta(milliseconds=self.rng.randint(1, 59_999))
-        ticket = f"TK-{int(at.timestamp())}-{self.tickets}"
-        reported, status = at, "new"
-        if self.rng.random() < self.rates.hotline_resolved_share:  # the resolution of an older one
-            age = self.rng.expovariate(1 / self.rates.hotline_resolve_h)
-            reported, status = at - timedelta(hours=age), self.rng.choice(("resolved", "closed"))
+        if self.open_tickets and self.rng.random() < self.rates.hotline_resolved_share:
+            index = self.rng.randrange(len(self.open_tickets))
+            self.open_tickets[index], self.open_tickets[-1] = self.open_tickets[-1], self.open_tickets[index]
+            ticket, reported, category, area = self.open_tickets.pop()
+            status = self.rng.choice(("resolved", "closed"))
+        else:
+            self.tickets += 1
+            ticket, reported, status = f"TK-{int(at.timestamp())}-{self.tickets}", at, "new"
+            category = self.rng.choice(HOTLINE_CATEGORIES)
+            area = self.rng.choice(self.areas) if self.areas else ""
+            self.open_tickets.append((ticket, at, category, area))
         return (
             DEPARTMENT_HOTLINE_REPORTS,
             "HOTLINE-1022",
@@ -203,10 +211,10 @@ class DepartmentFeeds:
                 "reported_at": reported,
                 "ticket_status": status,
                 "channel": self.rng.choice(("phone", "mobile_app", "zalo", "web")),
-                "category": self.rng.choice(HOTLINE_CATEGORIES),
+                "category": category,
                 "priority": self.rng.choice(("low", "normal", "normal", "high", "urgent")),
                 "description": "Phản ánh của người dân",
-                "area_code": self.rng.choice(self.areas) if self.areas else "",
+                "area_code": area,
                 "address": "",
                 "latitude": None,
                 "longitude": None,
