@@ -126,6 +126,8 @@ class IndicatorSettings(BaseSettings):
 
     # An unresolved dossier due within this many hours counts as due soon (sắp đến hạn).
     dossier_due_soon_h: float = 48.0
+    # A hotline ticket still open this many hours after it was reported counts as overdue (quá hạn).
+    hotline_due_h: float = 48.0
     # A camera whose last heartbeat is older than this at a window's end counts as offline.
     camera_heartbeat_timeout_s: float = 300.0
     # The water level trend is the slope of the readings over this trailing span.

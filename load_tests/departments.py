@@ -2,10 +2,11 @@
 
 Dossiers arrive during office hours (a trickle of online ones at night) and are resolved on time or
 late. Each reporting unit owes its periodic reports under Decree 09/2019 (period ending on the
-cut-off day, due a few days later); a configurable share of units submits late. When the
+cut-off day, due a few days later); a configurable share of units submits late. Dossiers carry the
+facts of the Decision 766 index (channel, digitised, paid online, a rating once resolved). When the
 simulator starts it first sends every unit's report for the last closed period (what the platform
 would import on its first day), then each new report when it falls due. Hotline tickets come in at
-any hour, more in the daytime.
+any hour, more in the daytime; about half the records resolve a ticket sent earlier.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ class DepartmentRates:
     late_resolution_share: float = 0.1
     late_report_share: float = 0.2
     hotline_per_min: float = 0.3
+    digitised_share: float = 0.8
+    hotline_resolved_share: float = 0.5  # of hotline records, the resolution of an open ticket
 
 
 def _shift_month(day: date, months: int) -> date:
@@ -77,6 +80,8 @@ class DepartmentFeeds:
         self.rates = rates
         self.dossiers = 0
         self.tickets = 0
+        # Tickets sent and not yet resolved: (ticket id, reported at, category, area).
+        self.open_tickets: list[tuple[str, datetime, str, str]] = []
         # (unit, report) -> (period start, period end, submission moment) of the next report to send
         self.pending: dict[tuple[str, str], tuple[date, date, datetime]] = {}
         self.started = False
@@ -146,6 +151,7 @@ class DepartmentFeeds:
         self.dossiers += 1
         at = end - timedelta(milliseconds=self.rng.randint(1, 59_999))
         procedure, days = self.rng.choice(PROCEDURES)
+        channel = self.rng.choice(("online", "offline"))
         dossier = f"HS-{unit.code}-{int(at.timestamp())}-{self.dossiers}"
         if self.rng.random() < 0.5:  # a new dossier
             received, resolved, kind = at, None, "received"
@@ -166,15 +172,35 @@ class DepartmentFeeds:
                 "received_at": received,
                 "due_at": received + timedelta(days=days),
                 "resolved_at": resolved,
-                "channel": self.rng.choice(("online", "offline")),
+                "channel": channel,
                 "area_code": unit.area,
+                "digitised": self.rng.random() < self.rates.digitised_share,
+                "paid_online": None if self.rng.random() < 0.4 else channel == "online",
+                "satisfaction": self._rating() if resolved is not None else None,
             },
         )
 
+    def _rating(self) -> str | None:
+        """The applicant's rating of a resolved dossier, or None (most applicants do not rate)."""
+        if self.rng.random() < 0.6:
+            return None
+        return self.rng.choices(("very_satisfied", "satisfied", "dissatisfied"), (5, 4, 1))[0]
+
     def _hotline(self, end: datetime) -> Record:
-        self.tickets += 1
+        """A new ticket, or the resolution of one picked at random among those open (so most are
+        resolved within hours and a few linger past their deadline, as on a real hotline)."""
         at = end - timedelta(milliseconds=self.rng.randint(1, 59_999))
-        ticket = f"TK-{int(at.timestamp())}-{self.tickets}"
+        if self.open_tickets and self.rng.random() < self.rates.hotline_resolved_share:
+            index = self.rng.randrange(len(self.open_tickets))
+            self.open_tickets[index], self.open_tickets[-1] = self.open_tickets[-1], self.open_tickets[index]
+            ticket, reported, category, area = self.open_tickets.pop()
+            status = self.rng.choice(("resolved", "closed"))
+        else:
+            self.tickets += 1
+            ticket, reported, status = f"TK-{int(at.timestamp())}-{self.tickets}", at, "new"
+            category = self.rng.choice(HOTLINE_CATEGORIES)
+            area = self.rng.choice(self.areas) if self.areas else ""
+            self.open_tickets.append((ticket, at, category, area))
         return (
             DEPARTMENT_HOTLINE_REPORTS,
             "HOTLINE-1022",
@@ -182,13 +208,13 @@ class DepartmentFeeds:
                 "event_id": event_id("HL", ticket, at),
                 "ticket_id": ticket,
                 "observed_at": at,
-                "reported_at": at,
-                "ticket_status": "new",
+                "reported_at": reported,
+                "ticket_status": status,
                 "channel": self.rng.choice(("phone", "mobile_app", "zalo", "web")),
-                "category": self.rng.choice(HOTLINE_CATEGORIES),
+                "category": category,
                 "priority": self.rng.choice(("low", "normal", "normal", "high", "urgent")),
                 "description": "Phản ánh của người dân",
-                "area_code": self.rng.choice(self.areas) if self.areas else "",
+                "area_code": area,
                 "address": "",
                 "latitude": None,
                 "longitude": None,

@@ -270,6 +270,7 @@ ENVIRONMENT_AIR_QUALITY_TASKS = processor_topics("environment-air-quality", SENS
 ENVIRONMENT_RAINFALL_TASKS = processor_topics("environment-rainfall", SENSOR_RAINFALL)
 ENVIRONMENT_WATER_LEVEL_TASKS = processor_topics("environment-water-level", SENSOR_WATER_LEVEL)
 SERVICES_DOSSIERS_TASKS = processor_topics("services-dossiers", DEPARTMENT_DOSSIER_EVENTS, 3)
+SERVICES_HOTLINE_TASKS = processor_topics("services-hotline", DEPARTMENT_HOTLINE_REPORTS, 3)
 HEALTH_HEARTBEATS_TASKS = processor_topics("health-heartbeats", CAMERA_HEARTBEATS, 3)
 HEALTH_SENSORS_TASKS = processor_topics("health-sensors", SENSOR_AIR_QUALITY, 3)
 HEALTH_REPORTS_TASKS = processor_topics("health-reports", DEPARTMENT_REPORT_VALUES)
@@ -283,6 +284,7 @@ PROCESSOR_TOPICS: tuple[ProcessorTopics, ...] = (
     ENVIRONMENT_RAINFALL_TASKS,
     ENVIRONMENT_WATER_LEVEL_TASKS,
     SERVICES_DOSSIERS_TASKS,
+    SERVICES_HOTLINE_TASKS,
     HEALTH_HEARTBEATS_TASKS,
     HEALTH_SENSORS_TASKS,
     HEALTH_REPORTS_TASKS,

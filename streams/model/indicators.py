@@ -22,7 +22,15 @@ from streams.model.aqi import LEVELS as AQI_LEVELS  # the VN_AQI bands, one of t
 from streams.model.aqi import AqiLevel
 
 EntityType = Literal[
-    "camera", "intersection", "area", "zone", "station", "department", "province", "reporting_unit"
+    "camera",
+    "intersection",
+    "area",
+    "zone",
+    "station",
+    "department",
+    "province",
+    "reporting_unit",
+    "hotline_category",
 ]
 Bounds = tuple[tuple[float, int], ...]
 
@@ -168,6 +176,18 @@ PUBLIC_SERVICE_DOSSIERS_RESOLVED_LATE = "public_service.dossiers_resolved_late"
 PUBLIC_SERVICE_DOSSIERS_OVERDUE = "public_service.dossiers_overdue"
 PUBLIC_SERVICE_ON_TIME_RATE = "public_service.on_time_rate"
 PUBLIC_SERVICE_LATE_RATE = "public_service.late_rate"
+PUBLIC_SERVICE_INDEX_766 = "public_service.index_766"
+PUBLIC_SERVICE_INDEX_766_PUBLICITY = "public_service.index_766_publicity"
+PUBLIC_SERVICE_INDEX_766_PROGRESS = "public_service.index_766_progress"
+PUBLIC_SERVICE_INDEX_766_DIGITISATION = "public_service.index_766_digitisation"
+PUBLIC_SERVICE_INDEX_766_ONLINE = "public_service.index_766_online"
+PUBLIC_SERVICE_INDEX_766_SATISFACTION = "public_service.index_766_satisfaction"
+PUBLIC_SERVICE_HOTLINE_TICKETS_RECEIVED = "public_service.hotline_tickets_received"
+PUBLIC_SERVICE_HOTLINE_TICKETS_OPEN = "public_service.hotline_tickets_open"
+PUBLIC_SERVICE_HOTLINE_TICKETS_OVERDUE = "public_service.hotline_tickets_overdue"
+PUBLIC_SERVICE_HOTLINE_TICKETS_RESOLVED = "public_service.hotline_tickets_resolved"
+PUBLIC_SERVICE_HOTLINE_RESOLVE_TIME_MEDIAN = "public_service.hotline_resolve_time_median"
+PUBLIC_SERVICE_HOTLINE_RESOLVE_TIME_P90 = "public_service.hotline_resolve_time_p90"
 INPUT_HEALTH_CAMERA_ONLINE_RATIO = "input_health.camera_online_ratio"
 INPUT_HEALTH_SENSOR_STALENESS = "input_health.sensor_staleness"
 INPUT_HEALTH_REPORT_LATENESS = "input_health.report_lateness"
@@ -177,10 +197,21 @@ INPUT_HEALTH_SENSOR_READING = "input_health.sensor_reading"
 _TRAFFIC_WINDOW = "1 min tumbling; areas also 1 h hopping by 5 min"
 _DOSSIER_WINDOW = "the local day; the local month to date"
 _DOSSIER_ENTITIES: tuple[EntityType, ...] = ("department", "area")
+_INDEX_WINDOW = "the local month to date"
+_HOTLINE_WINDOW = "the local day; the local month to date"
+_HOTLINE_ENTITIES: tuple[EntityType, ...] = ("area", "hotline_category")
 
 
 def _dossiers(code: str, what: str, label_vi: str) -> Indicator:
     return Indicator(code, "dossiers", _DOSSIER_ENTITIES, _DOSSIER_WINDOW, what, label_vi)
+
+
+def _index(code: str, what: str, label_vi: str) -> Indicator:
+    return Indicator(code, "points", _DOSSIER_ENTITIES, _INDEX_WINDOW, what, label_vi)
+
+
+def _hotline(code: str, unit: str, what: str, label_vi: str) -> Indicator:
+    return Indicator(code, unit, _HOTLINE_ENTITIES, _HOTLINE_WINDOW, what, label_vi)
 
 
 _ALL: tuple[Indicator, ...] = (
@@ -277,6 +308,59 @@ _ALL: tuple[Indicator, ...] = (
     Indicator(
         PUBLIC_SERVICE_LATE_RATE, "%", _DOSSIER_ENTITIES, _DOSSIER_WINDOW,
         "Percent of the window's resolved dossiers resolved late.", "Tỷ lệ trễ hạn",
+    ),
+    _index(
+        PUBLIC_SERVICE_INDEX_766,
+        "Decision 766/QĐ-TTg index: the five groups' points added up (a group without data counts 0);"
+        " `label` = the groups without data, comma-separated.", "Chỉ số 766",
+    ),
+    _index(
+        PUBLIC_SERVICE_INDEX_766_PUBLICITY,
+        "Publicity and transparency (max 18): 18 × dossiers received with a published due time ÷ received.",
+        "Công khai, minh bạch",
+    ),
+    _index(
+        PUBLIC_SERVICE_INDEX_766_PROGRESS,
+        "Progress and results (max 20): 20 × resolved by the due time ÷ resolved.", "Tiến độ, kết quả giải quyết",
+    ),
+    _index(
+        PUBLIC_SERVICE_INDEX_766_DIGITISATION,
+        "Digitisation (max 22): 22 × received and digitised ÷ received with `digitised` known.", "Số hóa hồ sơ",
+    ),
+    _index(
+        PUBLIC_SERVICE_INDEX_766_ONLINE,
+        "Online services (max 22): 12 × received online ÷ received online or offline + 10 × paid online ÷"
+        " received with `paid_online` known.", "Cung cấp dịch vụ trực tuyến",
+    ),
+    _index(
+        PUBLIC_SERVICE_INDEX_766_SATISFACTION,
+        "Satisfaction (max 18): 18 × rated satisfied or very satisfied ÷ resolved in the month and rated.",
+        "Mức độ hài lòng",
+    ),
+    _hotline(
+        PUBLIC_SERVICE_HOTLINE_TICKETS_RECEIVED, "tickets", "Tickets reported in the window (`reported_at`).",
+        "Phản ánh tiếp nhận",
+    ),
+    _hotline(
+        PUBLIC_SERVICE_HOTLINE_TICKETS_OPEN, "tickets", "Tickets reported and not yet resolved, closed or cancelled.",
+        "Phản ánh đang xử lý",
+    ),
+    _hotline(
+        PUBLIC_SERVICE_HOTLINE_TICKETS_OVERDUE, "tickets",
+        "Open tickets reported more than `IOC_INDICATORS_HOTLINE_DUE_H` hours (48) before.", "Phản ánh quá hạn",
+    ),
+    _hotline(
+        PUBLIC_SERVICE_HOTLINE_TICKETS_RESOLVED, "tickets", "Tickets resolved or closed in the window.", "Phản ánh đã xử lý",
+    ),
+    _hotline(
+        PUBLIC_SERVICE_HOTLINE_RESOLVE_TIME_MEDIAN, "h",
+        "Median hours from report to resolution of the tickets resolved in the window.",
+        "Thời gian xử lý (trung vị)",
+    ),
+    _hotline(
+        PUBLIC_SERVICE_HOTLINE_RESOLVE_TIME_P90, "h",
+        "90th percentile (nearest rank) of the hours from report to resolution of the tickets resolved in"
+        " the window.", "Thời gian xử lý (P90)",
     ),
     Indicator(
         INPUT_HEALTH_CAMERA_ONLINE_RATIO, "%", ("area", "province"), "1 min tumbling",

@@ -154,6 +154,7 @@ def crafted(
                      100 - index * 1.5 - (5 if code == "month" else 0))  # fmt: skip
         rows.add("input_health.report_lateness", "reporting_unit", unit.code, unit.area, local_midnight, day,
                  index % 3, label="BC-KTXH-THANG")  # fmt: skip
+    _hotline_and_index(rows, province, local_midnight, month_start, month_end)
     return {
         "indicators": (INDICATOR_COLUMNS, rows.indicators),
         "alerts": _alerts(province, now),
@@ -210,3 +211,33 @@ def _late_events(now: datetime) -> tuple[list[str], list[list[Any]]]:
              now - timedelta(minutes=8), 30000, 5000, "{}", now - timedelta(minutes=i), "crafted.wall", 0, i]
             for i in range(2)]  # fmt: skip
     return columns, rows
+
+
+def _hotline_and_index(
+    rows: Rows, province: Province, local_midnight: datetime, month_start: datetime, month_end: datetime
+) -> None:
+    """Hotline figures of today (province, its wards and communes, the province's categories) and the
+    month's time to resolve and Decision 766 index (province and departments)."""
+    day, month = timedelta(days=1), month_end - month_start
+    code = province.code
+    rows.add("public_service.hotline_tickets_open", "area", code, code, local_midnight, day, 42)
+    rows.add("public_service.hotline_tickets_overdue", "area", code, code, local_midnight, day, 7)
+    for index, category in enumerate(("traffic", "environment", "flooding")):
+        entity = f"{code}/{category}"
+        rows.add("public_service.hotline_tickets_overdue", "hotline_category", entity, code, local_midnight, day,
+                 index + 1)  # fmt: skip
+    for index, area in enumerate([a for a in province.areas if a.level in ("ward", "commune")][:5]):
+        rows.add("public_service.hotline_tickets_overdue", "area", area.code, area.code, local_midnight, day,
+                 index % 3)  # fmt: skip
+    rows.add("public_service.hotline_resolve_time_median", "area", code, code, month_start, month, 26.5)
+    rows.add("public_service.index_766", "area", code, code, month_start, month, 78.25)
+    for index, unit in enumerate(province.reporting_units[:10]):
+        rows.add(
+            "public_service.index_766",
+            "department",
+            unit.code,
+            unit.area,
+            month_start,
+            month,
+            60 + index * 3.5,
+        )

@@ -626,3 +626,36 @@ def test_identifiers_are_unique_per_message() -> None:
     ruleset, changes = starter_changes()
     identifiers = [to_alert_record(c, ruleset.by_id[c.rule_id], SENDER)["identifier"] for c in changes]
     assert len(identifiers) == len(set(identifiers))
+
+
+def test_the_starter_hotline_rule_alerts_on_an_areas_overdue_tickets_in_vietnamese() -> None:
+    """public_service.hotline_overdue: an area's overdue hotline tickets (day windows, every few
+    minutes as the stream time moves) open an alert at 6 (above 5), update it at 3 (a material change,
+    not yet at the clear level 2) and end it at 2; another area with 4 never alerts."""
+    ruleset = load_rules(STARTER)
+    rule_ = ruleset.by_id["public_service.hotline_overdue"]
+    alerts = AlertEngine(ruleset)
+    code = "public_service.hotline_tickets_overdue"
+    ward = [
+        indicator(code, value, T0 + k * 5 * MIN, "26734", "area", final=False)
+        for k, value in enumerate((4, 6, 3, 2))
+    ]
+    other = [indicator(code, 4, T0 + 5 * MIN, "26735", "area", final=False) | {"area_code": "26735"}]
+    changes = feed(alerts, ward[:2] + other + ward[2:])
+    assert [(c.rule_id, c.entity_id, c.state) for c in changes] == [
+        ("public_service.hotline_overdue", "26734", "open"),
+        ("public_service.hotline_overdue", "26734", "updated"),
+        ("public_service.hotline_overdue", "26734", "resolved"),
+    ]
+    opened = to_alert_record(changes[0], rule_, SENDER, area_desc="Phường Trấn Biên")
+    assert opened["headline_vi"] == "Phường Trấn Biên: 6 phản ánh quá hạn xử lý"
+    assert opened["description_vi"] == (
+        "Phường Trấn Biên có 6 phản ánh của người dân qua đường dây nóng chưa được xử lý xong quá thời hạn"
+        " lúc 07:05 01/01/2024 (ngưỡng 5)."
+    )
+    assert (opened["category"], opened["severity"]) == ("public_service", "Minor")
+    ended = to_alert_record(changes[2], rule_, SENDER, area_desc="Phường Trấn Biên")
+    assert ended["description_vi"] == (
+        "Số phản ánh quá hạn tại Phường Trấn Biên đã giảm còn 2 lúc 07:15 01/01/2024; cảnh báo từ 07:05"
+        " 01/01/2024 kết thúc."
+    )

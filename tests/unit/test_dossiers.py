@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from streams.model.dossiers import figures, merge
+from streams.model.dossiers import FACTS, fact, figures, merge
 
 T = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)
 HOUR_MS = 3_600_000
@@ -58,3 +58,63 @@ def test_rates_are_none_without_resolutions() -> None:
     got = figures([dossier(T_MS, None, None)], T_MS, T_MS + HOUR_MS, T_MS + HOUR_MS, 0)
     rates = {code: value for code, value, _ in got.indicators() if code.endswith("rate")}
     assert rates == {"public_service.on_time_rate": None, "public_service.late_rate": None}
+
+
+def test_the_index_facts_are_the_newest_known_in_any_order() -> None:
+    """Channel, digitised, paid online and rating: each the newest value sent, an unknown one
+    (None, channel `unknown`) never hiding a known one, whatever the order of the events."""
+    first = event("e1", "received", T, None, None) | {
+        "channel": "offline",
+        "digitised": False,
+        "paid_online": None,
+    }
+    second = event("e2", "in_progress", T + timedelta(hours=1), None, None) | {
+        "channel": "unknown",
+        "digitised": True,
+    }
+    rated = event("e3", "resolved", T + timedelta(hours=2), None, T + timedelta(hours=2)) | {
+        "satisfaction": "satisfied"
+    }
+    orders = ([first, second, rated], [rated, second, first], [second, rated, first, second])
+    states = []
+    for events in orders:
+        state = None
+        for e in events:
+            state = merge(state, e, 0)
+        states.append(state)
+    assert states[0] == states[1] == states[2]
+    assert {name: fact(states[0], name) for name in FACTS} == {
+        "channel": "offline",
+        "digitised": True,
+        "paid_online": None,
+        "satisfaction": "satisfied",
+    }
+
+
+def test_index_points_of_a_window() -> None:
+    """Shares counted from the group, and the points of each group (streams/model/index766.py)."""
+    start, end = T_MS, T_MS + 24 * HOUR_MS
+
+    def rated(received: int, due: int | None, resolved: int | None, **facts: Any) -> dict[str, Any]:
+        known = {name: [[received, name], value] for name, value in facts.items()}
+        return dossier(received, due, resolved) | {"facts": known}
+
+    group = [
+        rated(start + 1, start + HOUR_MS, start + 2 * HOUR_MS, channel="online", digitised=True,
+              paid_online=True, satisfaction="dissatisfied"),  # late
+        rated(start + 2, None, None, channel="offline", digitised=True),
+        rated(start + 3, end, None, channel="online", paid_online=False),
+        rated(start - 1, start + 10, start + 5, satisfaction="very_satisfied"),  # received before, on time
+    ]  # fmt: skip
+    got = figures(group, start, end, end, due_soon_ms=0)
+    assert (got.with_due, got.online, got.offline, got.digitised, got.digitised_known) == (2, 2, 1, 2, 2)
+    assert (got.paid_online, got.payment_known, got.satisfied, got.rated) == (1, 2, 1, 2)
+    points = {code.rsplit(".", 1)[1]: value for code, value, _, _ in got.index()}
+    assert points == {
+        "index_766_publicity": 12.0,  # 18 x 2 of 3 received with a due time
+        "index_766_progress": 10.0,  # 20 x 1 on time of 2 resolved
+        "index_766_digitisation": 22.0,
+        "index_766_online": 13.0,  # 12 x 2/3 + 10 x 1/2
+        "index_766_satisfaction": 9.0,
+        "index_766": 66.0,
+    }

@@ -69,6 +69,10 @@ def event(
     resolved: int | None = None,
     department: str = "SO-A",
     area: str = "26001",
+    channel: str = "online",
+    digitised: bool | None = None,
+    paid_online: bool | None = None,
+    satisfaction: str | None = None,
 ) -> dict[str, Any]:
     """A decoded dossier event (instants in epoch ms, as the engine decodes them)."""
     return {
@@ -81,8 +85,11 @@ def event(
         "received_at": at if received is None else received,
         "due_at": due,
         "resolved_at": resolved,
-        "channel": "online",
+        "channel": channel,
         "area_code": area,
+        "digitised": digitised,
+        "paid_online": paid_online,
+        "satisfaction": satisfaction,
     }
 
 
@@ -380,3 +387,68 @@ def test_state_follows_open_dossiers_not_days_of_history() -> None:
     assert day <= 1 + 12 + 24
     month = sizes_16["public_service/department/month|SO-A"]
     assert month <= 1 + 6 * 12 + 12  # December's six days, the open one, and what December resolved
+
+
+def test_the_decision_766_index_of_a_month_by_department_and_area() -> None:
+    """Four dossiers of SO-A in November whose facts arrive on different events (the rating with the
+    resolution): each group's points and the total, exact, for the department, its area and the
+    province; a department whose dossier says nothing scores 0 and names the groups without data.
+    The index is a month figure: the day windows carry none."""
+    index_events = [
+        event("p1", "P", "received", D, due=D + 72 * H, digitised=True, paid_online=True),
+        event("p2", "P", "resolved", D + 3 * H, received=D, due=D + 72 * H, resolved=D + 3 * H,
+              channel="unknown", satisfaction="very_satisfied"),
+        event("q1", "Q", "received", D + H, channel="offline", digitised=False),
+        event("q2", "Q", "resolved", D + 30 * H, received=D + H, resolved=D + 30 * H, channel="offline",
+              satisfaction="dissatisfied"),
+        event("r1", "R", "received", D + 2 * H, due=D + 4 * H, digitised=True, paid_online=False),
+        event("r2", "R", "resolved", D + 10 * H, received=D + 2 * H, due=D + 4 * H, resolved=D + 10 * H),
+        event("s1", "S", "received", D + 3 * H, due=D + 100 * H, channel="unknown"),
+        event("u1", "U", "received", D + 4 * H, department="UB-1", area="26002", channel="unknown"),
+    ]  # fmt: skip
+    d = services()
+    d.fold(0, index_events[:4], D + 40 * H, source="PORTAL-1")
+    d.fold(1, index_events[4:], D + 40 * H, source="PORTAL-2")
+    finals = close_all(d)
+
+    def index(kind: str, entity: str) -> dict[str, float | None]:
+        groups = ("publicity", "progress", "digitisation", "online", "satisfaction")
+        found = {g: finals[(f"public_service.index_766_{g}", kind, entity, MONTH, DECEMBER)] for g in groups}
+        return found | {"total": finals[(indicators.PUBLIC_SERVICE_INDEX_766, kind, entity, MONTH, DECEMBER)]}
+
+    so_a = {
+        "publicity": 13.5,  # 18 x 3 of 4 received with a due time (Q has none)
+        "progress": 13.333333,  # 20 x 2 of 3 resolved on time (R late; Q has no due time: on time)
+        "digitisation": 14.666667,  # 22 x 2 of 3 known (S unknown)
+        "online": 13.0,  # 12 x 2 online of 3 with a channel + 10 x 1 paid online of 2 known
+        "satisfaction": 9.0,  # 18 x 1 satisfied of 2 rated
+        "total": 63.5,
+    }
+    assert index("department", "SO-A") == so_a
+    assert index("area", "26001") == so_a
+    assert index("department", "UB-1") == {
+        "publicity": 0.0,
+        "progress": None,
+        "digitisation": None,
+        "online": None,
+        "satisfaction": None,
+        "total": 0.0,
+    }
+    labels = {
+        r["entity_id"]: r["label"]
+        for r in d.indicators()
+        if r["indicator"] == indicators.PUBLIC_SERVICE_INDEX_766 and r["is_final"]
+    }
+    missing = "progress,digitisation,online,satisfaction"
+    assert labels == {"SO-A": "", "26001": "", "75": "", "UB-1": missing, "26002": missing}
+    # the province: SO-A's four plus U (received, no due time, nothing else known)
+    assert index("area", "75")["publicity"] == 18 * 3 / 5
+    assert not any(k[0] == indicators.PUBLIC_SERVICE_INDEX_766 and k[3] == DAY for k in finals)
+
+
+def test_events_kept_by_the_previous_version_restore_as_unknown_facts() -> None:
+    """A pending event written to a changelog before the index's fields existed (seven fields, then
+    its id and lateness) merges as a dossier whose facts are unknown."""
+    old = [D, "received", "SO-A", "26001", D, D + H, None, "d-old", False]
+    merged = model().merge_event(None, "d-old", old)
+    assert (merged["received"], merged["due"], merged["facts"]) == (D, D + H, {})

@@ -34,7 +34,8 @@ COLUMN = re.compile(r"^\s*`?(\w+)`?\s+(.+?)(?:\s+DEFAULT\s+\S+)?\s+COMMENT\s+'(.
 ADD_COLUMN = re.compile(
     # The column may also join the sorting key in the same ALTER (ClickHouse's rule for key columns).
     r"ALTER TABLE (\w+)\s+ADD COLUMN IF NOT EXISTS (\w+) (.+?)(?: DEFAULT \S+)? COMMENT '(.*)' AFTER (\w+)"
-    r"(?:,\s+MODIFY ORDER BY \(.*\))?$",
+    # A file's last statement keeps its semicolon (Migration.statements splits on ";\n").
+    r"(?:,\s+MODIFY ORDER BY \(.*\))?;?$",
     re.DOTALL,
 )
 MASKED_PLATE = re.compile(r"REPLACE \((.*?)\s+AS plate_number\s*\)", re.DOTALL)

@@ -1,12 +1,17 @@
-"""Dịch vụ công: dossier on-time rate and overdue dossiers by department (Decision 766/QĐ-TTg figures)."""
+"""Dịch vụ công: dossier on-time rate and overdue dossiers by department (Decision 766/QĐ-TTg figures),
+the Decision 766 index of the month, and the hotline's open and overdue tickets and time to resolve."""
 
 from __future__ import annotations
 
-from grafana_foundation_sdk.builders import dashboard
+from grafana_foundation_sdk.builders import bargauge, dashboard, stat
 
 from streams.model.indicators import (
     PUBLIC_SERVICE_DOSSIERS_OVERDUE,
     PUBLIC_SERVICE_DOSSIERS_RECEIVED,
+    PUBLIC_SERVICE_HOTLINE_RESOLVE_TIME_MEDIAN,
+    PUBLIC_SERVICE_HOTLINE_TICKETS_OPEN,
+    PUBLIC_SERVICE_HOTLINE_TICKETS_OVERDUE,
+    PUBLIC_SERVICE_INDEX_766,
     PUBLIC_SERVICE_ON_TIME_RATE,
 )
 from wall.frame import HEADER_HEIGHT, screen
@@ -16,10 +21,25 @@ from wall.sql import MONTH_LOOKBACK, latest_per_entity, latest_total
 UID = "ioc-wall-public-services"
 Y = HEADER_HEIGHT
 ON_TIME_PANEL_TITLE = "Tỷ lệ giải quyết đúng hạn theo đơn vị (tháng)"
+INDEX_PANEL_TITLE = "Chỉ số 766 theo đơn vị (tháng)"
 MAX_AGE_S = 3600
 # Month-to-date windows are longer than a day; today's are at most one (both aligned to local midnight).
 MONTH = "dateDiff('hour', window_start, window_end) > 24"
 TODAY = "dateDiff('hour', window_start, window_end) <= 24"
+# Areas nest (a ward's figures are in its district's and the province's): totals read the province's own.
+PROVINCE_AREA = "entity_id IN (SELECT code FROM dim_areas_current WHERE level = 'province')"
+# Hotline categories as the simulator and the usual call centres send them; others show as sent.
+CATEGORY_NAMES = {
+    "traffic": "Giao thông",
+    "environment": "Môi trường",
+    "public_order": "Trật tự công cộng",
+    "fire": "Cháy nổ",
+    "flooding": "Ngập lụt",
+    "infrastructure": "Hạ tầng",
+    "urban_infrastructure": "Hạ tầng đô thị",
+    "other": "Khác",
+}
+HOTLINE_ROW = Y + 27
 
 
 def by_department_sql(indicator: str, window: str, order: str) -> str:
@@ -33,9 +53,118 @@ LIMIT 20
 """  # noqa: S608 - assembled from code constants, never from input
 
 
+def overdue_tickets_by_category_sql() -> str:
+    """The province's overdue hotline tickets of today, one bar per category (entity `<province>/<category>`)."""
+    codes = ", ".join(f"'{code}'" for code in CATEGORY_NAMES)
+    names = ", ".join(f"'{name}'" for name in CATEGORY_NAMES.values())
+    category = "splitByChar('/', l.entity_id)[2]"
+    province_prefix = (
+        "splitByChar('/', l.entity_id)[1] IN (SELECT code FROM dim_areas_current WHERE level = 'province')"
+    )
+    return f"""
+SELECT transform({category}, [{codes}], [{names}], {category}) AS name,
+       if(l.age > {MAX_AGE_S}, NULL, l.latest) AS value, l.age AS data_age_s
+FROM {latest_per_entity(PUBLIC_SERVICE_HOTLINE_TICKETS_OVERDUE, "hotline_category", TODAY)} AS l
+WHERE {province_prefix}
+ORDER BY isNull(value), value DESC, name
+LIMIT 20
+"""  # noqa: S608 - assembled from code constants, never from input
+
+
+def overdue_tickets_by_area_sql() -> str:
+    """Today's overdue hotline tickets of each commune and ward, worst first."""
+    return f"""
+SELECT if(a.name_vi = '', l.entity_id, a.name_vi) AS name,
+       if(l.age > {MAX_AGE_S}, NULL, l.latest) AS value, l.age AS data_age_s
+FROM {latest_per_entity(PUBLIC_SERVICE_HOTLINE_TICKETS_OVERDUE, "area", TODAY)} AS l
+INNER JOIN dim_areas_current AS a ON a.code = l.entity_id
+WHERE a.level IN ('ward', 'commune', 'special_zone')
+ORDER BY isNull(value), value DESC, name
+LIMIT 20
+"""  # noqa: S608 - assembled from code constants, never from input
+
+
+def hotline_and_index_panels() -> list[stat.Panel | bargauge.Panel]:
+    """The row below the dossiers: the hotline today, the month's time to resolve and 766 index."""
+    province_today = f"{TODAY} AND {PROVINCE_AREA}"
+    province_month = f"{MONTH} AND {PROVINCE_AREA}"
+    return [
+        big_stat(
+            "Phản ánh đang xử lý",
+            latest_total(PUBLIC_SERVICE_HOTLINE_TICKETS_OPEN, "area", "sum", MAX_AGE_S, where=province_today),
+            unit="suffix: phản ánh",
+            steps=((None, "blue"),),
+            pos=(0, HOTLINE_ROW, 6, 7),
+            decimals=0,
+        ),
+        big_stat(
+            "Phản ánh quá hạn",
+            latest_total(
+                PUBLIC_SERVICE_HOTLINE_TICKETS_OVERDUE, "area", "sum", MAX_AGE_S, where=province_today
+            ),
+            unit="suffix: phản ánh",
+            steps=rising_severity(1, 10),
+            pos=(6, HOTLINE_ROW, 6, 7),
+            decimals=0,
+        ),
+        big_stat(
+            "Thời gian xử lý phản ánh (trung vị, tháng)",
+            latest_total(
+                PUBLIC_SERVICE_HOTLINE_RESOLVE_TIME_MEDIAN,
+                "area",
+                "max",
+                MAX_AGE_S,
+                where=province_month,
+                lookback=MONTH_LOOKBACK,
+            ),
+            unit="suffix: giờ",
+            steps=rising_severity(24, 48),
+            pos=(12, HOTLINE_ROW, 6, 7),
+            decimals=1,
+        ),
+        big_stat(
+            "Chỉ số 766 toàn tỉnh (tháng)",
+            latest_total(
+                PUBLIC_SERVICE_INDEX_766,
+                "area",
+                "max",
+                MAX_AGE_S,
+                where=province_month,
+                lookback=MONTH_LOOKBACK,
+            ),
+            unit="suffix: điểm",
+            steps=falling_severity(50, 80),
+            pos=(18, HOTLINE_ROW, 6, 7),
+            decimals=1,
+        ),
+        bars(
+            "Phản ánh quá hạn theo lĩnh vực",
+            overdue_tickets_by_category_sql(),
+            unit="suffix: phản ánh",
+            steps=rising_severity(1, 5),
+            pos=(0, HOTLINE_ROW + 7, 8, 18),
+        ),
+        bars(
+            "Phản ánh quá hạn theo xã, phường",
+            overdue_tickets_by_area_sql(),
+            unit="suffix: phản ánh",
+            steps=rising_severity(1, 5),
+            pos=(8, HOTLINE_ROW + 7, 8, 18),
+        ),
+        bars(
+            INDEX_PANEL_TITLE,
+            by_department_sql(PUBLIC_SERVICE_INDEX_766, MONTH, "ASC"),
+            unit="suffix: điểm",
+            steps=falling_severity(50, 80),
+            max_value=100,
+            pos=(16, HOTLINE_ROW + 7, 8, 18),
+        ),
+    ]
+
+
 def build() -> dashboard.Dashboard:
     """The public-services screen."""
-    return (
+    board = (
         screen(UID, "Dịch vụ công", "Hồ sơ thủ tục hành chính: tiếp nhận, đúng hạn, quá hạn.")
         .with_panel(
             big_stat(
@@ -94,3 +223,6 @@ def build() -> dashboard.Dashboard:
             )
         )
     )
+    for panel in hotline_and_index_panels():
+        board.with_panel(panel)
+    return board
