@@ -148,7 +148,7 @@ def _trimmed(rows: list[list[Any]]) -> list[list[Any]]:
 
 def read_upload(feed: Feed, filename: str, data: bytes) -> tuple[list[dict[str, Any]], list[str]]:
     """The records of a .csv or .xlsx file, one per row after each sheet's header, and where each
-    came from (`row 5`, or `sheet BC-ATGT-THANG, row 5` when the file has several sheets)."""
+    came from (`dòng 5`, or `trang BC-ATGT-THANG, dòng 5` when the file has several sheets)."""
     suffix = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
     if suffix == "csv":
         sheets = [("", _csv_rows(data))]
@@ -167,8 +167,8 @@ def read_upload(feed: Feed, filename: str, data: bytes) -> tuple[list[dict[str, 
     for title, rows in sheets:
         found = _rows_to_records(feed, rows[0], rows[1:])
         records += found
-        sheet = f"trang — sheet {title}, " if len(sheets) > 1 else ""
-        places += [f"{sheet}dòng — row {row_number(i)}" for i in range(len(found))]
+        sheet = f"trang {title}, " if len(sheets) > 1 else ""
+        places += [f"{sheet}dòng {row_number(i)}" for i in range(len(found))]
     return records, places
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from avro_schemas.json_records import RecordError
 from ioc.forms.loader import Forms
+from ioc.forms.model import number_text
 
 # rule -> (Vietnamese, English) explanation, for the catalogue's form pages.
 RULES = {
@@ -97,7 +98,8 @@ class FormCheck:
             raise RecordError(
                 "value",
                 "out-of-range",
-                f"Giá trị {value:g} ngoài khoảng [{indicator.min:g}, {indicator.max:g}] {indicator.unit} "
+                f"Giá trị {number_text(value)} ngoài khoảng [{number_text(indicator.min)}, "
+                f"{number_text(indicator.max)}] {indicator.unit} "
                 f"của chỉ tiêu {indicator.code} — value outside the allowed range",
             )
         if raw.get("period_type") in (None, ""):

@@ -166,3 +166,8 @@ class Form(_Entry):
 
     def indicator(self, code: str) -> Indicator | None:
         return next((i for i in self.indicators if i.code == code), None)
+
+
+def number_text(value: float) -> str:
+    """A bound or value as people write it: `2000000`, `99.5` (never `2e+06`)."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
