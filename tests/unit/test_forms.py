@@ -219,3 +219,19 @@ def test_forms_answers_owned_by_and_indicator() -> None:
     }
     assert FORMS.indicator("BC-ATGT-THANG", "nope") is None
     assert isinstance(FORMS, Forms) and FORMS.indicator("BC-01", "x") is None
+
+
+def test_forms_check_exits_2_listing_every_mistake(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from ioc.forms.cli import forms_app
+
+    folder = copy_forms(tmp_path)
+    good = CliRunner().invoke(forms_app, ["check", str(folder)])
+    assert good.exit_code == 0 and "9 biểu mẫu" in good.output
+    edit(folder, "bc-yt-thang.yaml", "unit: ca,", "unit: ca, colour: red,")
+    edit(folder, "bc-mt-quy.yaml", "min: 0, max: 92", "min: 92, max: 0")
+    bad = CliRunner().invoke(forms_app, ["check", str(folder)])
+    assert bad.exit_code == 2
+    assert "bc-yt-thang.yaml: form BC-YT-THANG: indicators[1].colour" in bad.output
+    assert "bc-mt-quy.yaml: form BC-MT-QUY: indicators[1]" in bad.output

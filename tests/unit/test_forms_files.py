@@ -134,3 +134,14 @@ def test_every_value_the_simulator_sends_fits_a_form() -> None:
         }
         accepted, rejected = check_records(FEED, [raw], time_window(300, 100_000), record["observed_at"])
         assert rejected == [], rejected
+
+
+def test_the_feed_s_published_example_fits_the_forms() -> None:
+    import json
+
+    from avro_schemas import SCHEMA_DIR
+
+    example = json.loads((SCHEMA_DIR / "examples" / "department" / "report_values.json").read_text("utf-8"))
+    for record in example["records"]:
+        moment = datetime.fromisoformat(record["observed_at"])
+        assert check_records(FEED, [record], time_window(300, 100_000), moment)[1] == []

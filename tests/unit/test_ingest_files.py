@@ -122,3 +122,18 @@ def test_a_message_is_one_record_or_a_list() -> None:
     assert records_of(b'[{"a": 1}, {"b": 2}]') == [{"a": 1}, {"b": 2}]
     with pytest.raises(ValueError):
         records_of(b"\xff")
+
+
+def test_labelled_columns_read_only_columns_and_what_a_file_may_leave_empty() -> None:
+    from ingest.batch_upload import read_upload, with_file_defaults
+
+    data = "Mã bản ghi [event_id],Tên chỉ tiêu [-],Giá trị [value],observed_at\nr1,Số vụ,4,\n,Số vụ,5,\n".encode()
+    records, places = read_upload(REPORTS, "bao-cao.csv", data)
+    assert records == [{"event_id": "r1", "value": 4}, {"value": 5}] and places == ["dòng 2", "dòng 3"]
+    uploaded = datetime(2026, 11, 25, 7, 30).astimezone()
+    first, second = with_file_defaults(records, uploaded)
+    assert first == {"event_id": "r1", "value": 4, "observed_at": uploaded.isoformat()}
+    assert (
+        second["event_id"].startswith("row-")
+        and second["event_id"] == with_file_defaults([{"value": 5.0}])[0]["event_id"]
+    )
