@@ -80,7 +80,7 @@ REPORT_VALUES = "department.report-values"
 def gateway_feeds(settings: Settings) -> dict[str, Feed]:
     """Every input feed, report values also judged against the report forms (reloaded when their
     files change; a broken folder at start stops the gateway, later the last good forms stay)."""
-    forms = LiveForms(settings.forms_dir, load_province(settings.province_file))
+    forms = LiveForms(settings.forms_dir, load_province(settings.province_file), settings.forms_reload_s)
     return with_check(build_feeds(), REPORT_VALUES, FormCheck(forms.current))
 
 
