@@ -172,11 +172,6 @@ def read_upload(feed: Feed, filename: str, data: bytes) -> tuple[list[dict[str, 
     return records, places
 
 
-def read_table(feed: Feed, filename: str, data: bytes) -> list[dict[str, Any]]:
-    """The records of a .csv or .xlsx file, one per row after the header (trailing blank rows ignored)."""
-    return read_upload(feed, filename, data)[0]
-
-
 def with_file_defaults(
     records: list[dict[str, Any]], uploaded_at: datetime | None = None
 ) -> list[dict[str, Any]]:
