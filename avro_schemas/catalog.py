@@ -372,6 +372,10 @@ def _index() -> str:
         )
     lines += [
         "",
+        "Biểu mẫu báo cáo định kỳ (Nghị định 09/2019/NĐ-CP) mà luồng `ioc.department.report-values` kiểm tra: "
+        "[forms/README.md](forms/README.md). / The periodic report forms (Decree 09/2019/NĐ-CP) that "
+        "`ioc.department.report-values` is checked against: [forms/README.md](forms/README.md).",
+        "",
         "## Quy ước đặt tên / Naming convention",
         "",
         "- `ioc.<nhóm>.<luồng>`: dữ liệu đầu vào, nhóm là `camera`, `sensor` hoặc `department`; lược đồ ở "

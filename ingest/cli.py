@@ -62,7 +62,7 @@ def mqtt_command(
     settings = Settings()
     path = config or settings.ingest.mqtt_config
     bridge_config = _or_exit(lambda: load_config(path, set(build_feeds()), settings.ingest.mqtt_password))
-    gateway = connect_gateway(settings)
+    gateway = _or_exit(lambda: connect_gateway(settings))
     try:
         bridge = MqttBridge(gateway, bridge_config, instance_id=settings.ingest.instance_id).start()
     except BrokerRefusedError as error:
@@ -105,26 +105,26 @@ def upload_command(
     ] = False,
 ) -> None:
     """Tải tệp báo cáo — check a report file row by row and store it (all rows, or none)."""
-    from ingest.batch_upload import read_table, row_number
+    from ingest.batch_upload import read_upload, with_file_defaults
     from ingest.bodies import Refusal
     from ingest.wiring import connect_gateway
 
     settings = Settings()
-    gateway = connect_gateway(settings)
+    gateway = _or_exit(lambda: connect_gateway(settings))
     try:
         if feed not in gateway.feeds:
             raise typer.BadParameter(
                 f"không có luồng {feed!r} — unknown feed; one of {', '.join(gateway.feeds)}"
             )
         try:
-            records = read_table(gateway.feeds[feed], file.name, file.read_bytes())
+            records, places = read_upload(gateway.feeds[feed], file.name, file.read_bytes())
         except Refusal as refusal:
             console.print(f"[red]error:[/red] {refusal.message}")
             raise typer.Exit(2) from None
         outcome = gateway.submit(
             gateway.feeds[feed],
             source_id,
-            records,
+            with_file_defaults(records),
             door=f"upload:{file.name}",
             sandbox=sandbox,
             all_or_nothing=not valid_only,
@@ -134,9 +134,7 @@ def upload_command(
     if outcome.rejected:
         table = Table("Dòng / row", "Trường / field", "Quy tắc / rule", "Lỗi / error")
         for rejection in outcome.rejected:
-            table.add_row(
-                str(row_number(rejection.index)), rejection.field, rejection.rule, rejection.message
-            )
+            table.add_row(places[rejection.index], rejection.field, rejection.rule, rejection.message)
         Console().print(table)
     stored = "đã lưu — stored" if outcome.stored else "KHÔNG lưu — nothing stored"
     print(
@@ -266,11 +264,12 @@ def mqtt_accounts_render(
 
 def _or_exit(action: Callable[[], T]) -> T:
     """The action's result; a ConfigError (an unknown or taken id, a broken file, the keys topic
-    missing or not acknowledging) ends the command with its one-line cause."""
+    missing or not acknowledging, a report form that does not load) ends the command with its cause."""
     from ingest.errors import ConfigError
+    from ioc.forms import FormsError
 
     try:
         return action()
-    except ConfigError as error:
+    except (ConfigError, FormsError) as error:
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(2) from None

@@ -6,7 +6,8 @@ path of its HTTP route and what API keys list. Schemas are loaded and parsed onc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from avro_schemas import load_schema
@@ -23,6 +24,9 @@ class Feed:
     envelope_schema: dict[str, Any]
     record_schema: dict[str, Any]
     converter: JsonRecordConverter
+    # Rules beyond the contract (a report value against its form): (raw record, datum) -> datum, or
+    # RecordError with a path inside the record.
+    check: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]] | None = None
 
     @property
     def family(self) -> str:
@@ -60,3 +64,10 @@ def build_feeds() -> dict[str, Feed]:
         record = _record_schema(envelope)
         feeds[feed_name(spec)] = Feed(feed_name(spec), spec, envelope, record, JsonRecordConverter(record))
     return feeds
+
+
+def with_check(
+    feeds: dict[str, Feed], name: str, check: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
+) -> dict[str, Feed]:
+    """The feeds, with feed `name` also judged by `check` at every door."""
+    return feeds | {name: replace(feeds[name], check=check)}

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from ingest.batch_upload import read_table
+from ingest.batch_upload import located, read_upload, with_file_defaults
 from ingest.bodies import Refusal, parse_envelope, parse_json, read_body, require_media_type
 from ingest.errors import KafkaUnavailableError
 from ingest.feeds import Feed
@@ -225,16 +225,17 @@ class HttpDoor:
             )
         self.check_source(key, source_id)
         valid_only = str(form.get("valid_only", "false")).lower() in ("true", "1", "yes")
-        records = read_table(feed, upload.filename or "", await upload.read())
+        records, places = read_upload(feed, upload.filename or "", await upload.read())
         outcome = await run_in_threadpool(
             self.gateway.submit,
             feed,
             source_id,
-            records,
+            with_file_defaults(records),
             door=f"upload:{upload.filename}",
             sandbox=key.sandbox,
             all_or_nothing=not valid_only,
         )
+        outcome.rejected = located(outcome.rejected, places)
         return reply(outcome)
 
 

@@ -1,6 +1,7 @@
 """Checking records against their feed's contract, the same way for every door.
 
-Each record is converted by the feed's `JsonRecordConverter` (the documented coercions only), then
+Each record is converted by the feed's `JsonRecordConverter` (the documented coercions only) and
+judged by the feed's own rules when it has some (a report value against its form, ioc/forms), then
 its event time (`observed_at`, which every input record carries) must fall in the accepted window:
 not more than `max_future_s` ahead of the gateway's clock (a device with a wrong clock) and not
 older than `max_age_days` (stale data would land in closed windows, and the dedup memory keeps ids
@@ -83,6 +84,8 @@ def check_record(feed: Feed, raw: Any, index: int, window: TimeWindow, now: date
     prefix = f"records[{index}]"
     try:
         datum = feed.converter.convert(raw)
+        if feed.check is not None:
+            datum = feed.check(raw, datum)
     except RecordError as exc:
         path = f"{prefix}.{exc.path}" if exc.path else prefix
         raise RecordError(path, exc.rule, exc.message) from None

@@ -12,13 +12,16 @@ from pathlib import Path
 
 from avro_schemas import load_schema
 from ingest.dedup import DedupStore
-from ingest.feeds import build_feeds
+from ingest.feeds import Feed, build_feeds, with_check
 from ingest.gateway import Encoders, Gateway
 from ingest.keys import KeyStore
 from ingest.producer import DeliveryProducer
 from ingest.shared_topics import TopicFollower
 from ingest.validation import time_window
 from ioc.endpoints import connect, resolve
+from ioc.forms import LiveForms
+from ioc.forms.checks import FormCheck
+from ioc.province import load_province
 from ioc.serde import AvroEncoder, registry_client
 from ioc.settings import Settings
 from topics.catalog import INGEST_KEYS, INGEST_MEMBERS
@@ -71,12 +74,22 @@ def dedup_retention_s(settings: Settings) -> float:
     return (settings.ingest.max_age_days + 1) * DAY_S
 
 
+REPORT_VALUES = "department.report-values"
+
+
+def gateway_feeds(settings: Settings) -> dict[str, Feed]:
+    """Every input feed, report values also judged against the report forms (reloaded when their
+    files change; a broken folder at start stops the gateway, later the last good forms stay)."""
+    forms = LiveForms(settings.forms_dir, load_province(settings.province_file), settings.forms_reload_s)
+    return with_check(build_feeds(), REPORT_VALUES, FormCheck(forms.current))
+
+
 def connect_gateway(settings: Settings) -> Gateway:
     """A gateway on the configured (or local) Kafka and registry."""
     endpoints = connect(settings)
     client = registry_client(endpoints)
     prefix = settings.topic_prefix
-    feeds = build_feeds()
+    feeds = gateway_feeds(settings)
     feed_encoders = {
         name: AvroEncoder.for_subject(client, feed.spec.subject(prefix), feed.envelope_schema)
         for name, feed in feeds.items()

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from ingest.cli import ingest_app
 from ioc.endpoints import describe, resolve
+from ioc.forms.cli import forms_app
 from ioc.settings import Settings
 from ioc.stack.errors import StackError
 from routing.cli import alerts_app
@@ -49,6 +50,7 @@ app.add_typer(grafana_app, name="grafana")
 app.add_typer(wall_app, name="wall")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(forms_app, name="forms")
 db_app.add_typer(users_app, name="users")
 
 

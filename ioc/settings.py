@@ -354,3 +354,7 @@ class Settings(BaseSettings):
     topic_prefix: str = ""
     # Areas, intersections, cameras, stations and reporting units (see ioc/province.py).
     province_file: Path = CONFIG_DIR / "province.yaml"
+    # Report forms under Decree 09/2019, one YAML file per form (see ioc/forms/, docs/catalog/forms/).
+    forms_dir: Path = CONFIG_DIR / "report_forms"
+    # How often a running gateway looks for edited form files (a broken edit keeps the last good forms).
+    forms_reload_s: float = 5.0

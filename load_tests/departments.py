@@ -2,8 +2,10 @@
 
 Dossiers arrive during office hours (a trickle of online ones at night) and are resolved on time or
 late. Each reporting unit owes its periodic reports under Decree 09/2019 (period ending on the
-cut-off day, due a few days later); a configurable share of units submits late. Dossiers carry the
-facts of the Decision 766 index (channel, digitised, paid online, a rating once resolved). When the
+cut-off day, due a few days later) and fills in its form (config/report_forms): every indicator,
+in its unit, within its allowed range (near the plan when there is one); a configurable share of
+units submits late. Dossiers carry the facts of the Decision 766 index (channel, digitised, paid
+online, a rating once resolved). When the
 simulator starts it first sends every unit's report for the last closed period (what the platform
 would import on its first day), then each new report when it falls due. Hotline tickets come in at
 any hour, more in the daytime; about half the records resolve a ticket sent earlier.
@@ -16,6 +18,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from config import CONFIG_DIR
+from ioc.forms import Form, Indicator
+from ioc.forms.loader import read_forms
 from ioc.province import PeriodicReport, Province, ReportingUnit
 from load_tests.curves import LOCAL_TZ, crowd_factor, office_factor
 from load_tests.emission import event_id
@@ -28,15 +33,9 @@ from topics.catalog import (
 
 Record = tuple[TopicSpec, str, dict[str, Any]]
 PROCEDURES = (("TTHC-DD-01", 5), ("TTHC-XD-02", 15), ("TTHC-KD-03", 3), ("TTHC-HT-04", 1), ("TTHC-DT-05", 20))
-INDICATORS = (("KTXH-01", "tỷ đồng"), ("KTXH-02", "người"), ("KTXH-03", "%"))
 HOTLINE_CATEGORIES = ("traffic", "environment", "public_order", "infrastructure", "flooding", "other")
 PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
-PERIOD_TYPES = {
-    "monthly": "monthly",
-    "quarterly": "quarterly",
-    "half_yearly": "half_year",
-    "yearly": "yearly",
-}
+FORMS_DIR = CONFIG_DIR / "report_forms"
 
 
 @dataclass(frozen=True)
@@ -72,9 +71,20 @@ class DepartmentFeeds:
     """Generates one minute of every department feed."""
 
     def __init__(
-        self, province: Province, rng: random.Random, rates: DepartmentRates, limit: int | None = None
+        self,
+        province: Province,
+        rng: random.Random,
+        rates: DepartmentRates,
+        limit: int | None = None,
+        forms: list[Form] | None = None,
     ) -> None:
         self.units = list(province.reporting_units[:limit])
+        self.forms = {form.code: form for form in (read_forms(FORMS_DIR) if forms is None else forms)}
+        # How many units add up to a form's province total, so a unit's share of a plan is realistic.
+        self.owners = {
+            code: sum(1 for u in province.reporting_units if code in {r.report_code for r in u.reports})
+            for code in self.forms
+        }
         self.areas = [a.code for a in province.areas if a.level in ("ward", "commune")]
         self.rng = rng
         self.rates = rates
@@ -124,28 +134,45 @@ class DepartmentFeeds:
     def _report(
         self, unit: ReportingUnit, report: PeriodicReport, start: date, end: date, submit_at: datetime
     ) -> list[Record]:
+        form = self.forms.get(report.report_code)
+        if form is None:  # the forms loader refuses a province report without a form
+            return []
         return [
             (
                 DEPARTMENT_REPORT_VALUES,
                 f"PORTAL-{unit.code}",
                 {
-                    "event_id": event_id("RV", f"{unit.code}-{report.report_code}-{code}", submit_at),
+                    "event_id": event_id(
+                        "RV", f"{unit.code}-{report.report_code}-{indicator.code}", submit_at
+                    ),
                     "reporting_unit_code": unit.code,
                     "observed_at": submit_at,
                     "report_code": report.report_code,
-                    "indicator_code": code,
-                    "period_type": PERIOD_TYPES[report.period],
+                    "indicator_code": indicator.code,
+                    "period_type": form.period_type,
                     "period_start": start,
                     "period_end": end,
-                    "value": round(self.rng.uniform(10, 1000), 2),
-                    "unit_of_measure": measure,
+                    "value": self._value(indicator, self.owners.get(form.code, 1)),
+                    "unit_of_measure": indicator.unit,
                     "area_code": unit.area,
                     "revision": 0,
                     "note": "",
                 },
             )
-            for code, measure in INDICATORS
+            for indicator in form.indicators
         ]
+
+    def _value(self, indicator: Indicator, owners: int) -> float:
+        """A plausible value: around the unit's share of the plan, else low in the allowed range."""
+        if indicator.target is not None:
+            share = indicator.target.value / (max(owners, 1) if indicator.over_areas == "sum" else 1)
+            value = share * self.rng.uniform(0.85, 1.1)
+            if share == 0:
+                value = self.rng.uniform(0, 2)
+        else:
+            value = self.rng.uniform(indicator.min, indicator.min + (indicator.max - indicator.min) / 20)
+        value = min(max(value, indicator.min), indicator.max)
+        return float(round(value)) if indicator.type == "integer" else round(value, 2)
 
     def _dossier(self, unit: ReportingUnit, end: datetime) -> Record:
         self.dossiers += 1

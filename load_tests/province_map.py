@@ -14,6 +14,10 @@ from typing import Any
 
 import yaml
 
+from config import CONFIG_DIR
+from ioc.forms.loader import owns, read_forms
+from ioc.province import PeriodicReport
+
 PROVINCE_CODE = "75"
 WARDS = (
     ("26001", "Phường Trấn Biên", "ward", "731"),
@@ -176,27 +180,10 @@ def generate_province(seed: int = 42, cameras: int = 2000) -> dict[str, Any]:
                 }
             stations.append(station)
 
-    units = [
-        {
-            "code": code,
-            "name_vi": name,
-            "area": PROVINCE_CODE,
-            "reports": [
-                {"report_code": "BC-KTXH-THANG", "period": "monthly"},
-                {"report_code": "BC-KTXH-QUY", "period": "quarterly"},
-            ],
-        }
-        for code, name in DEPARTMENTS
-    ]
-    units += [
-        {
-            "code": f"UBND-{code}",
-            "name_vi": f"UBND {name}",
-            "area": code,
-            "reports": [{"report_code": "BC-KTXH-THANG", "period": "monthly"}],
-        }
-        for code, name, *_ in WARDS
-    ]
+    units = [{"code": code, "name_vi": name, "area": PROVINCE_CODE} for code, name in DEPARTMENTS]
+    units += [{"code": f"UBND-{code}", "name_vi": f"UBND {name}", "area": code} for code, name, *_ in WARDS]
+    for unit in units:
+        unit["reports"] = owed_reports(unit["code"])
     return {
         "code": PROVINCE_CODE,
         "name_vi": "Tỉnh Đồng Nai",
@@ -207,6 +194,20 @@ def generate_province(seed: int = 42, cameras: int = 2000) -> dict[str, Any]:
         "stations": stations,
         "reporting_units": units,
     }
+
+
+def owed_reports(unit: str) -> list[dict[str, Any]]:
+    """The unit's periodic reports: the scheduled forms of config/report_forms it owns (the forms are
+    the source; the province file repeats them for the lateness check, and the forms loader checks
+    that both agree)."""
+    reports = []
+    for form in read_forms(CONFIG_DIR / "report_forms"):
+        schedule = form.schedule
+        if schedule is not None and owns(form, unit):
+            defaults = PeriodicReport(report_code=form.code, period=schedule.period)
+            changed = {k: v for k, v in schedule.model_dump().items() if v != getattr(defaults, k)}
+            reports.append({"report_code": form.code, "period": schedule.period} | changed)
+    return reports
 
 
 HEADER = """\

@@ -164,8 +164,8 @@ def test_a_department_file_is_stored_whole_or_not_at_all(local_stack: RunningSta
     header = (
         "event_id,reporting_unit_code,observed_at,report_code,indicator_code,period_start,period_end,value\n"
     )
-    good = f"{source}-1,SO-TNMT,{now},BC-01,CT-1,2026-10-01,2026-10-31,12.5\n"
-    bad = f"{source}-2,SO-TNMT,{now},BC-01,CT-2,2026-10-01,2026-10-31,mười\n"
+    good = f"{source}-1,SO-TNMT,{now},BC-MT-QUY,MT-01,2026-06-15,2026-09-14,97.5\n"
+    bad = f"{source}-2,SO-TNMT,{now},BC-MT-QUY,MT-03,2026-06-15,2026-09-14,mười\n"
     url = f"{gateway.url}/v1/uploads/department/report-values"
     headers = {"X-API-Key": gateway.keys["department"]}
     files = {"file": ("bao-cao.csv", (header + good + bad).encode())}

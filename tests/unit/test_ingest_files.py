@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from ingest.batch_upload import read_table, row_number
+from ingest.batch_upload import read_upload, row_number
 from ingest.bodies import Refusal
 from ingest.dedup import DedupStore
 from ingest.errors import ConfigError
@@ -26,7 +26,7 @@ def test_csv_cells_become_the_types_their_fields_expect() -> None:
         "\ufeffevent_id,reporting_unit_code,observed_at,period_start,value,revision,note\n"
         "r1,SO-TNMT,2026-11-25T07:30:00Z,2026-10-01,12.5,2,\n"
     ).encode()
-    [record] = read_table(REPORTS, "bao-cao.csv", data)
+    [record], _ = read_upload(REPORTS, "bao-cao.csv", data)
     assert record == {
         "event_id": "r1",
         "reporting_unit_code": "SO-TNMT",
@@ -45,7 +45,7 @@ def test_excel_cells_dates_numbers_and_zone_less_times() -> None:
     book.active.append(["x1", "SO-TNMT", datetime(2026, 11, 25, 7, 30), datetime(2026, 10, 1), 3, 26734])
     out = io.BytesIO()
     book.save(out)
-    [record] = read_table(REPORTS, "bao-cao.xlsx", out.getvalue())
+    [record], _ = read_upload(REPORTS, "bao-cao.xlsx", out.getvalue())
     assert record["period_start"] == "2026-10-01"
     assert record["value"] == 3 and record["area_code"] == "26734"
     assert record["observed_at"] == "2026-11-25T07:30:00"  # no zone: the contract will refuse it
@@ -63,7 +63,7 @@ def test_excel_cells_dates_numbers_and_zone_less_times() -> None:
 )
 def test_unusable_files_are_refused_by_name(name: str, data: bytes, code: str) -> None:
     with pytest.raises(Refusal) as raised:
-        read_table(REPORTS, name, data)
+        read_upload(REPORTS, name, data)
     assert raised.value.code == code
 
 
@@ -122,3 +122,18 @@ def test_a_message_is_one_record_or_a_list() -> None:
     assert records_of(b'[{"a": 1}, {"b": 2}]') == [{"a": 1}, {"b": 2}]
     with pytest.raises(ValueError):
         records_of(b"\xff")
+
+
+def test_labelled_columns_read_only_columns_and_what_a_file_may_leave_empty() -> None:
+    from ingest.batch_upload import read_upload, with_file_defaults
+
+    data = "Mã bản ghi [event_id],Tên chỉ tiêu [-],Giá trị [value],observed_at\nr1,Số vụ,4,\n,Số vụ,5,\n".encode()
+    records, places = read_upload(REPORTS, "bao-cao.csv", data)
+    assert records == [{"event_id": "r1", "value": 4}, {"value": 5}] and places == ["dòng 2", "dòng 3"]
+    uploaded = datetime(2026, 11, 25, 7, 30).astimezone()
+    first, second = with_file_defaults(records, uploaded)
+    assert first == {"event_id": "r1", "value": 4, "observed_at": uploaded.isoformat()}
+    assert (
+        second["event_id"].startswith("row-")
+        and second["event_id"] == with_file_defaults([{"value": 5.0}])[0]["event_id"]
+    )
