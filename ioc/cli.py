@@ -17,6 +17,7 @@ from ingest.cli import ingest_app
 from ioc.endpoints import describe, resolve
 from ioc.settings import Settings
 from ioc.stack.errors import StackError
+from reports.cli import report_app
 from routing.cli import alerts_app
 from wall.cli import grafana_app, wall_app
 from warehouse.cli import users_app
@@ -49,6 +50,7 @@ app.add_typer(grafana_app, name="grafana")
 app.add_typer(wall_app, name="wall")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(report_app, name="report")
 db_app.add_typer(users_app, name="users")
 
 
