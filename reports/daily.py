@@ -152,6 +152,7 @@ def environment_section(q: DayQueries) -> Section:
         (r["name"], clean(r["daily_aqi"]), aqi_level(int(r["daily_aqi"])).name_vi if clean(r["daily_aqi"]) is not None else None,
          r["dominant"] or None, clean(r["peak_hourly_aqi"]))
         for r in stations
+        if clean(r["daily_aqi"]) is not None or clean(r["peak_hourly_aqi"]) is not None
     ]  # fmt: skip
     section.tables.append(
         Table(

@@ -41,7 +41,7 @@ GROUP BY name ORDER BY value DESC, name
 CONGESTED_INTERSECTIONS = f"""
 SELECT if(i.name_vi = '', c.entity_id, i.name_vi) AS name, c.minutes AS value
 FROM (
-    SELECT entity_id, countIf(value >= {int(CongestionLevel.CONGESTED)}) AS minutes
+    SELECT entity_id, countIf(ifNull(value, -1) >= {int(CongestionLevel.CONGESTED)}) AS minutes
     FROM indicators_current
     WHERE indicator = '{TRAFFIC_CONGESTION_LEVEL}' AND entity_type = 'intersection' AND {IN_DAY}
       AND dateDiff('second', window_start, window_end) = 60
@@ -73,7 +73,7 @@ GROUP BY name ORDER BY value DESC, name
 OVERLOADED_ZONES = f"""
 SELECT if(z.name_vi = '', c.entity_id, z.name_vi) AS name, c.minutes AS value
 FROM (
-    SELECT entity_id, countIf(value >= {int(CrowdLevel.OVERLOADED)}) AS minutes
+    SELECT entity_id, countIf(ifNull(value, -1) >= {int(CrowdLevel.OVERLOADED)}) AS minutes
     FROM indicators_current
     WHERE indicator = '{PUBLIC_ORDER_CROWD_LEVEL}' AND entity_type = 'zone' AND {IN_DAY}
     GROUP BY entity_id
@@ -123,10 +123,10 @@ SELECT if(u.name_vi = '', d.entity_id, u.name_vi) AS name, d.received AS receive
        if(d.on_time + d.late = 0, NULL, 100 * d.on_time / (d.on_time + d.late)) AS on_time_rate
 FROM (
     SELECT entity_id,
-           sumIf(value, indicator = '{PUBLIC_SERVICE_DOSSIERS_RECEIVED}') AS received,
-           sumIf(value, indicator = '{PUBLIC_SERVICE_DOSSIERS_RESOLVED_ON_TIME}') AS on_time,
-           sumIf(value, indicator = '{PUBLIC_SERVICE_DOSSIERS_RESOLVED_LATE}') AS late,
-           sumIf(value, indicator = '{PUBLIC_SERVICE_DOSSIERS_OVERDUE}') AS overdue
+           sumIf(ifNull(value, 0), indicator = '{PUBLIC_SERVICE_DOSSIERS_RECEIVED}') AS received,
+           sumIf(ifNull(value, 0), indicator = '{PUBLIC_SERVICE_DOSSIERS_RESOLVED_ON_TIME}') AS on_time,
+           sumIf(ifNull(value, 0), indicator = '{PUBLIC_SERVICE_DOSSIERS_RESOLVED_LATE}') AS late,
+           sumIf(ifNull(value, 0), indicator = '{PUBLIC_SERVICE_DOSSIERS_OVERDUE}') AS overdue
     FROM indicators_current
     WHERE entity_type = 'department' AND window_start = {DAY} AND window_end = {DAY_END}
       AND indicator IN ('{PUBLIC_SERVICE_DOSSIERS_RECEIVED}', '{PUBLIC_SERVICE_DOSSIERS_RESOLVED_ON_TIME}',
