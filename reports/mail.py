@@ -9,6 +9,7 @@ from pathlib import Path
 
 from clickhouse_connect.driver.client import Client
 
+from ioc.personal_data import mask_address
 from ioc.settings import Settings
 from reports import store
 from reports.store import StoredReport
@@ -55,7 +56,8 @@ def send_report(
     history = _history(client, report.report_id)
     outcomes = {}
     for address in addresses:
-        tries, sent = history.get(address, (0, False))
+        key = recipient_key(mail.message_id, address)
+        tries, sent = history.get(key, (0, False))
         if sent:
             outcomes[address] = "already sent"
             continue
@@ -65,18 +67,24 @@ def send_report(
         except DeliveryError as error:
             status, reason = "failed", str(error)
         store.record_delivery(
-            client, report_id=report.report_id, destination=DESTINATION, address=address,
-            idempotency_key=mail.message_id, attempt=tries + 1, status=status, reason=reason,
+            client, report_id=report.report_id, destination=DESTINATION, address=mask_address(address),
+            idempotency_key=key, attempt=tries + 1, status=status, reason=reason.replace(address, mask_address(address)),
         )  # fmt: skip
         outcomes[address] = status if not reason else f"{status}: {reason}"
     return outcomes
 
 
+def recipient_key(message_id: str, address: str) -> str:
+    """One key per report and recipient: the ledger keeps addresses masked (officials' work
+    contacts, as `notifications` does), so a recipient is recognised by this key instead."""
+    return f"{message_id}:{hashlib.sha256(address.strip().lower().encode()).hexdigest()[:16]}"
+
+
 def _history(client: Client, report_id: str) -> dict[str, tuple[int, bool]]:
-    """Each address's attempts so far and whether one of them was sent."""
+    """Each recipient key's attempts so far and whether one of them was sent."""
     result = client.query(
-        "SELECT address, count(), countIf(status = 'sent') > 0 FROM report_deliveries FINAL "
-        "WHERE report_id = {r:String} AND destination = {d:String} GROUP BY address",
+        "SELECT idempotency_key, count(), countIf(status = 'sent') > 0 FROM report_deliveries FINAL "
+        "WHERE report_id = {r:String} AND destination = {d:String} GROUP BY idempotency_key",
         parameters={"r": report_id, "d": DESTINATION},
     )
     return {row[0]: (row[1], bool(row[2])) for row in result.result_rows}
