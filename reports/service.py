@@ -127,8 +127,14 @@ def run_schedule(settings: Settings, stop: threading.Event) -> None:
 
 
 def start_report_schedule(settings: Settings, stop: threading.Event) -> threading.Thread:
-    """For `ioc run`: the schedule in a thread (e-mail through the demo router's log channel)."""
-    demo = settings.model_copy(update={"routing": settings.routing.model_copy(update={"delivery": "log"})})
+    """For `ioc run`: the schedule in a thread, e-mail through the demo router's log channel, and no
+    catching up (a fresh demo has no earlier days to report)."""
+    demo = settings.model_copy(
+        update={
+            "routing": settings.routing.model_copy(update={"delivery": "log"}),
+            "reports": settings.reports.model_copy(update={"catch_up_days": 0}),
+        }
+    )
     thread = threading.Thread(target=run_schedule, args=(demo, stop), name="report-schedule", daemon=True)
     thread.start()
     return thread

@@ -54,8 +54,16 @@ def record_report(client: Client, brief: DailyBrief, files: Written) -> None:
     )  # fmt: skip
 
 
+def utc(moment: datetime) -> datetime:
+    """clickhouse-connect gives some DateTime64 results (aggregates) without their zone: they are UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def _report(row: dict[str, Any]) -> StoredReport:
-    return StoredReport(**{k: row[k] for k in REPORT_COLUMNS})
+    values = {k: row[k] for k in REPORT_COLUMNS}
+    for key in ("period_start", "period_end", "generated_at"):
+        values[key] = utc(values[key])
+    return StoredReport(**values)
 
 
 def reports_since(client: Client, since: datetime) -> list[StoredReport]:
@@ -94,7 +102,7 @@ def attempts(client: Client, destination: str, report_ids: list[str]) -> dict[st
         "GROUP BY report_id",
         parameters={"final": list(FINAL), "d": destination, "ids": report_ids},
     )
-    return {row[0]: Attempts(row[1], bool(row[2]), row[3]) for row in result.result_rows}
+    return {row[0]: Attempts(row[1], bool(row[2]), utc(row[3])) for row in result.result_rows}
 
 
 def record_delivery(
