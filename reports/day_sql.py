@@ -149,7 +149,8 @@ SELECT (SELECT count() FROM dead_letters WHERE rejected_at >= {DAY} AND rejected
 """  # noqa: S608 - assembled from code constants, never from input
 
 # Alerts opened in the day, each in its state at the day's end (revisions after it are ignored, so the
-# figures do not change when the brief is generated again later), with the units it was routed to.
+# figures do not change when the brief is generated again later), with the units it was routed to
+# (whenever the router did it: an alert opened at 23:59 is routed after midnight, and stays that unit's).
 ALERTS_BY_UNIT = f"""
 SELECT if(r.unit = '', '(chưa định tuyến)', r.unit) AS unit,
        count() AS opened,
@@ -170,7 +171,7 @@ FROM (
 LEFT JOIN (
     SELECT alert_id, arrayJoin(groupUniqArray(unit_code)) AS unit
     FROM notifications
-    WHERE action = 'routed' AND unit_code != '' AND occurred_at < {DAY_END}
+    WHERE action = 'routed' AND unit_code != ''
     GROUP BY alert_id
 ) AS r ON r.alert_id = a.alert_id
 GROUP BY unit ORDER BY opened DESC, unit
