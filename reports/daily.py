@@ -24,6 +24,8 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 HOUR = timedelta(hours=1)
 # How many names a "missing" line lists before it says "and N more".
 MISSING_NAMES = 10
+# The brief lists the stations with the worst daily VN_AQI, not all of a province's stations.
+AQI_ROWS = 15
 
 Rows = list[dict[str, Any]]
 # Runs one SQL statement with named parameters and returns its rows as dicts.
@@ -153,7 +155,9 @@ def environment_section(q: DayQueries) -> Section:
          r["dominant"] or None, clean(r["peak_hourly_aqi"]))
         for r in stations
         if clean(r["daily_aqi"]) is not None or clean(r["peak_hourly_aqi"]) is not None
-    ]  # fmt: skip
+    ][:AQI_ROWS]  # fmt: skip
+    if len(measured) > AQI_ROWS:
+        section.note_vi = f"Bảng VN_AQI: {AQI_ROWS} trạm cao nhất trong {len(measured)} trạm có số liệu."
     section.tables.append(
         Table(
             "VN_AQI theo trạm (QĐ 1459/QĐ-TCMT)",
