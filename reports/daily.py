@@ -17,14 +17,14 @@ from reports import day_sql
 from reports.model import DailyBrief, Figure, Section, Series, Table, clean
 from streams.model.aqi import level as aqi_level
 from wall.dashboards import environment, input_health, overview, public_order, public_services
-from wall.levels import CAP_SEVERITY, INCIDENT_TYPE
+from wall.levels import CAP_SEVERITY, INCIDENT_TYPE, WATER_ALARM
 from wall.macros import TimeRange, expand
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 HOUR = timedelta(hours=1)
 # How many names a "missing" line lists before it says "and N more".
 MISSING_NAMES = 10
-# The brief lists the stations with the worst daily VN_AQI, not all of a province's stations.
+# The brief lists the worst stations (daily VN_AQI, water alarm), not all of a province's stations.
 AQI_ROWS = 15
 
 Rows = list[dict[str, Any]]
@@ -157,7 +157,7 @@ def environment_section(q: DayQueries) -> Section:
         if clean(r["daily_aqi"]) is not None or clean(r["peak_hourly_aqi"]) is not None
     ][:AQI_ROWS]  # fmt: skip
     if len(measured) > AQI_ROWS:
-        section.note_vi = f"Bảng VN_AQI: {AQI_ROWS} trạm cao nhất trong {len(measured)} trạm có số liệu."
+        section.note_vi += f"Bảng VN_AQI: {AQI_ROWS} trạm cao nhất trong {len(measured)} trạm có số liệu."
     section.tables.append(
         Table(
             "VN_AQI theo trạm (QĐ 1459/QĐ-TCMT)",
@@ -174,11 +174,16 @@ def environment_section(q: DayQueries) -> Section:
             "trạm",
         )
     )
+    alarmed = [r for r in water if r["value"] >= 1]
     section.tables.append(
-        _table(
-            "Mức báo động cao nhất theo trạm đo mực nước", ("Trạm", "Mức báo động"), water, ("name", "value")
+        Table(
+            "Trạm vượt báo động (mức cao nhất trong ngày)",
+            ("Trạm", "Mức báo động"),
+            tuple((r["name"], WATER_ALARM[int(r["value"])][0]) for r in alarmed[:AQI_ROWS]),
         )
     )
+    if len(alarmed) > AQI_ROWS:
+        section.note_vi += f" Bảng báo động: {AQI_ROWS} trong {len(alarmed)} trạm vượt báo động."
     unmeasured = [r["name"] for r in stations if clean(r["daily_aqi"]) is None]
     if unmeasured:
         section.missing.append(f"{len(unmeasured)} trạm không khí không có VN_AQI ngày: {_names(unmeasured)}")
