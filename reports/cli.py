@@ -53,12 +53,18 @@ def daily(
     ] = False,
 ) -> None:
     """Bản tin điều hành ngày (HTML, PDF) — the daily operations brief of one local day, from ClickHouse."""
+    from ioc.browser import BrowserMissingError
     from ioc.settings import Settings
     from reports.service import generate_daily, send_daily, warehouse
 
     settings = Settings()
     client = warehouse(settings)
-    brief, files = generate_daily(client, settings, _day(day), out or settings.reports.out_dir, pdf=pdf)
+    try:
+        brief, files = generate_daily(client, settings, _day(day), out or settings.reports.out_dir, pdf=pdf)
+    except BrowserMissingError as error:
+        console.print(f"[red]error:[/red] {error}", highlight=False)
+        console.print("[yellow]hint:[/yellow] or make the HTML alone with --no-pdf")
+        raise typer.Exit(1) from None
     print(files.html_path)
     if files.pdf_path:
         print(files.pdf_path)
