@@ -18,6 +18,7 @@ from ioc.endpoints import describe, resolve
 from ioc.forms.cli import forms_app
 from ioc.settings import Settings
 from ioc.stack.errors import StackError
+from reports.cli import report_app
 from routing.cli import alerts_app
 from wall.cli import grafana_app, wall_app
 from warehouse.cli import users_app
@@ -51,6 +52,7 @@ app.add_typer(wall_app, name="wall")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(forms_app, name="forms")
+app.add_typer(report_app, name="report")
 db_app.add_typer(users_app, name="users")
 
 

@@ -32,6 +32,7 @@ from ioc.stack.supervisor import Supervisor
 from load_tests.live import BATCH_SIZE, feed_sender, province_simulator
 from load_tests.pacing import run_live
 from load_tests.senders import KafkaFeedSender
+from reports.service import start_report_schedule
 from routing.service import start_embedded_router
 from streams.model.indicators import TRAFFIC_AVERAGE_SPEED, TRAFFIC_VOLUME
 from warehouse.query import run_query
@@ -167,6 +168,8 @@ def run_embedded(settings: Settings, *, cameras: int, workers: int, progress: Pr
             log_to_file(logger_name, str(stack.log_path(log_name)))
         services = [start_gateway(settings, stop, progress), start_embedded_router(settings, stop)]
         progress(f"Alert router: messages to on-duty officers are written to {stack.log_path('router')}")
+        services.append(start_report_schedule(settings, stop))
+        progress(f"Reports: each day's brief after {settings.reports.daily_at} in {settings.reports.out_dir}")
         sender = feed_sender(settings)
         simulator = province_simulator(settings, cameras=cameras, seed=SEED)
         simulating = threading.Thread(

@@ -332,6 +332,34 @@ class BrowserSettings(BaseSettings):
     chromium: Path = Path("/usr/bin/chromium")
 
 
+class ReportSettings(BaseSettings):
+    """The centre's generated reports (`reports/`): where files go, who receives the daily brief by
+    e-mail (through the alert router's e-mail channel), when the schedule runs, and the bridge upward
+    to the Government reporting information system (Decree 09/2019/NĐ-CP)."""
+
+    model_config = SettingsConfigDict(env_prefix="IOC_REPORTS_")
+
+    out_dir: Path = Path("reports-out")
+    # Comma-separated e-mail addresses of the daily brief's readers (the centre's leadership).
+    recipients: str = ""
+    # Local time (Asia/Ho_Chi_Minh) after which yesterday's brief is generated; quote it in YAML.
+    daily_at: str = "07:00"
+    check_interval_s: float = 60.0
+    # How many past days the schedule fills in when it finds their brief missing (after downtime).
+    catch_up_days: int = Field(default=3, ge=0)
+    national_codes: Path = CONFIG_DIR / "national_indicators.yaml"
+    # The receiver of the Government reporting system; empty: nothing is sent upward.
+    upward_url: str = ""
+    upward_secret: SecretStr = SecretStr("")
+    upward_timeout_s: float = 10.0
+    # A failed delivery is tried again after base × 2^(failures-1) seconds, at most max: forever, since
+    # a report stays in the outbox until the receiver accepts or refuses it.
+    upward_retry_base_s: float = 60.0
+    upward_retry_max_s: float = 3600.0
+    # Reports whose period started this many days ago or less are in the outbox.
+    upward_horizon_days: int = Field(default=60, ge=1)
+
+
 class Settings(BaseSettings):
     """All sections together; build it once with `Settings()` and pass it down."""
 
@@ -350,6 +378,7 @@ class Settings(BaseSettings):
     grafana: GrafanaSettings = Field(default_factory=GrafanaSettings)
     browser: BrowserSettings = Field(default_factory=BrowserSettings)
     wall: WallSettings = Field(default_factory=WallSettings)
+    reports: ReportSettings = Field(default_factory=ReportSettings)
     bench: BenchSettings = Field(default_factory=BenchSettings)
     topic_prefix: str = ""
     # Areas, intersections, cameras, stations and reporting units (see ioc/province.py).

@@ -38,6 +38,15 @@ class Item:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message (a report's PDF); only the e-mail channel carries attachments."""
+
+    filename: str
+    mime_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Message:
     """What a channel sends: a subject line (e-mail), the text, and a stable id (the same on every
     retry, so a receiver can drop a repeat)."""
@@ -46,6 +55,7 @@ class Message:
     subject: str
     text: str
     items: tuple[Item, ...]
+    attachments: tuple[Attachment, ...] = ()
 
 
 def local_time(instant: datetime) -> str:

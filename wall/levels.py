@@ -88,6 +88,9 @@ VIOLATION_TYPE = {
     "wrong_way": "Đi ngược chiều",
     "illegal_parking": "Đỗ sai quy định",
     "speeding": "Quá tốc độ",
+    "no_helmet": "Không đội mũ bảo hiểm",
+    "lane_violation": "Đi sai làn đường",
+    "other": "Vi phạm khác",
 }
 STATION_KIND = {
     "air_quality": "Không khí",

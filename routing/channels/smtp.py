@@ -1,4 +1,5 @@
-"""E-mail through the province's mail relay (SMTP, optional STARTTLS and login)."""
+"""E-mail through the province's mail relay (SMTP, optional STARTTLS and login), with the message's
+attachments (a report's PDF) as MIME parts."""
 
 from __future__ import annotations
 
@@ -27,6 +28,11 @@ class SmtpChannel:
         mail["Message-ID"] = make_msgid(idstring=message.message_id, domain=domain)
         mail["X-IOC-Message-Id"] = message.message_id
         mail.set_content(message.text)
+        for attachment in message.attachments:
+            maintype, _, subtype = attachment.mime_type.partition("/")
+            mail.add_attachment(
+                attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
+            )
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout_s) as smtp:
                 if self.starttls:

@@ -162,6 +162,20 @@ def hotline_and_index_panels() -> list[stat.Panel | bargauge.Panel]:
     ]
 
 
+def received_today_sql() -> str:
+    """Dossiers received today over every department (the daily brief reads this too)."""
+    return latest_total(PUBLIC_SERVICE_DOSSIERS_RECEIVED, "department", "sum", MAX_AGE_S, where=TODAY)
+
+
+def overdue_today_sql() -> str:
+    """Dossiers past their due time today over every department (the daily brief reads this too)."""
+    return latest_total(PUBLIC_SERVICE_DOSSIERS_OVERDUE, "department", "sum", MAX_AGE_S, where=TODAY)
+
+
+def overdue_by_department_sql() -> str:
+    return by_department_sql(PUBLIC_SERVICE_DOSSIERS_OVERDUE, TODAY, "DESC")
+
+
 def build() -> dashboard.Dashboard:
     """The public-services screen."""
     board = (
@@ -169,7 +183,7 @@ def build() -> dashboard.Dashboard:
         .with_panel(
             big_stat(
                 "Hồ sơ tiếp nhận hôm nay",
-                latest_total(PUBLIC_SERVICE_DOSSIERS_RECEIVED, "department", "sum", MAX_AGE_S, where=TODAY),
+                received_today_sql(),
                 unit="suffix: hồ sơ",
                 steps=((None, "blue"),),
                 pos=(0, Y, 8, 7),
@@ -179,7 +193,7 @@ def build() -> dashboard.Dashboard:
         .with_panel(
             big_stat(
                 "Hồ sơ quá hạn",
-                latest_total(PUBLIC_SERVICE_DOSSIERS_OVERDUE, "department", "sum", MAX_AGE_S, where=TODAY),
+                overdue_today_sql(),
                 unit="suffix: hồ sơ",
                 steps=rising_severity(1, 20),
                 pos=(8, Y, 8, 7),
@@ -216,7 +230,7 @@ def build() -> dashboard.Dashboard:
         .with_panel(
             bars(
                 "Hồ sơ quá hạn theo đơn vị",
-                by_department_sql(PUBLIC_SERVICE_DOSSIERS_OVERDUE, TODAY, "DESC"),
+                overdue_by_department_sql(),
                 unit="suffix: hồ sơ",
                 steps=rising_severity(1, 10),
                 pos=(12, Y + 7, 12, 20),

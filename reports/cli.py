@@ -1,0 +1,119 @@
+"""`ioc report …`: generate the daily brief, e-mail it, send reports upward, or run the schedule.
+Heavy imports stay inside the commands so `ioc --help` stays quick."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.console import Console
+
+report_app = typer.Typer(
+    help="Báo cáo của Trung tâm: bản tin ngày, gửi thư, gửi lên hệ thống báo cáo Chính phủ — the centre's reports.",
+    no_args_is_help=True,
+)
+console = Console(stderr=True)
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def _day(value: str) -> date:
+    """`YYYY-MM-DD`, `today` or `yesterday` (local days)."""
+    today = datetime.now(UTC).astimezone(VN).date()
+    named = {"today": today, "yesterday": today - timedelta(days=1)}
+    if value in named:
+        return named[value]
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r}: expected YYYY-MM-DD, today or yesterday", param_hint="--date"
+        ) from None
+
+
+DateOption = Annotated[
+    str, typer.Option("--date", help="Ngày (giờ Việt Nam): YYYY-MM-DD, today, yesterday — the local day")
+]
+
+
+@report_app.command("daily")
+def daily(
+    day: DateOption = "yesterday",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Thư mục ghi tệp — output folder (IOC_REPORTS_OUT_DIR)")
+    ] = None,
+    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="In PDF bằng Chromium — print the PDF")] = True,
+    send: Annotated[
+        bool, typer.Option("--send", help="Gửi thư kèm PDF — e-mail it to the recipients")
+    ] = False,
+) -> None:
+    """Bản tin điều hành ngày (HTML, PDF) — the daily operations brief of one local day, from ClickHouse."""
+    from ioc.browser import BrowserMissingError
+    from ioc.settings import Settings
+    from reports.service import generate_daily, send_daily, warehouse
+
+    settings = Settings()
+    client = warehouse(settings)
+    try:
+        brief, files = generate_daily(client, settings, _day(day), out or settings.reports.out_dir, pdf=pdf)
+    except BrowserMissingError as error:
+        console.print(f"[red]error:[/red] {error}", highlight=False)
+        console.print("[yellow]hint:[/yellow] or make the HTML alone with --no-pdf")
+        raise typer.Exit(1) from None
+    print(files.html_path)
+    if files.pdf_path:
+        print(files.pdf_path)
+    for line in brief.missing():
+        console.print(f"[yellow]thiếu dữ liệu:[/yellow] {line}", highlight=False)
+    if send:
+        for address, outcome in send_daily(client, settings, brief.day).items():
+            console.print(f"{address}: {outcome}", highlight=False)
+
+
+@report_app.command("send")
+def send(day: DateOption = "yesterday") -> None:
+    """Gửi bản tin ngày qua thư — e-mail a generated brief with its PDF (each recipient once)."""
+    from ioc.settings import Settings
+    from reports.service import send_daily, warehouse
+
+    settings = Settings()
+    try:
+        outcomes = send_daily(warehouse(settings), settings, _day(day))
+    except LookupError as error:
+        raise typer.BadParameter(str(error), param_hint="--date") from None
+    for address, outcome in outcomes.items():
+        print(f"{address}: {outcome}")
+
+
+@report_app.command("export")
+def export() -> None:
+    """Gửi các báo cáo chờ lên hệ thống báo cáo Chính phủ — drain the upward outbox once."""
+    from ioc.settings import Settings
+    from reports.service import export as export_once
+    from reports.service import warehouse
+
+    settings = Settings()
+    if not settings.reports.upward_url:
+        raise typer.BadParameter("set IOC_REPORTS_UPWARD_URL (and IOC_REPORTS_UPWARD_SECRET) first")
+    for sent in export_once(warehouse(settings), settings):
+        print(
+            f"{sent.report_id} attempt {sent.attempt}: {sent.outcome.status} {sent.outcome.reason}".rstrip()
+        )
+
+
+@report_app.command("serve")
+def serve() -> None:
+    """Chạy lịch báo cáo — make each day's brief after IOC_REPORTS_DAILY_AT, e-mail it, send upward."""
+    from ioc.settings import Settings
+    from reports.service import run_schedule
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    run_schedule(Settings(), stop)
