@@ -22,6 +22,7 @@ from warehouse.passwords import DUMMY_HASH, verify
 
 # Lower-case letters, digits, `.`, `_` and `-`: the roster's officer ids and plain staff names.
 NAME = re.compile(r"^[a-z][a-z0-9._-]{1,62}$")
+NAME_HINT = "use 2-63 lower-case letters, digits, '.', '_' or '-', starting with a letter (an officer id)"
 LISTER = "ioc console users list"
 
 
@@ -36,7 +37,7 @@ def accounts_file(settings: Settings) -> Path:
 
 def add(settings: Settings, name: str, role: str) -> str:
     """Create an account; returns its password (shown once, kept only as a hash)."""
-    return add_account(accounts_file(settings), name, role, frozenset(), ROLES, NAME)
+    return add_account(accounts_file(settings), name, role, frozenset(), ROLES, NAME, NAME_HINT)
 
 
 def disable(settings: Settings, name: str) -> Account:

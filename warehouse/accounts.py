@@ -28,6 +28,7 @@ from warehouse.roles import PERSON_ROLES
 
 # ClickHouse's rule for unquoted identifiers, lower case, so a name works in users.d and in SQL too.
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
+NAME_HINT = "use 2-63 lower-case letters, digits or _, starting with a letter"
 
 
 @dataclass(frozen=True)
@@ -78,16 +79,17 @@ def _now() -> str:
 
 
 def check_new_account(
-    name: str, role: str, roles: tuple[str, ...] = PERSON_ROLES, name_rule: re.Pattern[str] = NAME
+    name: str,
+    role: str,
+    roles: tuple[str, ...] = PERSON_ROLES,
+    name_rule: re.Pattern[str] = NAME,
+    name_hint: str = NAME_HINT,
 ) -> None:
     """Refuse a name that would not work in ClickHouse's SQL and users.d alike (or break another
     file's `name_rule`), or a role not among `roles`. The operations console keeps its accounts in a
     file of the same kind, with roles and names of its own (console/accounts.py)."""
     if not name_rule.match(name):
-        raise StackError(
-            f"{name!r} is not a valid account name",
-            f"use lower-case letters, digits or the characters the rule {name_rule.pattern} allows",
-        )
+        raise StackError(f"{name!r} is not a valid account name", name_hint)
     if role not in roles:
         raise StackError(f"unknown role {role!r}", f"choose one of {', '.join(roles)}")
 
@@ -99,9 +101,10 @@ def add_account(
     reserved: frozenset[str],
     roles: tuple[str, ...] = PERSON_ROLES,
     name_rule: re.Pattern[str] = NAME,
+    name_hint: str = NAME_HINT,
 ) -> str:
     """Create a person's account; returns its password, which is stored only as a hash."""
-    check_new_account(name, role, roles, name_rule)
+    check_new_account(name, role, roles, name_rule, name_hint)
     password = new_password()
     with _changing(path) as accounts:
         if name in accounts or name in reserved:
