@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
@@ -27,7 +27,7 @@ from console.accounts import Person, SignIn
 from console.audit import ConsoleAudit
 from console.mapsvg import ProvinceMap
 from console.roles import ACTIONS_VI, ROLE_NAMES_VI, actions_for, may_act, sees_evidence
-from console.router_client import KINDS, RouterClient
+from console.router_client import KINDS, Kind, RouterClient
 from console.sessions import COOKIE, Sessions, Verdict
 from console.store import SEVERITY_ORDER, AlertStore, WarehouseDownError
 from ioc.province import Province
@@ -240,7 +240,7 @@ def build_app(console: Console, wall: ASGIApp | None = None) -> FastAPI:
         if kind == "handover" and not unit:
             console.audit.record(kind, "refused", **who, detail="no unit")
             return alert_page(request, person, alert_id, 400, error="Chọn đơn vị nhận bàn giao.")
-        outcome = console.router.act(alert_id, kind, person.name, text.strip(), unit)  # type: ignore[arg-type]
+        outcome = console.router.act(alert_id, cast(Kind, kind), person.name, text.strip(), unit)
         result = "ok" if outcome.done else "pending" if outcome.pending else "refused"
         console.audit.record(kind, result, **who, detail=f"router {outcome.status}: {outcome.message}")
         if outcome.done or outcome.pending:

@@ -119,5 +119,8 @@ def test_an_officer_signs_in_and_sees_a_new_alert_arrive_then_opens_it(
         expect(page.locator(f'#evidence a[href="{evidence}"]')).to_be_visible()
         expect(page.locator("svg.map .alert-marker")).to_have_count(1)
         expect(page.locator('svg.map [data-area="26001"].area-hit')).to_have_count(1)
+
+        page.goto(f"{console.url}/search?severity=Extreme&entity={CAMERA.lower()}&area=26001")
+        expect(page.locator(f'#results a[href="/alerts/{alert_id}"]')).to_be_visible()
     finally:
         page.close()

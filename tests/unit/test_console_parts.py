@@ -95,3 +95,31 @@ def test_the_map_highlights_the_alerts_area_and_marks_its_place() -> None:
     # An entity the province does not know: the centre of its area; a former code finds today's area.
     assert alert_point(province, alert_row(entity_id="?", area_code="73101")) is not None
     assert "<script" not in drawn.draw(alert_row(area_code="<script>"))
+
+
+class _Result:
+    column_names = ("alert_id",)
+    result_rows = [("AL-1",)]
+
+
+class _Client:
+    def query(self, sql: str, parameters: dict) -> _Result:
+        return _Result()
+
+
+def test_the_store_says_when_the_warehouse_is_down_and_connects_again_after() -> None:
+    from console.store import AlertStore, WarehouseDownError
+
+    attempts: list[int] = []
+
+    def connect() -> _Client:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise ConnectionRefusedError("the warehouse is restarting")
+        return _Client()
+
+    store = AlertStore(connect, connect)
+    with pytest.raises(WarehouseDownError, match="Kho dữ liệu không trả lời"):
+        store.open_alerts()
+    assert store.open_alerts() == [{"alert_id": "AL-1"}]
+    assert len(attempts) == 2
