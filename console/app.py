@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -153,8 +155,18 @@ def build_app(console: Console, wall: ASGIApp | None = None) -> FastAPI:
     def queue_page(request: Request) -> HTMLResponse:
         return page(request, "queue.html", person=person_of(request))
 
+    # Every open page asks for the queue each interval: one read of the warehouse serves them all.
+    cache: dict[str, Any] = {"at": -1.0, "items": []}
+    cache_lock = threading.Lock()
+
     def queue_items() -> list[dict[str, Any]]:
-        return [present.queue_item(row, console.province, people) for row in console.store.open_alerts()]
+        with cache_lock:
+            if time.monotonic() - cache["at"] >= console.queue_interval_s / 2:
+                rows = console.store.open_alerts()
+                cache["items"] = [present.queue_item(row, console.province, people) for row in rows]
+                cache["at"] = time.monotonic()
+            items: list[dict[str, Any]] = cache["items"]
+            return items
 
     @app.get("/api/queue")
     def queue_now(request: Request) -> JSONResponse:

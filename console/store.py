@@ -31,7 +31,7 @@ SELECT a.alert_id AS alert_id, a.severity AS severity, a.area_code AS area_code,
        a.category AS category, a.headline_vi AS headline_vi, a.state AS state, a.opened_at AS opened_at,
        a.updated_at AS updated_at, a.entity_id AS entity_id,
        if(a.acknowledged_by != '', a.acknowledged_by, n.acked_by) AS acknowledged_by,
-       n.level AS level
+       if(n.alert_id = '', -1, n.level) AS level
 FROM alerts_current AS a
 LEFT JOIN (
     SELECT alert_id, maxIf(level, action IN ('routed', 'escalated')) AS level,
