@@ -30,10 +30,13 @@ log = logging.getLogger(__name__)
 
 def _warehouse(settings: Settings, user: str) -> Client:
     """clickhouse-connect on the warehouse as `user` (on a ClickHouse server, CLICKHOUSE_URL's own
-    login), resolved at each connection so a restarted local warehouse on a new port is found."""
+    login), resolved at each connection so a restarted local warehouse on a new port is found. Without
+    a session, so that the page handlers and the live queue's threads can share one client (a session
+    refuses concurrent queries)."""
     return clickhouse_connect.get_client(
         dsn=resolve(settings, need=("clickhouse",)).clickhouse,
         database=settings.clickhouse.database,
+        autogenerate_session_id=False,
         connect_timeout=5,
         send_receive_timeout=30,
         **client_auth(settings, user),
