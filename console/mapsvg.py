@@ -92,7 +92,9 @@ class ProvinceMap:
         west, east = min(p[0] for p in every), max(p[0] for p in every)
         south, north = min(p[1] for p in every), max(p[1] for p in every)
         span_x, span_y = max(east - west, 1e-6), max(north - south, 1e-6)
-        self._project = _Projection(west, south, min((WIDTH - 2 * MARGIN) / span_x, (HEIGHT - 2 * MARGIN) / span_y))
+        self._project = _Projection(
+            west, south, min((WIDTH - 2 * MARGIN) / span_x, (HEIGHT - 2 * MARGIN) / span_y)
+        )
         self._places = "".join(
             f'<circle class="place" cx="{x}" cy="{y}" r="1.8"/>' for x, y in map(self._project, every)
         )
@@ -109,7 +111,9 @@ class ProvinceMap:
             if len(hull) >= 3
             else f'<circle class="area area-hit" data-area="{escape(code)}" cx="{cx:.1f}" cy="{cy:.1f}" r="10"/>'
         )
-        dots = "".join(f'<circle class="place-hit" cx="{x}" cy="{y}" r="3"/>' for x, y in map(self._project, points))
+        dots = "".join(
+            f'<circle class="place-hit" cx="{x}" cy="{y}" r="3"/>' for x, y in map(self._project, points)
+        )
         label = f'<text class="area-label" x="{cx:.1f}" y="{cy:.1f}">{escape(self.province.area_name(code))}</text>'
         return shape + dots + label
 
