@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from console.cli import console_app
 from ingest.cli import ingest_app
 from ioc.endpoints import describe, resolve
 from ioc.forms.cli import forms_app
@@ -53,6 +54,7 @@ app.add_typer(ingest_app, name="ingest")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(forms_app, name="forms")
 app.add_typer(report_app, name="report")
+app.add_typer(console_app, name="console")
 db_app.add_typer(users_app, name="users")
 
 

@@ -1,7 +1,8 @@
 """`ioc run`: the whole platform on its embedded default, with a simulated province, until Ctrl-C.
 
 Starts the local stack (and the contracts), the Faust worker, the ingestion gateway (HTTP), the alert
-router (messages written to its log instead of sent) and the simulator, then shows a live summary read
+router (messages written to its log instead of sent), the operations console (its address and demo
+account printed) and the simulator, then shows a live summary read
 back from the warehouse, in Vietnamese with local times. Ctrl-C stops everything this command
 started, in reverse order.
 """
@@ -20,6 +21,8 @@ from rich.console import Group
 from rich.live import Live
 from rich.table import Table
 
+from console.accounts import demo_account
+from console.server import BackgroundConsole
 from ingest.key_admin import add_key
 from ingest.server import serve
 from ingest.wiring import read_keys
@@ -133,6 +136,21 @@ def start_gateway(settings: Settings, stop: threading.Event, progress: Progress)
     return thread
 
 
+def start_console(settings: Settings, progress: Progress) -> BackgroundConsole | None:
+    """The operations console, with the demo account printed; a failure (a busy port) is reported,
+    not fatal to the rest."""
+    try:
+        running = BackgroundConsole(settings).start()
+    except Exception as exc:
+        progress(f"The operations console did not start: {exc}")
+        return None
+    progress(f"Bảng điều hành — operations console: {running.url}")
+    demo = demo_account(settings)
+    if demo is not None:
+        progress(f"Tài khoản thử — demo account (trưởng ca / shift lead): {demo[0]} / {demo[1]}")
+    return running
+
+
 def supervised_workers(stack: LocalStack, count: int, progress: Progress) -> Supervisor:
     """The stream workers of one group, each under its own instance id (w1, w2, …) and log, kept
     running as compose's `restart: unless-stopped` keeps them: a worker exits on purpose when it
@@ -160,6 +178,7 @@ def run_embedded(settings: Settings, *, cameras: int, workers: int, progress: Pr
     stop = threading.Event()
     services: list[threading.Thread] = []
     sender: KafkaFeedSender | None = None
+    console: BackgroundConsole | None = None
     running = supervised_workers(stack, workers, progress)
     try:
         endpoints = stack.up(prepare=lambda ep: apply_contracts(ep, settings.topic_prefix, progress))
@@ -170,6 +189,8 @@ def run_embedded(settings: Settings, *, cameras: int, workers: int, progress: Pr
         progress(f"Alert router: messages to on-duty officers are written to {stack.log_path('router')}")
         services.append(start_report_schedule(settings, stop))
         progress(f"Reports: each day's brief after {settings.reports.daily_at} in {settings.reports.out_dir}")
+        log_to_file("console", str(stack.log_path("console")))
+        console = start_console(settings, progress)
         sender = feed_sender(settings)
         simulator = province_simulator(settings, cameras=cameras, seed=SEED)
         simulating = threading.Thread(
@@ -193,6 +214,8 @@ def run_embedded(settings: Settings, *, cameras: int, workers: int, progress: Pr
         progress("Ctrl-C: stopping…")
     finally:
         stop.set()
+        if console is not None:
+            console.stop()
         for thread in services:  # they flush to Kafka: before the broker goes
             thread.join(timeout=15)
         sender = None  # its producer disconnects now, instead of retrying the stopped broker

@@ -358,6 +358,29 @@ class ReportSettings(BaseSettings):
     upward_retry_max_s: float = 3600.0
     # Reports whose period started this many days ago or less are in the outbox.
     upward_horizon_days: int = Field(default=60, ge=1)
+class ConsoleSettings(BaseSettings):
+    """The operations console (`console/`, `ioc console serve`): where it listens, how long a sign-in
+    lasts, and the alert router it asks to act on alerts."""
+
+    model_config = SettingsConfigDict(env_prefix="IOC_CONSOLE_")
+
+    host: str = "127.0.0.1"  # loopback: a reverse proxy with TLS puts it on the centre's network
+    port: int = 8090
+    # Empty: `<stack dir>/console` (accounts, the session key, the audit log, the demo password).
+    state_dir: Path | None = None
+    # A sign-in lasts one shift and a little handover time; then the person signs in again.
+    session_ttl_min: float = Field(default=600.0, gt=0)
+    # Empty: generated once into `<state dir>/session_key` (mode 0600), so sessions survive restarts.
+    session_secret: SecretStr = SecretStr("")
+    # The live queue is read from the warehouse this often and pushed to every open page.
+    queue_interval_s: float = Field(default=2.0, gt=0)
+    # The alert router's operator-action API and its bearer token (the router's side of the token is
+    # IOC_ROUTING_CONSOLE_TOKEN).
+    router_url: str = "http://127.0.0.1:8765"
+    router_token: SecretStr = SecretStr("")
+    router_timeout_s: float = 10.0
+    # `ioc run` makes this account (role shift_lead) for a newcomer and prints its password; empty: none.
+    demo_account: str = "demo"
 
 
 class Settings(BaseSettings):
@@ -379,6 +402,7 @@ class Settings(BaseSettings):
     browser: BrowserSettings = Field(default_factory=BrowserSettings)
     wall: WallSettings = Field(default_factory=WallSettings)
     reports: ReportSettings = Field(default_factory=ReportSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     bench: BenchSettings = Field(default_factory=BenchSettings)
     topic_prefix: str = ""
     # Areas, intersections, cameras, stations and reporting units (see ioc/province.py).

@@ -28,6 +28,7 @@ from warehouse.roles import PERSON_ROLES
 
 # ClickHouse's rule for unquoted identifiers, lower case, so a name works in users.d and in SQL too.
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
+NAME_HINT = "use 2-63 lower-case letters, digits or _, starting with a letter"
 
 
 @dataclass(frozen=True)
@@ -77,20 +78,33 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def check_new_account(name: str, role: str) -> None:
-    """Refuse a name that would not work in ClickHouse's SQL and users.d alike, or an unknown role."""
-    if not NAME.match(name):
-        raise StackError(
-            f"{name!r} is not a valid account name",
-            "use 2-63 lower-case letters, digits or _, starting with a letter",
-        )
-    if role not in PERSON_ROLES:
-        raise StackError(f"unknown role {role!r}", f"choose one of {', '.join(PERSON_ROLES)}")
+def check_new_account(
+    name: str,
+    role: str,
+    roles: tuple[str, ...] = PERSON_ROLES,
+    name_rule: re.Pattern[str] = NAME,
+    name_hint: str = NAME_HINT,
+) -> None:
+    """Refuse a name that would not work in ClickHouse's SQL and users.d alike (or break another
+    file's `name_rule`), or a role not among `roles`. The operations console keeps its accounts in a
+    file of the same kind, with roles and names of its own (console/accounts.py)."""
+    if not name_rule.match(name):
+        raise StackError(f"{name!r} is not a valid account name", name_hint)
+    if role not in roles:
+        raise StackError(f"unknown role {role!r}", f"choose one of {', '.join(roles)}")
 
 
-def add_account(path: Path, name: str, role: str, reserved: frozenset[str]) -> str:
+def add_account(
+    path: Path,
+    name: str,
+    role: str,
+    reserved: frozenset[str],
+    roles: tuple[str, ...] = PERSON_ROLES,
+    name_rule: re.Pattern[str] = NAME,
+    name_hint: str = NAME_HINT,
+) -> str:
     """Create a person's account; returns its password, which is stored only as a hash."""
-    check_new_account(name, role)
+    check_new_account(name, role, roles, name_rule, name_hint)
     password = new_password()
     with _changing(path) as accounts:
         if name in accounts or name in reserved:
@@ -99,12 +113,12 @@ def add_account(path: Path, name: str, role: str, reserved: frozenset[str]) -> s
     return password
 
 
-def disable_account(path: Path, name: str) -> Account:
-    """Disable an account for good; the running warehouse refuses it from its next request."""
+def disable_account(path: Path, name: str, lister: str = "ioc db users list") -> Account:
+    """Disable an account for good; the running warehouse (or console) refuses it from its next request."""
     with _changing(path) as accounts:
         account = accounts.get(name)
         if account is None:
-            raise StackError(f"no account {name!r} in {path}", "`ioc db users list` shows the accounts")
+            raise StackError(f"no account {name!r} in {path}", f"`{lister}` shows the accounts")
         if account.enabled:
             accounts[name] = account = Account(
                 account.role, account.password_hash, account.created_at, _now()
