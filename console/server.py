@@ -11,7 +11,6 @@ import clickhouse_connect
 import uvicorn
 from clickhouse_connect.driver.client import Client
 from fastapi import FastAPI
-from starlette.types import ASGIApp
 
 from console.accounts import SignIn, accounts_file, console_dir
 from console.app import Console, build_app
@@ -23,6 +22,8 @@ from ioc.endpoints import resolve
 from ioc.province import load_province
 from ioc.settings import Settings
 from routing.roster import RosterError, load_roster
+from routing.service import console_token
+from wall.web.app import wall_app
 from warehouse.users import GRAFANA, WRITER, client_auth
 
 log = logging.getLogger(__name__)
@@ -63,16 +64,14 @@ def make_console(settings: Settings) -> Console:
         ),
         sign_in=SignIn(accounts_file(settings)),
         audit=ConsoleAudit(directory / "audit.jsonl"),
-        router=RouterClient(ui.router_url, ui.router_token.get_secret_value(), ui.router_timeout_s),
+        router=RouterClient(ui.router_url, console_token(settings), ui.router_timeout_s),
         queue_interval_s=ui.queue_interval_s,
     )
 
 
 def console_app(settings: Settings) -> FastAPI:
-    """The console's application. The wall (issue 18, items 3-4) joins it here: pass its ASGI app as
-    `build_app(..., wall=...)` and it is served at console.app.WALL_PATH."""
-    wall: ASGIApp | None = None
-    return build_app(make_console(settings), wall=wall)
+    """The console's application, with the wall's pages served under console.app.WALL_PATH."""
+    return build_app(make_console(settings), wall=wall_app(settings, resolve(settings, need=("clickhouse",))))
 
 
 def url_of(settings: Settings) -> str:

@@ -358,6 +358,8 @@ class ReportSettings(BaseSettings):
     upward_retry_max_s: float = 3600.0
     # Reports whose period started this many days ago or less are in the outbox.
     upward_horizon_days: int = Field(default=60, ge=1)
+
+
 class ConsoleSettings(BaseSettings):
     """The operations console (`console/`, `ioc console serve`): where it listens, how long a sign-in
     lasts, and the alert router it asks to act on alerts."""
@@ -374,13 +376,14 @@ class ConsoleSettings(BaseSettings):
     session_secret: SecretStr = SecretStr("")
     # The live queue is read from the warehouse this often and pushed to every open page.
     queue_interval_s: float = Field(default=2.0, gt=0)
-    # The alert router's operator-action API and its bearer token (the router's side of the token is
-    # IOC_ROUTING_CONSOLE_TOKEN).
+    # The alert router's operator-action API (its ack server); the bearer token is the router's own,
+    # IOC_ROUTING_CONSOLE_TOKEN (or the one generated into the router's state folder on this host).
     router_url: str = "http://127.0.0.1:8765"
-    router_token: SecretStr = SecretStr("")
     router_timeout_s: float = 10.0
     # `ioc run` makes this account (role shift_lead) for a newcomer and prints its password; empty: none.
-    demo_account: str = "demo"
+    # An officer of the demo roster (the IOC duty desk), because the router acts only for the roster's
+    # officers: a console account outside the roster may read but its actions are refused.
+    demo_account: str = "ioc.le.thu"
 
 
 class Settings(BaseSettings):
