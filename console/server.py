@@ -64,7 +64,9 @@ def make_console(settings: Settings) -> Console:
         ),
         sign_in=SignIn(accounts_file(settings)),
         audit=ConsoleAudit(directory / "audit.jsonl"),
-        router=RouterClient(ui.router_url, console_token(settings), ui.router_timeout_s),
+        router=RouterClient(
+            ui.router_url or settings.routing.ack_public_url, console_token(settings), ui.router_timeout_s
+        ),
         queue_interval_s=ui.queue_interval_s,
     )
 

@@ -376,9 +376,10 @@ class ConsoleSettings(BaseSettings):
     session_secret: SecretStr = SecretStr("")
     # The live queue is read from the warehouse this often and pushed to every open page.
     queue_interval_s: float = Field(default=2.0, gt=0)
-    # The alert router's operator-action API (its ack server); the bearer token is the router's own,
-    # IOC_ROUTING_CONSOLE_TOKEN (or the one generated into the router's state folder on this host).
-    router_url: str = "http://127.0.0.1:8765"
+    # The alert router's operator-action API (its ack server); empty: the router's own
+    # IOC_ROUTING_ACK_PUBLIC_URL. The bearer token is the router's IOC_ROUTING_CONSOLE_TOKEN (or the one
+    # generated into the router's state folder on this host).
+    router_url: str = ""
     router_timeout_s: float = 10.0
     # `ioc run` makes this account (role shift_lead) for a newcomer and prints its password; empty: none.
     # An officer of the demo roster (the IOC duty desk), because the router acts only for the roster's
