@@ -145,6 +145,7 @@ def start_console(settings: Settings, progress: Progress) -> BackgroundConsole |
         progress(f"The operations console did not start: {exc}")
         return None
     progress(f"Bảng điều hành — operations console: {running.url}")
+    progress(f"Tường màn hình — the wall's 27 screens: {running.url}wall/")
     demo = demo_account(settings)
     if demo is not None:
         progress(f"Tài khoản thử — demo account (trưởng ca / shift lead): {demo[0]} / {demo[1]}")
