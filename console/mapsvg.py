@@ -9,37 +9,14 @@ station, else at its area's centre.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from ioc.area_shapes import Point, convex_hull, places_by_area
 from ioc.province import Province
 
 WIDTH, HEIGHT, MARGIN = 640, 440, 24
-Point = tuple[float, float]  # (longitude, latitude)
-
-
-def _hull(points: list[Point]) -> list[Point]:
-    """The convex hull (Andrew's monotone chain), counter-clockwise."""
-    pts = sorted(set(points))
-    if len(pts) < 3:
-        return pts
-
-    def cross(o: Point, a: Point, b: Point) -> float:
-        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
-
-    lower: list[Point] = []
-    upper: list[Point] = []
-    for p in pts:
-        while len(lower) >= 2 and cross(lower[-2], lower[-1], p) <= 0:
-            lower.pop()
-        lower.append(p)
-    for p in reversed(pts):
-        while len(upper) >= 2 and cross(upper[-2], upper[-1], p) <= 0:
-            upper.pop()
-        upper.append(p)
-    return lower[:-1] + upper[:-1]
 
 
 @dataclass(frozen=True)
@@ -56,13 +33,6 @@ class _Projection:
         return round(x, 1), round(y, 1)
 
 
-def _points_by_area(province: Province) -> dict[str, list[Point]]:
-    by_area: dict[str, list[Point]] = defaultdict(list)
-    for place in (*province.intersections, *province.stations):
-        by_area[province.current_area(place.area)].append((place.longitude, place.latitude))
-    return by_area
-
-
 def alert_point(province: Province, alert: dict[str, Any]) -> Point | None:
     """Where to put the alert: its own coordinates, else its entity's, else its area's centre."""
     if alert.get("latitude") is not None and alert.get("longitude") is not None:
@@ -72,7 +42,7 @@ def alert_point(province: Province, alert: dict[str, Any]) -> Point | None:
     place = intersections.get(entity) or province.intersection_of(entity) or province.station(entity)
     if place is not None:
         return place.longitude, place.latitude
-    points = _points_by_area(province).get(province.current_area(str(alert.get("area_code", ""))), [])
+    points = places_by_area(province).get(province.current_area(str(alert.get("area_code", ""))), [])
     if not points:
         return None
     return sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points)
@@ -84,7 +54,7 @@ class ProvinceMap:
 
     def __init__(self, province: Province) -> None:
         self.province = province
-        self._by_area = _points_by_area(province)
+        self._by_area = places_by_area(province)
         every = [p for points in self._by_area.values() for p in points]
         self._empty = not every
         if self._empty:
@@ -104,7 +74,7 @@ class ProvinceMap:
         points = self._by_area.get(code, [])
         if not points:
             return ""
-        hull = [self._project(p) for p in _hull(points)]
+        hull = [self._project(p) for p in convex_hull(points)]
         cx, cy = sum(x for x, _ in hull) / len(hull), sum(y for _, y in hull) / len(hull)
         shape = (
             f'<polygon class="area area-hit" data-area="{escape(code)}" points="{" ".join(f"{x},{y}" for x, y in hull)}"/>'

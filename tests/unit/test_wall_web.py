@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from config import CONFIG_DIR
+from ioc.area_shapes import convex_hull
 from ioc.endpoints import Endpoints
 from ioc.province import load_province
 from ioc.settings import Settings, WarehouseSettings
@@ -20,7 +21,7 @@ from wall.layout import SCREENS
 from wall.macros import expand
 from wall.web.app import screen_view, wall_app
 from wall.web.data import Frame, PanelNotFoundError, dashboard_range, panel_sql
-from wall.web.geo import PAD_DEG, area_outlines, convex_hull
+from wall.web.geo import PAD_DEG, area_outlines
 
 PROVINCE = load_province(CONFIG_DIR / "province.yaml")
 BUILT = dashboards(PROVINCE)

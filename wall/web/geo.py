@@ -9,37 +9,14 @@ boundary; a province that adds boundaries to its configuration can draw those in
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
+from ioc.area_shapes import Point, convex_hull, places_by_area
 from ioc.province import Province
 
-Point = tuple[float, float]  # (longitude, latitude)
 # Degrees added around each place before the hull is taken (~0.6 km), so no outline is a point.
 PAD_DEG = 0.006
 DRAWN_LEVELS = ("ward", "commune")
-
-
-def convex_hull(points: list[Point]) -> list[Point]:
-    """Andrew's monotone chain: the hull's corners counter-clockwise, without repeats."""
-    unique = sorted(set(points))
-    if len(unique) <= 2:
-        return unique
-
-    def cross(o: Point, a: Point, b: Point) -> float:
-        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
-
-    lower: list[Point] = []
-    upper: list[Point] = []
-    for point in unique:
-        while len(lower) >= 2 and cross(lower[-2], lower[-1], point) <= 0:
-            lower.pop()
-        lower.append(point)
-    for point in reversed(unique):
-        while len(upper) >= 2 and cross(upper[-2], upper[-1], point) <= 0:
-            upper.pop()
-        upper.append(point)
-    return lower[:-1] + upper[:-1]
 
 
 def _padded(points: list[Point]) -> list[Point]:
@@ -53,13 +30,7 @@ def _padded(points: list[Point]) -> list[Point]:
 
 def area_outlines(province: Province) -> list[dict[str, Any]]:
     """Each commune or ward with configured places: code, Vietnamese name, outline as [lon, lat] pairs."""
-    places: dict[str, list[Point]] = defaultdict(list)
-    for intersection in province.intersections:
-        places[province.current_area(intersection.area)].append(
-            (intersection.longitude, intersection.latitude)
-        )
-    for station in province.stations:
-        places[province.current_area(station.area)].append((station.longitude, station.latitude))
+    places = places_by_area(province)
     outlines = []
     for area in province.areas:
         if area.level in DRAWN_LEVELS and places.get(area.code):
