@@ -13,6 +13,7 @@ One worker, router, console and browser context serve the module, to keep it sho
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -149,6 +150,12 @@ def board_row(wall: Page, camera: str) -> Locator:
     return board.locator("tbody tr", has_text=camera)
 
 
+def board_cell(wall: Page, camera: str, column: str) -> Locator:
+    """The cell of the board's `column` (its Vietnamese heading) in the row about `camera`."""
+    headings = wall.locator(f'section.panel[data-title="{BOARD_PANEL_TITLE}"] thead th').all_inner_texts()
+    return board_row(wall, camera).locator("td").nth(headings.index(column))
+
+
 def open_board(room: Room) -> Page:
     """The wall's screen that shows the alert board full size, left open: it refreshes by itself."""
     wall = room.context.new_page()
@@ -188,14 +195,15 @@ def test_an_alert_arrives_live_is_acknowledged_in_the_console_shown_on_the_wall_
     routed(room, control)
 
     wall = open_board(room)
-    expect(board_row(wall, taken)).to_contain_text("Mới", timeout=WAIT_MS)  # not yet taken
+    expect(board_row(wall, taken)).to_be_visible(timeout=WAIT_MS)
+    expect(board_cell(wall, taken, "Trạng thái")).to_have_text("Mới")  # not yet taken
 
     row.locator("a").click()
     act(page, "ack")
     # The wall's own refresh brings the acknowledged revision: its state, and who took it.
-    expect(board_row(wall, taken)).to_contain_text("Đã tiếp nhận", timeout=WAIT_MS)
-    expect(board_row(wall, taken)).to_contain_text(LEAD)
-    expect(board_row(wall, control)).not_to_contain_text(LEAD)
+    expect(board_cell(wall, taken, "Trạng thái")).to_have_text("Đã tiếp nhận", timeout=WAIT_MS)
+    expect(board_cell(wall, taken, "Người tiếp nhận")).to_have_text(re.compile(rf"^{LEAD} · \d\d:\d\d$"))
+    expect(board_cell(wall, control, "Người tiếp nhận")).to_have_text("")
     wall.close()
 
     # Past the shift lead's deadline, then the head's (counted from the call to the lead): the control
