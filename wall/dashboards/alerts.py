@@ -27,8 +27,9 @@ FROM (
 
 
 def board_sql() -> str:
-    """Open, updated and acknowledged alerts; kept on screen even if the pipeline goes quiet, with the
-    age column turning red so nobody mistakes them for current."""
+    """Open, updated and acknowledged alerts, with who took each one and when (so the room sees an
+    alert is in hand); kept on screen even if the pipeline goes quiet, with the age column turning
+    red so nobody mistakes them for current."""
     return f"""
 SELECT formatDateTime(opened_at, '%H:%i %d/%m', 'Asia/Ho_Chi_Minh') AS `Mở lúc`,
        severity AS `Mức độ`,
@@ -36,6 +37,9 @@ SELECT formatDateTime(opened_at, '%H:%i %d/%m', 'Asia/Ho_Chi_Minh') AS `Mở lú
        area_desc AS `Địa bàn`,
        headline_vi AS `Nội dung`,
        state AS `Trạng thái`,
+       if(acknowledged_by = '', '',
+          concat(acknowledged_by, ' · ', formatDateTime(acknowledged_at, '%H:%i', 'Asia/Ho_Chi_Minh')))
+           AS `Người tiếp nhận`,
        {pipeline_age()} AS data_age_s
 FROM alerts_current
 WHERE state != 'resolved'
