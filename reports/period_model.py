@@ -94,6 +94,11 @@ class PeriodReport:
 
     @property
     def title_vi(self) -> str:
+        """The form's name with its period: a name that already ends with the period's kind
+        ("… tháng") takes only the rest ("… tháng 11/2026", not "… tháng tháng 11/2026")."""
+        kind = self.form.period_vi.lower()
+        if self.form.name_vi.lower().endswith(f" {kind}") and self.period_vi.startswith(kind):
+            return f"{self.form.name_vi}{self.period_vi[len(kind):]}"
         return f"{self.form.name_vi} {self.period_vi}"
 
     def unit_name(self, code: str) -> str:

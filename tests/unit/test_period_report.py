@@ -112,6 +112,7 @@ def test_the_report_totals_compares_with_the_previous_period_and_names_who_is_mi
     )
     assert areas["75"].current == 100.0 and areas["75"].previous == 150.0
     assert report.report_id == "period:BC-DVC-THANG:2026-11"
+    assert report.title_vi.endswith("giải quyết thủ tục hành chính tháng 11/2026")
     assert (report.start, report.end) == (
         datetime(2026, 10, 14, 17, tzinfo=UTC),
         datetime(2026, 11, 14, 17, tzinfo=UTC),
