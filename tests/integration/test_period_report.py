@@ -151,4 +151,5 @@ def test_the_report_is_listed_printed_and_waiting_in_the_upward_outbox(
     assert document["report"]["kind"] == "period" and document["report"]["form_code"] == FORM
     assert document["report"]["period"]["start"] == "2024-05-15T00:00:00+07:00"
     assert document["attachment"]["sha256"] == files.pdf_sha256
-    assert {i["province_code"] for i in document["indicators"]} | set(unmapped) == set(report.figures())
+    assert unmapped == []
+    assert {i["province_code"]: i["value"] for i in document["indicators"]} == report.figures()

@@ -12,9 +12,10 @@ import pytest
 from ioc.forms import load_forms
 from ioc.forms.periods import PeriodNameError, period_before, period_name, period_named, period_title_vi
 from ioc.province import load_province
-from ioc.settings import Settings
+from ioc.settings import ReportSettings, Settings
 from reports.period import VALUES_SQL, build_period, combine
 from reports.render import period_html
+from reports.upward.mapping import load_mapping
 
 SETTINGS = Settings()
 PROVINCE = load_province(SETTINGS.province_file)
@@ -129,6 +130,14 @@ def test_the_plan_is_judged_only_on_a_complete_total() -> None:
     with_plan = [r for r in report.results if r.indicator.target is not None]
     assert with_plan, "BC-DVC-THANG has planned indicators"
     assert all(r.plan_met is None for r in with_plan)  # most wards did not report
+
+
+def test_every_figure_a_period_report_can_produce_has_a_national_code() -> None:
+    mapping = load_mapping(ReportSettings().national_codes)
+    codes = {f"{f.code}.{i.code}" for f in FORMS if f.period != "ad_hoc" for i in f.indicators}
+    assert len(codes) > 30
+    assert sorted(codes - set(mapping.indicators)) == []
+    assert all(mapping.indicators[c].unit == FORMS.indicator(*c.split(".", 1)).unit for c in codes)  # type: ignore[union-attr]
 
 
 def test_the_html_shows_missing_as_no_data_never_as_zero() -> None:
