@@ -13,16 +13,15 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from statistics import fmean
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from ioc.forms import Form, Forms
 from ioc.forms.periods import period_before, period_name, period_named, period_title_vi
 from ioc.province import Province
+from reports.daily import Runner
 from reports.period_model import AreaLine, IndicatorResult, Line, PeriodReport
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
-Runner = Callable[[str, dict[str, Any]], list[dict[str, Any]]]
 
 VALUES_SQL = """
 SELECT reporting_unit_code AS unit, indicator_code AS indicator, area_code AS area, value
