@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 
 report_app = typer.Typer(
-    help="Báo cáo của Trung tâm: bản tin ngày, gửi thư, gửi lên hệ thống báo cáo Chính phủ — the centre's reports.",
+    help="Báo cáo của Trung tâm: bản tin ngày, báo cáo định kỳ, gửi thư, gửi lên hệ thống báo cáo Chính phủ — the centre's reports.",
     no_args_is_help=True,
 )
 console = Console(stderr=True)
@@ -73,6 +73,48 @@ def daily(
     if send:
         for address, outcome in send_daily(client, settings, brief.day).items():
             console.print(f"{address}: {outcome}", highlight=False)
+
+
+@report_app.command("period")
+def period(
+    form: Annotated[str, typer.Option("--form", help="Mã biểu mẫu, ví dụ BC-ANTT-THANG — the form's code")],
+    name: Annotated[
+        str,
+        typer.Option(
+            "--period",
+            help="Kỳ báo cáo: 2026-11 (tháng, chốt ngày 14), 2026-Q4, 2026-H1, 2026 hoặc một ngày trong kỳ "
+            "— the form's period",
+        ),
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Thư mục ghi tệp — output folder (IOC_REPORTS_OUT_DIR)")
+    ] = None,
+    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="In PDF bằng Chromium — print the PDF")] = True,
+) -> None:
+    """Báo cáo định kỳ theo biểu mẫu (Nghị định 09/2019) — one form's period report, from ClickHouse."""
+    from ioc.browser import BrowserMissingError
+    from ioc.forms.periods import PeriodNameError
+    from ioc.settings import Settings
+    from reports.service import generate_period, warehouse
+
+    settings = Settings()
+    try:
+        report, files = generate_period(
+            warehouse(settings), settings, form, name, out or settings.reports.out_dir, pdf=pdf
+        )
+    except LookupError as error:
+        raise typer.BadParameter(str(error), param_hint="--form") from None
+    except PeriodNameError as error:
+        raise typer.BadParameter(str(error), param_hint="--period") from None
+    except BrowserMissingError as error:
+        console.print(f"[red]error:[/red] {error}", highlight=False)
+        console.print("[yellow]hint:[/yellow] or make the HTML alone with --no-pdf")
+        raise typer.Exit(1) from None
+    print(files.html_path)
+    if files.pdf_path:
+        print(files.pdf_path)
+    for line in report.missing():
+        console.print(f"[yellow]thiếu dữ liệu:[/yellow] {line}", highlight=False)
 
 
 @report_app.command("send")

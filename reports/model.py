@@ -70,6 +70,9 @@ class DailyBrief:
     province_vi: str
     sections: list[Section]
 
+    kind = "daily"
+    form_code = ""
+
     @property
     def report_id(self) -> str:
         return f"daily:{self.day.isoformat()}"

@@ -1,4 +1,4 @@
-"""A report to HTML (Jinja2, autoescaped) and to PDF (headless Chromium's print-to-PDF through
+"""A report (the daily brief, a period report) to HTML (Jinja2, autoescaped) and to PDF (headless Chromium's print-to-PDF through
 ioc/browser.py, the one place that starts the browser), in Vietnamese with Vietnam-time stamps."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from ioc.browser import chromium
 from ioc.settings import BrowserSettings
 from reports.charts import hourly_bars
 from reports.model import DailyBrief, Series
+from reports.period_model import PeriodReport
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -46,6 +47,10 @@ def daily_html(brief: DailyBrief) -> str:
     return environment().get_template("daily.html.j2").render(brief=brief)
 
 
+def period_html(report: PeriodReport) -> str:
+    return environment().get_template("period.html.j2").render(report=report)
+
+
 def print_pdf(html: str, browser: BrowserSettings) -> bytes:
     """The HTML printed by Chromium on A4 with its backgrounds (the figures' colours)."""
     with chromium(browser) as running:
@@ -63,11 +68,11 @@ class Written:
     pdf_sha256: str
 
 
-def write_files(brief: DailyBrief, out_dir: Path, browser: BrowserSettings | None) -> Written:
-    """`<out>/<report id>.html` and, when a browser is given, `.pdf`, named by the day."""
+def write_files(report_id: str, html: str, out_dir: Path, browser: BrowserSettings | None) -> Written:
+    """`<out>/<report id>.html` and, when a browser is given, `.pdf` (`daily-2026-12-06`,
+    `period-BC-ANTT-THANG-2026-11`)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = brief.report_id.replace(":", "-")
-    html = daily_html(brief)
+    stem = report_id.replace(":", "-")
     html_path = out_dir / f"{stem}.html"
     html_path.write_text(html, encoding="utf-8")
     if browser is None:

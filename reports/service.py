@@ -20,12 +20,15 @@ import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 
 from ioc.endpoints import resolve
+from ioc.forms import province_forms
 from ioc.province import load_province
 from ioc.settings import Settings
 from reports import mail, store
 from reports.daily import build_daily
 from reports.model import DailyBrief
-from reports.render import Written, write_files
+from reports.period import build_period
+from reports.period_model import PeriodReport
+from reports.render import Written, daily_html, period_html, write_files
 from reports.upward.exporter import Sent, drain
 from reports.upward.mapping import load_mapping
 from reports.upward.transport import HttpTransport
@@ -56,9 +59,21 @@ def generate_daily(
 ) -> tuple[DailyBrief, Written]:
     """Build, write (HTML, and PDF when `pdf`) and record the brief of the local `day`."""
     brief = build_daily(runner(client), day)
-    files = write_files(brief, out_dir, settings.browser if pdf else None)
+    files = write_files(brief.report_id, daily_html(brief), out_dir, settings.browser if pdf else None)
     store.record_report(client, brief, files)
     return brief, files
+
+
+def generate_period(
+    client: Client, settings: Settings, form_code: str, name: str, out_dir: Path, *, pdf: bool = True
+) -> tuple[PeriodReport, Written]:
+    """Build, write and record the Decree 09 report of form `form_code` for its period `name`."""
+    report = build_period(
+        runner(client), province_forms(settings), load_province(settings.province_file), form_code, name
+    )
+    files = write_files(report.report_id, period_html(report), out_dir, settings.browser if pdf else None)
+    store.record_report(client, report, files)
+    return report, files
 
 
 def send_daily(client: Client, settings: Settings, day: date) -> dict[str, str]:

@@ -6,11 +6,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from clickhouse_connect.driver.client import Client
 
-from reports.model import DailyBrief
 from reports.render import Written
 
 REPORT_COLUMNS = [
@@ -43,12 +42,29 @@ class StoredReport:
     missing: list[str]
 
 
-def record_report(client: Client, brief: DailyBrief, files: Written) -> None:
+class Recordable(Protocol):
+    """What a report kind (DailyBrief, PeriodReport) gives the `reports` table."""
+
+    report_id: str
+    kind: str
+    form_code: str
+    start: datetime
+    end: datetime
+    generated_at: datetime
+    title_vi: str
+
+    def figures(self) -> dict[str, float]: ...
+
+    def missing(self) -> list[str]: ...
+
+
+def record_report(client: Client, report: Recordable, files: Written) -> None:
     client.insert(
         "reports",
         [[
-            brief.report_id, "daily", "", brief.start, brief.end, brief.generated_at, brief.title_vi,
-            str(files.html_path), str(files.pdf_path or ""), files.pdf_sha256, brief.figures(), brief.missing(),
+            report.report_id, report.kind, report.form_code, report.start, report.end, report.generated_at,
+            report.title_vi, str(files.html_path), str(files.pdf_path or ""), files.pdf_sha256, report.figures(),
+            report.missing(),
         ]],
         column_names=REPORT_COLUMNS,
     )  # fmt: skip
@@ -71,6 +87,17 @@ def reports_since(client: Client, since: datetime) -> list[StoredReport]:
     result = client.query(
         f"SELECT {', '.join(REPORT_COLUMNS)} FROM reports FINAL "  # noqa: S608 - constant column list
         "WHERE period_start >= {since:DateTime64(3)} ORDER BY period_start, report_id",
+        parameters={"since": since},
+    )
+    return [_report(row) for row in result.named_results()]
+
+
+def ended_since(client: Client, since: datetime) -> list[StoredReport]:
+    """Each report whose period ends at or after `since` (newest generation), oldest period first:
+    the outbox's horizon, so a quarter's or a year's report, whose period began long ago, is sent too."""
+    result = client.query(
+        f"SELECT {', '.join(REPORT_COLUMNS)} FROM reports FINAL "  # noqa: S608 - constant column list
+        "WHERE period_end >= {since:DateTime64(3)} ORDER BY period_start, report_id",
         parameters={"since": since},
     )
     return [_report(row) for row in result.named_results()]

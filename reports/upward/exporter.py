@@ -1,4 +1,4 @@
-"""The outbox: every report of the last `upward_horizon_days` without a final answer (accepted or
+"""The outbox: every report whose period ended in the last `upward_horizon_days` without a final answer (accepted or
 refused) from the Government reporting information system, sent oldest first; a failure (timeout,
 refused connection, 5xx, 408, 429) is tried again after a growing pause, for as long as it takes.
 Every attempt is a row of `report_deliveries`; an accepted or refused report is never sent again,
@@ -53,7 +53,7 @@ def drain(
     now: datetime,
 ) -> list[Sent]:
     """Send what is due in the outbox once; returns what was tried."""
-    pending = store.reports_since(client, now - timedelta(days=settings.upward_horizon_days))
+    pending = store.ended_since(client, now - timedelta(days=settings.upward_horizon_days))
     pending = [r for r in pending if r.pdf_path]  # a report is finished once printed
     history = store.attempts(client, DESTINATION, [r.report_id for r in pending])
     tried = []
