@@ -24,6 +24,7 @@ from ioc.forms.loader import read_forms
 from ioc.province import PeriodicReport, Province, ReportingUnit
 from load_tests.curves import LOCAL_TZ, crowd_factor, office_factor
 from load_tests.emission import event_id
+from streams.model.reporting_periods import period_containing
 from topics.catalog import (
     DEPARTMENT_DOSSIER_EVENTS,
     DEPARTMENT_HOTLINE_REPORTS,
@@ -34,7 +35,6 @@ from topics.catalog import (
 Record = tuple[TopicSpec, str, dict[str, Any]]
 PROCEDURES = (("TTHC-DD-01", 5), ("TTHC-XD-02", 15), ("TTHC-KD-03", 3), ("TTHC-HT-04", 1), ("TTHC-DT-05", 20))
 HOTLINE_CATEGORIES = ("traffic", "environment", "public_order", "infrastructure", "flooding", "other")
-PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
 FORMS_DIR = CONFIG_DIR / "report_forms"
 
 
@@ -50,21 +50,10 @@ class DepartmentRates:
     hotline_resolved_share: float = 0.5  # of hotline records, the resolution of an open ticket
 
 
-def _shift_month(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    return day.replace(year=day.year + month // 12, month=month % 12 + 1)
-
-
 def last_closed_period(report: PeriodicReport, today: date) -> tuple[date, date]:
     """The most recent period (start, end) that ended on or before `today`."""
-    step = PERIOD_MONTHS[report.period]
-    end = today.replace(day=report.cutoff_day)
-    if end > today:
-        end = _shift_month(end, -1)
-    while end.month % step != 0:
-        end = _shift_month(end, -1)
-    start = _shift_month(end, -step) + timedelta(days=1)
-    return start, end
+    start, end = period_containing(today, report)
+    return (start, end) if end <= today else period_containing(start - timedelta(days=1), report)
 
 
 class DepartmentFeeds:
@@ -107,7 +96,7 @@ class DepartmentFeeds:
                 start, period_end, submit_at = self.pending[(unit.code, report.report_code)]
                 if submit_at < end:
                     out += self._report(unit, report, start, period_end, submit_at)
-                    self._schedule(unit, report, _shift_month(period_end, PERIOD_MONTHS[report.period]))
+                    self._schedule(unit, report, period_containing(period_end + timedelta(days=1), report)[1])
             rate = self.rates.dossiers_per_min * office_factor(end)
             while self.rng.random() < rate:
                 out.append(self._dossier(unit, end))
@@ -123,7 +112,7 @@ class DepartmentFeeds:
                 self._schedule(unit, report, last_closed_period(report, today)[1])
 
     def _schedule(self, unit: ReportingUnit, report: PeriodicReport, period_end: date) -> None:
-        start = _shift_month(period_end, -PERIOD_MONTHS[report.period]) + timedelta(days=1)
+        start = period_containing(period_end, report)[0]
         due = datetime.combine(period_end + timedelta(days=report.due_days), time(17), LOCAL_TZ)
         if self.rng.random() < self.rates.late_report_share:
             submit = due + timedelta(days=self.rng.uniform(1, 10))

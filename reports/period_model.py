@@ -98,7 +98,7 @@ class PeriodReport:
         ("… tháng") takes only the rest ("… tháng 11/2026", not "… tháng tháng 11/2026")."""
         kind = self.form.period_vi.lower()
         if self.form.name_vi.lower().endswith(f" {kind}") and self.period_vi.startswith(kind):
-            return f"{self.form.name_vi}{self.period_vi[len(kind):]}"
+            return f"{self.form.name_vi}{self.period_vi[len(kind) :]}"
         return f"{self.form.name_vi} {self.period_vi}"
 
     def unit_name(self, code: str) -> str:
