@@ -1,0 +1,123 @@
+"""No changelog record outgrows a Kafka message, whatever the backlog: the worker died with
+MSG_SIZE_TOO_LARGE (librdkafka's and the broker's `message.max.bytes`, 1,000,000 bytes by default)
+replaying one past day quickly (`load_tests/past_day.py`), on the province's `public_service/area/month`
+series, which held every dossier of the month in one value, and crashed again at every restart.
+
+A day of the simulated province's dossier events (the department feed of `load_tests`, the whole
+province: 40 reporting units) is replayed at once through the engine's tasks (tests/unit/stream_harness.py),
+and every record the stores write is measured.
+"""
+
+from __future__ import annotations
+
+import random
+import zlib
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ioc.province import load_province
+from ioc.settings import Settings
+from load_tests.departments import DepartmentFeeds, DepartmentRates
+from streams.engine.store import PART, encode
+from streams.model.services import DossierModel
+from tests.unit.stream_harness import TIMING, Deployment
+from topics.catalog import DEPARTMENT_DOSSIER_EVENTS
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+MESSAGE_MAX_BYTES = 1_000_000  # librdkafka's default message.max.bytes, which the worker's producer keeps
+RECORD_BOUND = 4_096  # one case with its pending events; the whole month's state is what grows
+# Provisional results at most every 5 s, as in production: the wall clock stands still while a backlog
+# is read, so each window is emitted once provisional and once final (figures are over every case).
+REPLAY_TIMING = replace(TIMING, provisional_ms=5_000)
+
+
+def _ms(value: Any) -> Any:
+    return int(value.timestamp() * 1000) if isinstance(value, datetime) else value
+
+
+def day_of_dossier_events(day: date) -> list[list[tuple[str, dict[str, Any]]]]:
+    """The province's dossier events of `day` and the 2 hours before it, by 10 minutes, as
+    `load_tests/past_day.py` sends them: (source id, record with instants in epoch ms)."""
+    province = load_province(Settings().province_file)
+    feeds = DepartmentFeeds(province, random.Random("42-departments"), DepartmentRates(), None)
+    at = datetime.combine(day, time(0), VN) - timedelta(hours=2)
+    steps = []
+    while at < datetime.combine(day + timedelta(days=1), time(0), VN):
+        step = []
+        for _ in range(10):
+            at += timedelta(minutes=1)
+            for feed, source_id, record in feeds.minute(at):
+                if feed.name == DEPARTMENT_DOSSIER_EVENTS.name:
+                    step.append((source_id, {key: _ms(value) for key, value in record.items()}))
+        steps.append(step)
+    return steps
+
+
+def test_a_days_backlog_replayed_at_once_writes_no_record_near_the_message_limit() -> None:
+    """The province's month series holds every dossier of the month (> 1 MB after this one day: a
+    single record of it is what the producer refused); each case is its own record, so the largest
+    record is one case's, whatever the number of cases."""
+    province = load_province(Settings().province_file)
+    model = DossierModel(province, 48 * 3_600_000, resend_margin_ms=TIMING.horizon_ms)
+    now = int(datetime(2026, 12, 8, 10, tzinfo=VN).timestamp() * 1000)  # the wall clock: a day later
+    d = Deployment(
+        model, partitions=3, owners=3, schema="department/dossier_events", opened_ms=now, timing=REPLAY_TIMING
+    )
+    for step in day_of_dossier_events(date(2026, 12, 7)):
+        for source_id, record in step:
+            d.fold(zlib.crc32(source_id.encode()) % 3, [record], now, source=source_id)
+        d.run_until_quiet(now)  # at once: the wall clock stays while a day of event time goes by
+    owner = d.stores[("owner", d.totals.partition("area", province.code))]
+    month = owner.data[f"public_service/area/month|{province.code}"]
+    assert len(encode(month)) > MESSAGE_MAX_BYTES  # what one record of it would have been
+    assert len(month["x"]["d"]) > 5_000  # cases
+    biggest = max(d.largest, key=d.largest.__getitem__)
+    assert d.largest[biggest] <= RECORD_BOUND, (biggest, d.largest[biggest])
+    assert d.largest[f"public_service/area/month|{province.code}"] <= RECORD_BOUND
+    assert any(PART in key for key in d.largest)
+
+
+def test_cases_restored_from_their_own_records_give_the_same_finals_as_without_a_crash() -> None:
+    """Cases stored apart are read back with their series after a crash (the month's windows keep
+    counting the dossiers received before it), and the changelog holds exactly the cases held."""
+    province = load_province(Settings().province_file)
+    model = DossierModel(province, 48 * 3_600_000, resend_margin_ms=TIMING.horizon_ms)
+    now = int(datetime(2026, 12, 8, 10, tzinfo=VN).timestamp() * 1000)
+    steps = day_of_dossier_events(date(2026, 12, 7))[:40]
+    finals = []
+    for crash_at in (None, 20):
+        d = Deployment(
+            model,
+            partitions=2,
+            owners=2,
+            schema="department/dossier_events",
+            opened_ms=now,
+            timing=REPLAY_TIMING,
+        )
+        for number, step in enumerate(steps):
+            for source_id, record in step:
+                d.fold(zlib.crc32(source_id.encode()) % 2, [record], now, source=source_id)
+            d.run_until_quiet(now)
+            if number == crash_at:
+                source_id, record = steps[number + 1][0]
+                d.fold(zlib.crc32(source_id.encode()) % 2, [record], now, source=source_id)  # lost
+                d.crash(now)
+        for later in range(3):
+            d.run_until_quiet(now + 40 * 86_400_000 + later)
+            d.tick(now + 40 * 86_400_000 + later)
+        d.run_until_quiet(now + 40 * 86_400_000 + 3)
+        finals.append(d.finals())
+        for (kind, partition), log in d.snapshot.items():  # the changelog holds exactly the live cases
+            live = d.stores[(kind, partition)].data
+            stored = {key.split(PART)[0] + PART + key.split(PART)[1] for key in log if PART in key}
+            held = {
+                key + PART + case
+                for key, series in live.items()
+                if key[0] != "~" and series["x"]
+                for case in series["x"]["d"]
+            }
+            assert stored == held
+    assert finals[0] == finals[1]
+    assert len(finals[0]) > 100
