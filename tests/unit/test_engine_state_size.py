@@ -14,10 +14,11 @@ import random
 import zlib
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ioc.province import load_province
+from ioc.province import Province, load_province
 from ioc.settings import Settings
 from load_tests.departments import DepartmentFeeds, DepartmentRates
 from streams.engine.store import PART, encode
@@ -33,15 +34,20 @@ RECORD_BOUND = 4_096  # one case with its pending events; the whole month's stat
 REPLAY_TIMING = replace(TIMING, provisional_ms=5_000)
 
 
+@cache
+def province() -> Province:
+    return load_province(Settings().province_file)
+
+
 def _ms(value: Any) -> Any:
     return int(value.timestamp() * 1000) if isinstance(value, datetime) else value
 
 
+@cache
 def day_of_dossier_events(day: date) -> list[list[tuple[str, dict[str, Any]]]]:
     """The province's dossier events of `day` and the 2 hours before it, by 10 minutes, as
     `load_tests/past_day.py` sends them: (source id, record with instants in epoch ms)."""
-    province = load_province(Settings().province_file)
-    feeds = DepartmentFeeds(province, random.Random("42-departments"), DepartmentRates(), None)
+    feeds = DepartmentFeeds(province(), random.Random("42-departments"), DepartmentRates(), None)
     at = datetime.combine(day, time(0), VN) - timedelta(hours=2)
     steps = []
     while at < datetime.combine(day + timedelta(days=1), time(0), VN):
@@ -59,8 +65,7 @@ def test_a_days_backlog_replayed_at_once_writes_no_record_near_the_message_limit
     """The province's month series holds every dossier of the month (> 1 MB after this one day: a
     single record of it is what the producer refused); each case is its own record, so the largest
     record is one case's, whatever the number of cases."""
-    province = load_province(Settings().province_file)
-    model = DossierModel(province, 48 * 3_600_000, resend_margin_ms=TIMING.horizon_ms)
+    model = DossierModel(province(), 48 * 3_600_000, resend_margin_ms=TIMING.horizon_ms)
     now = int(datetime(2026, 12, 8, 10, tzinfo=VN).timestamp() * 1000)  # the wall clock: a day later
     d = Deployment(
         model, partitions=3, owners=3, schema="department/dossier_events", opened_ms=now, timing=REPLAY_TIMING
@@ -69,21 +74,21 @@ def test_a_days_backlog_replayed_at_once_writes_no_record_near_the_message_limit
         for source_id, record in step:
             d.fold(zlib.crc32(source_id.encode()) % 3, [record], now, source=source_id)
         d.run_until_quiet(now)  # at once: the wall clock stays while a day of event time goes by
-    owner = d.stores[("owner", d.totals.partition("area", province.code))]
-    month = owner.data[f"public_service/area/month|{province.code}"]
+    code = province().code
+    owner = d.stores[("owner", d.totals.partition("area", code))]
+    month = owner.data[f"public_service/area/month|{code}"]
     assert len(encode(month)) > MESSAGE_MAX_BYTES  # what one record of it would have been
     assert len(month["x"]["d"]) > 5_000  # cases
     biggest = max(d.largest, key=d.largest.__getitem__)
     assert d.largest[biggest] <= RECORD_BOUND, (biggest, d.largest[biggest])
-    assert d.largest[f"public_service/area/month|{province.code}"] <= RECORD_BOUND
+    assert d.largest[f"public_service/area/month|{code}"] <= RECORD_BOUND
     assert any(PART in key for key in d.largest)
 
 
 def test_cases_restored_from_their_own_records_give_the_same_finals_as_without_a_crash() -> None:
     """Cases stored apart are read back with their series after a crash (the month's windows keep
     counting the dossiers received before it), and the changelog holds exactly the cases held."""
-    province = load_province(Settings().province_file)
-    model = DossierModel(province, 48 * 3_600_000, resend_margin_ms=TIMING.horizon_ms)
+    model = DossierModel(province(), 48 * 3_600_000, resend_margin_ms=TIMING.horizon_ms)
     now = int(datetime(2026, 12, 8, 10, tzinfo=VN).timestamp() * 1000)
     steps = day_of_dossier_events(date(2026, 12, 7))[:40]
     finals = []
