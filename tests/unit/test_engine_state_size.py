@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from ioc.province import Province, load_province
 from ioc.settings import Settings
 from load_tests.departments import DepartmentFeeds, DepartmentRates
-from streams.engine.store import PART, encode
+from streams.engine.store import PART, Store, decode, encode
 from streams.model.services import DossierModel
 from tests.unit.stream_harness import TIMING, Deployment
 from topics.catalog import DEPARTMENT_DOSSIER_EVENTS
@@ -126,3 +126,48 @@ def test_cases_restored_from_their_own_records_give_the_same_finals_as_without_a
             assert stored == held
     assert finals[0] == finals[1]
     assert len(finals[0]) > 100
+
+
+def test_a_map_stored_apart_writes_what_changed_and_tombstones_what_is_gone() -> None:
+    """Each entry is its own record, written when assigned; a removed entry, a deleted key's entries
+    and entries read back without their key (a restore racing the log cleaner) become tombstones."""
+    log: dict[str, bytes] = {}
+    written: list[str] = []
+
+    def send(topic: str, partition: int, key: bytes, value: bytes | None) -> None:
+        written.append(key.decode())
+        if value is None:
+            log.pop(key.decode(), None)
+        else:
+            log[key.decode()] = value
+
+    store = Store("changelog", 0)
+    store.data["k"] = {"x": {"d": {}, "open": 1}}
+    parts = store.attach("k", store.data["k"]["x"], "d")
+    parts["a"], parts["b"] = [1], [2]
+    store.flush(send)
+    assert set(log) == {"k", f"k{PART}a", f"k{PART}b"}
+    assert decode(log["k"]) == {"x": {"d": {}, "open": 1}}  # the map is not in its key's record
+    written.clear()
+    parts["b"] = [3]
+    store.touch("k")
+    store.flush(send)
+    assert written == ["k", f"k{PART}b"]  # not a
+    del parts["a"]
+    store.touch("k")
+    store.flush(send)
+    assert set(log) == {"k", f"k{PART}b"}
+    restored = Store("changelog", 0)
+    for key, value in log.items():
+        restored.apply(key.encode(), value)
+    again = restored.attach("k", restored.data["k"]["x"], "d")
+    assert again == {"b": [3]} and not again.changed
+    restored.delete("k")
+    restored.flush(send)
+    assert log == {}
+    orphan = Store("changelog", 0)
+    orphan.apply(f"k{PART}c".encode(), encode([4]))
+    orphan.unclaimed_parts()
+    log[f"k{PART}c"] = encode([4])
+    orphan.flush(send)
+    assert log == {}
