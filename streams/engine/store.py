@@ -124,9 +124,10 @@ class Store:
     def flush(self, send: Send) -> int:
         """Write every changed key (a tombstone for a deleted one); returns how many were written."""
         written = len(self._dirty)
+        split = self._parts.keys() | self._written_parts.keys() if self._written_parts or self._parts else ()
         for key in self._dirty:
             value = self.data.get(key)
-            if key in self._parts or key in self._written_parts:
+            if key in split:
                 written += self._flush_parts(key, value, send)
             else:
                 send(self.topic, self.partition, key.encode(), None if value is None else encode(value))

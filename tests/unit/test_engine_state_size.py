@@ -1,7 +1,8 @@
 """No changelog record outgrows a Kafka message, whatever the backlog: the worker died with
-MSG_SIZE_TOO_LARGE (librdkafka's and the broker's `message.max.bytes`, 1,000,000 bytes by default)
-replaying one past day quickly (`load_tests/past_day.py`), on the province's `public_service/area/month`
-series, which held every dossier of the month in one value, and crashed again at every restart.
+MSG_SIZE_TOO_LARGE (`message.max.bytes`, by default 1,000,000 bytes in librdkafka's producer and
+1,048,588 in the broker) replaying one past day quickly (`load_tests/past_day.py`), on the province's
+`public_service/area/month` series, which held every dossier of the month in one value, and crashed
+again at every restart.
 
 A day of the simulated province's dossier events (the department feed of `load_tests`, the whole
 province: 40 reporting units) is replayed at once through the engine's tasks (tests/unit/stream_harness.py),
