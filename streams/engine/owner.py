@@ -128,6 +128,7 @@ class OwnerTask:
                 first = NO_WINDOW if opened is None else opened
         if book.stateful:
             series["x"] = self.model.absorb(route, series["x"], acc, first)  # type: ignore[attr-defined]
+            book.keep_parts(key, series)
         if first != NO_WINDOW:
             contributions = series["p"].setdefault(pane, {})
             merged = contributions.get(first)

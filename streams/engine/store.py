@@ -8,6 +8,14 @@ tombstone (a null value), so compaction removes it and a restore never reads it 
 
 Values are MessagePack (integer keys and nested lists survive the round trip, unlike JSON); the
 changelog is internal to the engine, not a data contract.
+
+A value may hold a collection that grows with the data (a month's dossiers of the whole province:
+tens of thousands of cases): written whole it outgrows a Kafka message (`message.max.bytes`, 1 MB
+by default in the producer and the broker; the worker died on it) and is rewritten at every commit
+for one changed entry. Such a map is a `Parts`, attached to its key (`attach`): each of its entries
+is its own changelog record (`<key>` + `PART` + `<entry>`), written when it changed, a tombstone
+when it was removed; the key's own record holds the rest of the value, the map left empty. So no
+record is larger than one entry, and a commit writes what changed.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
 log = logging.getLogger(__name__)
 Send = Callable[[str, int, bytes, bytes | None], None]  # (topic, partition, key, value or None)
+PART = "\x1f"  # between a key and the entry of its `Parts` in a changelog key (never in an entity id)
 
 
 def encode(value: Any) -> bytes:
@@ -32,6 +41,25 @@ def decode(data: bytes) -> Any:
     return msgpack.unpackb(data, raw=False, strict_map_key=False)
 
 
+class Parts(dict[str, Any]):
+    """A map inside a stored value whose entries are stored apart (see the module's docstring).
+    Assigning or deleting an entry marks it changed; an entry changed in place must be assigned again."""
+
+    __slots__ = ("changed",)
+
+    def __init__(self, entries: dict[str, Any] | None = None) -> None:
+        super().__init__(entries or {})
+        self.changed: set[str] = set(self)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        self.changed.add(key)
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        self.changed.add(key)
+
+
 class Store:
     """One task's state. Mutate values in place and call `touch`, or `put` new ones; `flush` at commit."""
 
@@ -40,6 +68,10 @@ class Store:
         self.partition = partition
         self.data: dict[str, Any] = {}
         self._dirty: set[str] = set()
+        # Key -> (the dict holding its Parts, the field naming it): where each key's parts live.
+        self._parts: dict[str, tuple[dict[str, Any], str]] = {}
+        self._written_parts: dict[str, Parts] = {}  # key -> the Parts last flushed for it
+        self.restored_parts: dict[str, dict[str, Any]] = {}  # key -> entries read back, not yet claimed
 
     def get(self, key: str) -> Any:
         return self.data.get(key)
@@ -56,6 +88,33 @@ class Store:
         self.data.pop(key, None)
         self._dirty.add(key)
 
+    def attach(self, key: str, holder: dict[str, Any], field: str) -> Parts:
+        """Store `holder[field]` (a map inside the value of `key`) one entry per record from now on;
+        returns the `Parts` now in its place, with the entries restored for the key if it was empty."""
+        parts = holder[field]
+        if isinstance(parts, Parts) and self._parts.get(key, (None,))[0] is holder:
+            return parts
+        if not isinstance(parts, Parts):
+            restored = self.restored_parts.pop(key, None)
+            if not parts and restored:
+                parts = holder[field] = Parts(restored)
+                parts.changed.clear()  # as the changelog holds them
+                self._written_parts[key] = parts
+            else:
+                parts = holder[field] = Parts(parts)
+        self._parts[key] = (holder, field)
+        self._dirty.add(key)
+        return parts
+
+    def unclaimed_parts(self) -> None:
+        """Tombstone restored entries whose key attached none (their key was deleted: an old value
+        read back while the log cleaner removed its tombstone, as `Book.discard_stale` explains)."""
+        for key, entries in self.restored_parts.items():
+            self._written_parts[key] = Parts()
+            self._written_parts[key].changed.update(entries)
+            self._dirty.add(key)
+        self.restored_parts.clear()
+
     def items(self) -> Iterator[tuple[str, Any]]:
         return iter(list(self.data.items()))
 
@@ -65,18 +124,64 @@ class Store:
     def flush(self, send: Send) -> int:
         """Write every changed key (a tombstone for a deleted one); returns how many were written."""
         written = len(self._dirty)
+        split = self._parts.keys() | self._written_parts.keys() if self._written_parts or self._parts else ()
         for key in self._dirty:
             value = self.data.get(key)
-            send(self.topic, self.partition, key.encode(), None if value is None else encode(value))
+            if key in split:
+                written += self._flush_parts(key, value, send)
+            else:
+                send(self.topic, self.partition, key.encode(), None if value is None else encode(value))
         self._dirty.clear()
         return written
 
-    def apply(self, key: bytes, value: bytes | None) -> None:
-        """One changelog record read back at restore: the newest value wins, a tombstone removes."""
+    def _flush_parts(self, key: str, value: Any, send: Send) -> int:
+        """The key's record with its parts left empty, then each changed entry (a tombstone when
+        gone); entries of a map no longer held (a state reset or deleted) are tombstoned."""
+        holder, field = self._parts.get(key, ({}, ""))
+        parts = holder.get(field) if value is not None else None
+        if not isinstance(parts, Parts):
+            parts = None
+            self._parts.pop(key, None)
         if value is None:
-            self.data.pop(key.decode(), None)
+            record = None
+        elif parts is None:
+            record = encode(value)
         else:
-            self.data[key.decode()] = decode(value)
+            holder[field] = {}
+            try:
+                record = encode(value)
+            finally:
+                holder[field] = parts
+        send(self.topic, self.partition, key.encode(), record)
+        old = self._written_parts.pop(key, None)
+        changes: dict[str, Any] = {}
+        if old is not None and old is not parts:
+            changes = dict.fromkeys(old.changed | set(old))  # every entry the old map may have written
+        if parts is not None:
+            changes.update({entry: parts.get(entry) for entry in parts.changed})
+            parts.changed.clear()
+            self._written_parts[key] = parts
+        prefix = key + PART
+        for entry, entry_value in changes.items():
+            data = None if entry_value is None else encode(entry_value)
+            send(self.topic, self.partition, (prefix + entry).encode(), data)
+        return len(changes)
+
+    def apply(self, key: bytes, value: bytes | None) -> None:
+        """One changelog record read back at restore: the newest value wins, a tombstone removes. An
+        entry of a key's parts waits in `restored_parts` until the key attaches its map."""
+        name = key.decode()
+        if PART in name:
+            name, entry = name.split(PART, 1)
+            entries = self.restored_parts.setdefault(name, {})
+            if value is None:
+                entries.pop(entry, None)
+            else:
+                entries[entry] = decode(value)
+        elif value is None:
+            self.data.pop(name, None)
+        else:
+            self.data[name] = decode(value)
 
 
 def restore(stores: list[Store], kafka_config: dict[str, Any], progress_every_s: float = 10.0) -> int:

@@ -73,6 +73,9 @@ class Book:
         self.provisional_ms = provisional_ms
         self.emit = emit  # receives each indicator record
         self.stateful = hasattr(model, "absorb")
+        # The field of a stateful model's state whose map grows with the data (a month's cases): the
+        # store keeps each of its entries as a record of its own (streams/engine/store.py `Parts`).
+        self.parts_field: str | None = getattr(model, "parts_field", None)
         self.pending: set[str] = set()  # series with windows touched but not yet emitted
         self.closes_due = closes_due
         self._due: list[tuple[int, str]] = []  # (close due, series key): a heap, entries may be stale
@@ -82,6 +85,9 @@ class Book:
                 if any(meta[2] for meta in series["w"].values()):
                     self.pending.add(key)
                 self._schedule(key, series)
+                self.keep_parts(key, series)
+        if self.parts_field:
+            store.unclaimed_parts()
 
     def discard_stale(self) -> None:
         """After a restore: drop, without emitting, windows that are already closed by their series'
@@ -115,6 +121,11 @@ class Book:
             series = {"a": place.area_code, "c": 0, "s": 0, "n": None, "p": {}, "i": {}, "w": {}, "x": None}
             self.store.data[place.key] = series
         return series
+
+    def keep_parts(self, key: str, series: Series) -> None:
+        """Attach the growing map of the series' state to the store (once per state object)."""
+        if self.parts_field and series["x"] is not None:
+            self.store.attach(key, series["x"], self.parts_field)
 
     def open_from(self, shape: Shape, starts: Sequence[int], watermark: int) -> int | None:
         """The oldest of `starts` whose window is still open at `watermark`, or None when all closed."""
@@ -185,6 +196,7 @@ class Book:
             series["i"].pop(pane, None)
         if self.stateful and series["x"] is not None:
             series["x"] = self.model.prune(route, series["x"], watermark - grace)  # type: ignore[attr-defined]
+            self.keep_parts(key, series)
         self._reschedule(key, series)
         self.store.touch(key)
 

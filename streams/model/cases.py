@@ -46,6 +46,10 @@ class CaseModel:
 
     id_field: ClassVar[str]
     """The record field naming the case (dossier_id, ticket_id)."""
+    parts_field: ClassVar[str] = "d"
+    """The map of the state that grows with the cases: the engine stores each case as its own
+    changelog record (a month's cases of the province outgrew one Kafka message), so every change
+    to a case is an assignment to it in that map."""
 
     def __init__(self, resend_margin_ms: int) -> None:
         self.resend_margin_ms = resend_margin_ms
@@ -129,6 +133,7 @@ class CaseModel:
         for case_id, entry in list(by_case.items()):
             if len(entry) == 3:
                 self._settle(entry, previous)
+                by_case[case_id] = entry  # changed in place: said so to the store
             case = entry[0]
             if (
                 len(entry) == 1

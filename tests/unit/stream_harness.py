@@ -27,7 +27,7 @@ from streams.engine.inputs import Intake, MillisDecoder, Origin
 from streams.engine.late import LateEvents
 from streams.engine.outputs import Indicators
 from streams.engine.owner import OwnerTask
-from streams.engine.store import Store, decode, encode
+from streams.engine.store import Store
 from streams.engine.upstream import Sinks, SourceTask, Timing, TotalsTopic
 from streams.model.routes import Model
 
@@ -114,7 +114,10 @@ class Deployment:
         self.totals = TotalsTopic(TOTALS, owners)
         self.upstreams = [f"{SOURCE}|{p}" for p in range(partitions)]
         self.stores: dict[tuple[str, int], Store] = {}
+        # Each store's changelog as compaction leaves it (key -> its newest record), written by the
+        # stores' own `flush` at each commit and read back by `Store.apply` after a crash.
         self.snapshot: dict[tuple[str, int], dict[str, bytes]] = {}
+        self.largest: dict[str, int] = {}  # changelog key -> the largest record written for it
         self.committed: list[tuple[str, bytes | None, bytes | None, int | None]] = []
         self.pending: list[tuple[str, bytes | None, bytes | None, int | None]] = []
         self.inputs: dict[int, list[tuple[str, dict[str, Any]]]] = {p: [] for p in range(partitions)}
@@ -130,7 +133,7 @@ class Deployment:
     def _store(self, kind: str, partition: int) -> Store:
         store = Store(kind, partition)
         for key, value in self.snapshot.get((kind, partition), {}).items():
-            store.data[key] = decode(value)
+            store.apply(key.encode(), value)
         self.stores[(kind, partition)] = store
         return store
 
@@ -200,8 +203,8 @@ class Deployment:
         out = Out(now)
         for task in [*self.sources.values(), *self.owners.values()]:
             task.flush(out)
-        for store in self.stores.values():
-            store.flush(lambda *_: None)
+        for (kind, partition), store in self.stores.items():
+            store.flush(self._changelog(self.snapshot.setdefault((kind, partition), {})))
         self.pending += out.sent
         for topic, key, value, partition in self.pending:
             if topic == TOTALS:
@@ -210,7 +213,17 @@ class Deployment:
             self.committed.append((topic, key, value, partition))
         self.pending = []
         self.read_committed = dict(self.read)
-        self.snapshot = {k: {key: encode(v) for key, v in s.data.items()} for k, s in self.stores.items()}
+
+    def _changelog(self, log: dict[str, bytes]) -> Any:
+        def send(topic: str, partition: int, key: bytes, value: bytes | None) -> None:
+            name = key.decode()
+            if value is None:
+                log.pop(name, None)
+                return
+            log[name] = value
+            self.largest[name] = max(self.largest.get(name, 0), len(value))
+
+        return send
 
     def crash(self, now: int) -> None:
         """Forget everything since the last commit (outputs, state, reading) and reopen every task
