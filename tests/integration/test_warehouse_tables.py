@@ -311,9 +311,10 @@ def test_instants_are_stored_as_the_examples_utc_instants(
 def test_report_periods_are_dates(writer: Client, produced: dict[str, Produced]) -> None:
     message = produced["ioc.department.report-values"]
     rows = wait_stored(writer, message, len(message.datum["records"]))
+    # The published example's periods: Decree 09's monthly and quarterly periods (cut-off the 14th).
     assert {(row["period_start"], row["period_end"]) for row in rows} == {
-        (date(2026, 10, 1), date(2026, 10, 31)),
-        (date(2026, 7, 1), date(2026, 9, 30)),
+        (date(2026, 10, 15), date(2026, 11, 14)),
+        (date(2026, 6, 15), date(2026, 9, 14)),
     }
 
 
