@@ -33,3 +33,25 @@ def wait_for(
         time.sleep(every_s)
         value = probe()
     return value
+
+
+# The duty desk of the alert-action tests. Incidents carry no area, so the desk (the fallback unit)
+# takes them: minh and nam on duty, the shift lead tuan called after 10 minutes without an
+# acknowledgement, the head thu after 20 more.
+DUTY_DESK_ROSTER = """
+escalation: {to_shift_lead_min: 10, to_unit_head_min: 20}
+fallback_unit: IOC
+officers:
+  - {id: minh, name_vi: Trần Văn Minh, unit: IOC, contacts: [{channel: email, address: minh@ioc.test}]}
+  - {id: nam, name_vi: Hoàng Văn Nam, unit: IOC, contacts: [{channel: email, address: nam@ioc.test}]}
+  - {id: tuan, name_vi: Bùi Anh Tuấn, unit: IOC, contacts: [{channel: email, address: tuan@ioc.test}]}
+  - {id: thu, name_vi: Lê Thị Thu, unit: IOC, contacts: [{channel: email, address: thu@ioc.test}]}
+units:
+  - code: IOC
+    name_vi: Tổ trực IOC
+    head: thu
+    categories: [input_health]
+    areas: ["75"]
+    shifts:
+      - {name_vi: Trực 24 giờ, days: [mon, tue, wed, thu, fri, sat, sun, holiday], start: "00:00", end: "00:00", officers: [minh, nam], lead: tuan}
+"""

@@ -18,7 +18,7 @@ import pytest
 from ioc.settings import RoutingSettings, Settings, StackSettings
 from routing.clock import ManualClock
 from tests.integration.conftest import RunningStack, WorkerProcess
-from tests.integration.helpers import wait_for, warehouse_client
+from tests.integration.helpers import DUTY_DESK_ROSTER, wait_for, warehouse_client
 from tests.integration.test_alerts import send_accident
 from tests.integration.test_routing_broker import RouterThread
 from tests.unit import test_routing_delivery as delivery
@@ -26,25 +26,6 @@ from tests.unit.test_routing_delivery import MailBox, free_port
 
 mailbox = delivery.mailbox  # the real SMTP server of the unit tests, as a fixture here too
 TOKEN = "console-" + uuid.uuid4().hex  # noqa: S105 - a test token
-# Incidents carry no area, so the duty desk (the fallback unit) takes them: minh on duty, tuan the
-# shift lead after 10 minutes, thu the head.
-ROSTER = """
-escalation: {to_shift_lead_min: 10, to_unit_head_min: 20}
-fallback_unit: IOC
-officers:
-  - {id: minh, name_vi: Trần Văn Minh, unit: IOC, contacts: [{channel: email, address: minh@ioc.test}]}
-  - {id: nam, name_vi: Hoàng Văn Nam, unit: IOC, contacts: [{channel: email, address: nam@ioc.test}]}
-  - {id: tuan, name_vi: Bùi Anh Tuấn, unit: IOC, contacts: [{channel: email, address: tuan@ioc.test}]}
-  - {id: thu, name_vi: Lê Thị Thu, unit: IOC, contacts: [{channel: email, address: thu@ioc.test}]}
-units:
-  - code: IOC
-    name_vi: Tổ trực IOC
-    head: thu
-    categories: [input_health]
-    areas: ["75"]
-    shifts:
-      - {name_vi: Trực 24 giờ, days: [mon, tue, wed, thu, fri, sat, sun, holiday], start: "00:00", end: "00:00", officers: [minh, nam], lead: tuan}
-"""
 
 
 @pytest.fixture
@@ -57,7 +38,7 @@ def router(
     local_stack: RunningStack, tmp_path: Path, mailbox: tuple[MailBox, int], clock: ManualClock
 ) -> Iterator[RouterThread]:
     roster = tmp_path / "roster.yaml"
-    roster.write_text(ROSTER, encoding="utf-8")
+    roster.write_text(DUTY_DESK_ROSTER, encoding="utf-8")
     port = free_port()
     settings = Settings(
         stack=StackSettings(dir=local_stack.dir),

@@ -31,7 +31,7 @@ from ioc.settings import ConsoleSettings, RoutingSettings, Settings
 from ioc.stack.ports import free_port
 from routing.clock import ManualClock
 from tests.integration.conftest import RunningStack, WorkerProcess
-from tests.integration.helpers import wait_for
+from tests.integration.helpers import DUTY_DESK_ROSTER, wait_for
 from tests.integration.test_alerts import send_accident
 from tests.integration.test_routing_broker import RouterThread
 from tests.unit.test_routing_delivery import MailBox
@@ -40,25 +40,6 @@ from wall.layout import SCREENS
 
 TOKEN = "console-" + uuid.uuid4().hex  # noqa: S105 - a test token
 LEAD = "tuan"  # the shift lead of the roster below, who signs in to the console
-# Incidents carry no area, so the duty desk (the fallback unit) takes them: minh and nam on duty, the
-# shift lead tuan called after 10 minutes without an acknowledgement, the head thu after 20.
-ROSTER = """
-escalation: {to_shift_lead_min: 10, to_unit_head_min: 20}
-fallback_unit: IOC
-officers:
-  - {id: minh, name_vi: Trần Văn Minh, unit: IOC, contacts: [{channel: email, address: minh@ioc.test}]}
-  - {id: nam, name_vi: Hoàng Văn Nam, unit: IOC, contacts: [{channel: email, address: nam@ioc.test}]}
-  - {id: tuan, name_vi: Bùi Anh Tuấn, unit: IOC, contacts: [{channel: email, address: tuan@ioc.test}]}
-  - {id: thu, name_vi: Lê Thị Thu, unit: IOC, contacts: [{channel: email, address: thu@ioc.test}]}
-units:
-  - code: IOC
-    name_vi: Tổ trực IOC
-    head: thu
-    categories: [input_health]
-    areas: ["75"]
-    shifts:
-      - {name_vi: Trực 24 giờ, days: [mon, tue, wed, thu, fri, sat, sun, holiday], start: "00:00", end: "00:00", officers: [minh, nam], lead: tuan}
-"""
 BOARD_SCREEN = next(s.number for s in SCREENS if s.panel_title == BOARD_PANEL_TITLE)
 WAIT_MS = 90_000
 
@@ -84,7 +65,7 @@ def room(
     the console as the shift lead."""
     folder: Path = tmp_path_factory.mktemp("loop")
     roster = folder / "roster.yaml"
-    roster.write_text(ROSTER, encoding="utf-8")
+    roster.write_text(DUTY_DESK_ROSTER, encoding="utf-8")
     box, smtp_port, router_port = MailBox(), free_port(), free_port()
     settings: Settings = local_stack.settings.model_copy(
         update={
