@@ -8,11 +8,14 @@ import signal
 import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from reports.render import Written
 
 report_app = typer.Typer(
     help="Báo cáo của Trung tâm: bản tin ngày, báo cáo định kỳ, gửi thư, gửi lên hệ thống báo cáo Chính phủ — the centre's reports.",
@@ -41,6 +44,21 @@ DateOption = Annotated[
 ]
 
 
+def _no_browser(error: Exception) -> NoReturn:
+    console.print(f"[red]error:[/red] {error}", highlight=False)
+    console.print("[yellow]hint:[/yellow] or make the HTML alone with --no-pdf")
+    raise typer.Exit(1) from None
+
+
+def _made(files: Written, missing: list[str]) -> None:
+    """The files written (stdout, for scripts), then what the report lacks (stderr, in Vietnamese)."""
+    print(files.html_path)
+    if files.pdf_path:
+        print(files.pdf_path)
+    for line in missing:
+        console.print(f"[yellow]thiếu dữ liệu:[/yellow] {line}", highlight=False)
+
+
 @report_app.command("daily")
 def daily(
     day: DateOption = "yesterday",
@@ -62,14 +80,8 @@ def daily(
     try:
         brief, files = generate_daily(client, settings, _day(day), out or settings.reports.out_dir, pdf=pdf)
     except BrowserMissingError as error:
-        console.print(f"[red]error:[/red] {error}", highlight=False)
-        console.print("[yellow]hint:[/yellow] or make the HTML alone with --no-pdf")
-        raise typer.Exit(1) from None
-    print(files.html_path)
-    if files.pdf_path:
-        print(files.pdf_path)
-    for line in brief.missing():
-        console.print(f"[yellow]thiếu dữ liệu:[/yellow] {line}", highlight=False)
+        _no_browser(error)
+    _made(files, brief.missing())
     if send:
         for address, outcome in send_daily(client, settings, brief.day).items():
             console.print(f"{address}: {outcome}", highlight=False)
@@ -107,14 +119,8 @@ def period(
     except PeriodNameError as error:
         raise typer.BadParameter(str(error), param_hint="--period") from None
     except BrowserMissingError as error:
-        console.print(f"[red]error:[/red] {error}", highlight=False)
-        console.print("[yellow]hint:[/yellow] or make the HTML alone with --no-pdf")
-        raise typer.Exit(1) from None
-    print(files.html_path)
-    if files.pdf_path:
-        print(files.pdf_path)
-    for line in report.missing():
-        console.print(f"[yellow]thiếu dữ liệu:[/yellow] {line}", highlight=False)
+        _no_browser(error)
+    _made(files, report.missing())
 
 
 @report_app.command("send")
