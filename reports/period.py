@@ -4,18 +4,18 @@ Values are the latest revision of each (unit, indicator, period, area) value, fr
 `department_report_values_current` view over `department_report_values`. A value belongs to its
 `area_code`, or to its unit's area when the unit reported for itself as a whole; former codes count
 under today's area. The province total and each area's figure combine values the way the form says
-(`over_areas`: sum, mean, min, max). Nothing here reads the clock but `generated_at`.
+(`over_areas`: sum, mean, min, max; ioc/forms/figures.py, shared with the stream). Nothing here reads the clock but `generated_at`.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
-from statistics import fmean
 from zoneinfo import ZoneInfo
 
 from ioc.forms import Form, Forms
+from ioc.forms.figures import combine
 from ioc.forms.periods import period_before, period_name, period_named, period_title_vi
 from ioc.province import Province
 from reports.daily import Runner
@@ -28,14 +28,6 @@ SELECT reporting_unit_code AS unit, indicator_code AS indicator, area_code AS ar
 FROM department_report_values_current
 WHERE report_code = {form:String} AND period_start = {first:Date} AND period_end = {last:Date}
 """
-COMBINE: dict[str, Callable[[list[float]], float]] = {"sum": sum, "mean": fmean, "min": min, "max": max}
-
-
-def combine(values: list[float], how: str) -> float | None:
-    """Values of one indicator over areas or units, as the form says; None over no values."""
-    return COMBINE[how](values) if values else None
-
-
 # (unit, indicator, area) -> value, for one period
 Values = list[tuple[str, str, str, float]]
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from ioc.forms import Form, Indicator
+from ioc.forms.figures import change_pct, plan_met
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,7 @@ class Line:
     @property
     def change_pct(self) -> float | None:
         """The change as a share of the previous period, in %; None when the previous was 0 or absent."""
-        if self.change is None or not self.previous:
-            return None
-        return 100 * self.change / abs(self.previous)
+        return change_pct(self.current, self.previous)
 
 
 @dataclass(frozen=True)
@@ -59,9 +58,7 @@ class IndicatorResult:
         target = self.indicator.target
         if target is None or self.total.current is None or not self.complete:
             return None
-        if target.direction == "at_least":
-            return self.total.current >= target.value
-        return self.total.current <= target.value
+        return plan_met(target, self.total.current)
 
 
 @dataclass

@@ -7,11 +7,11 @@ import socket
 from ioc.endpoints import Endpoints
 from ioc.serde import registry_client
 from ioc.settings import Settings
-from streams.agents import alerts, environment, health, public_order, services, traffic
+from streams.agents import alerts, environment, health, public_order, report_values, services, traffic
 from streams.engine.runtime import Runtime, RuntimeConfig
 from streams.engine.topology import Node, Wiring
 
-AGENTS = (traffic, public_order, environment, services, health, alerts)
+AGENTS = (traffic, public_order, environment, services, report_values, health, alerts)
 
 
 def processors(settings: Settings, endpoints: Endpoints) -> list[Node]:

@@ -273,7 +273,9 @@ SERVICES_DOSSIERS_TASKS = processor_topics("services-dossiers", DEPARTMENT_DOSSI
 SERVICES_HOTLINE_TASKS = processor_topics("services-hotline", DEPARTMENT_HOTLINE_REPORTS, 3)
 HEALTH_HEARTBEATS_TASKS = processor_topics("health-heartbeats", CAMERA_HEARTBEATS, 3)
 HEALTH_SENSORS_TASKS = processor_topics("health-sensors", SENSOR_AIR_QUALITY, 3)
+# The report values' one task (streams/agents/report_values.py) keeps a store per model.
 HEALTH_REPORTS_TASKS = processor_topics("health-reports", DEPARTMENT_REPORT_VALUES)
+SERVICES_FORMS_TASKS = processor_topics("services-forms", DEPARTMENT_REPORT_VALUES)
 ALERTS_TASKS = processor_topics("alerts", INDICATORS)
 PROCESSOR_TOPICS: tuple[ProcessorTopics, ...] = (
     TRAFFIC_COUNTS_TASKS,
@@ -288,6 +290,7 @@ PROCESSOR_TOPICS: tuple[ProcessorTopics, ...] = (
     HEALTH_HEARTBEATS_TASKS,
     HEALTH_SENSORS_TASKS,
     HEALTH_REPORTS_TASKS,
+    SERVICES_FORMS_TASKS,
     ALERTS_TASKS,
 )
 

@@ -1,25 +1,21 @@
 """Input health: camera heartbeats into the online ratio per area and minute (streams/model/health.py);
-sensor readings into each station's staleness and report values into each unit's report lateness, on
-the wall clock (streams/engine/health_tasks.py)."""
+sensor readings into each station's staleness, on the wall clock (streams/engine/health_tasks.py).
+Report lateness runs on the report values' task (streams/agents/report_values.py)."""
 
 from __future__ import annotations
 
-from streams.engine.health_tasks import ReportTask, StalenessOwnerTask, StationClockTask
+from streams.engine.health_tasks import StalenessOwnerTask, StationClockTask
 from streams.engine.inputs import Intake
 from streams.engine.runtime import Task
 from streams.engine.store import Store
 from streams.engine.topology import Node, Wiring
 from streams.engine.upstream import TotalsTopic
 from streams.model.health import CameraOnlineModel
-from streams.model.report_lateness import ReportLateness
 from topics.catalog import (
     CAMERA_HEARTBEATS,
-    DEPARTMENT_REPORT_VALUES,
     DLQ_CAMERA,
-    DLQ_DEPARTMENT,
     DLQ_SENSOR,
     HEALTH_HEARTBEATS_TASKS,
-    HEALTH_REPORTS_TASKS,
     HEALTH_SENSORS_TASKS,
     SENSOR_AIR_QUALITY,
     SENSOR_RAINFALL,
@@ -35,7 +31,6 @@ def processors(wiring: Wiring) -> list[Node]:
     return [
         *wiring.windowed(HEALTH_HEARTBEATS_TASKS, CAMERA_HEARTBEATS, DLQ_CAMERA, cameras),
         *staleness(wiring),
-        reports(wiring),
     ]
 
 
@@ -63,17 +58,3 @@ def staleness(wiring: Wiring) -> list[Node]:
         Node(topics.name, sources, (wiring.name(topics.state),), clock_task),
         Node(f"{topics.name}-totals", (totals.name,), (wiring.name(topics.totals_state),), owner_task),
     ]
-
-
-def reports(wiring: Wiring) -> Node:
-    """One task over the report values' single partition."""
-    rules = ReportLateness(wiring.province)
-
-    def task(partition: int, stores: list[Store]) -> Task:
-        intake = Intake(
-            wiring.decoder(DEPARTMENT_REPORT_VALUES), wiring.encoder(DLQ_DEPARTMENT), rules.problem
-        )
-        return ReportTask(stores[0], rules, intake, wiring.sinks(DLQ_DEPARTMENT))
-
-    state = (wiring.name(HEALTH_REPORTS_TASKS.state),)
-    return Node(HEALTH_REPORTS_TASKS.name, (wiring.name(DEPARTMENT_REPORT_VALUES),), state, task)

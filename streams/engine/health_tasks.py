@@ -10,7 +10,8 @@ ratio is a windowed model: streams/model/health.py, wired like any other).
   newest time per station it owns and, at every minute boundary of the wall clock, emits every
   station it owns: those heard, and the configured ones whose id hashes to its partition. The last
   minute emitted is in its store, so a restart neither repeats nor skips one.
-- Report lateness (`ReportTask`): one partition, one task; the rules are streams/model/report_lateness.py.
+- Report lateness: a `ReportValuesTask` (streams/engine/report_values.py) with the rules of
+  streams/model/report_lateness.py.
 
 Every task decodes and dead-letters through streams/engine/inputs.py `Intake` and sends indicators
 through streams/engine/outputs.py `Indicators`; state is a changelogged `Store`, as for every task.
@@ -25,13 +26,11 @@ from typing import Any
 from confluent_kafka import Message
 
 from ioc.province import Province
-from streams.engine.inputs import Intake, Origin, Output
-from streams.engine.outputs import send_all
+from streams.engine.inputs import Intake, Origin
 from streams.engine.runtime import Outputs
 from streams.engine.store import Store
 from streams.engine.upstream import Sinks, TotalsTopic, partial_message, read_partials
 from streams.model.health import MINUTE_MS, STATION_NEWEST, staleness, station_of
-from streams.model.report_lateness import ReportLateness
 from streams.model.routes import NO_WINDOW
 
 STATION_ENTITY = "station"
@@ -127,53 +126,3 @@ class StalenessOwnerTask:
 
     def flush(self, out: Outputs) -> None:
         """Staleness is sent as each minute starts; nothing is held back."""
-
-
-class ReportTask:
-    """The report values (one partition): submissions and the clock into report lateness."""
-
-    def __init__(self, store: Store, rules: ReportLateness, intake: Intake, sinks: Sinks) -> None:
-        """`intake` refuses values of unconfigured units or reports (`rules.problem`)."""
-        self.store = store
-        self.rules = rules
-        self.intake = intake
-        self.sinks = sinks
-
-    def process(self, topic: str, messages: Sequence[Message], out: Outputs) -> None:
-        dead: list[Output] = []
-        self.step(self.intake.records(messages, dead), out)
-        send_all(out, self.sinks.dead_topic, dead)
-
-    def step(self, items: Sequence[tuple[Origin, dict[str, Any]]], out: Outputs) -> None:
-        late: list[Output] = []
-        for origin, record in items:
-            produced = self.rules.submit(self.store, record, out.now)
-            if produced is None:
-                late.append(self._late(origin, record, out.now))
-                continue
-            for indicator in produced:
-                self.sinks.indicators.add(indicator)
-        self.sinks.indicators.send(out)
-        send_all(out, self.sinks.late_topic, late)
-
-    def tick(self, out: Outputs) -> None:
-        for indicator in self.rules.tick(self.store, out.now):
-            self.sinks.indicators.add(indicator)
-        self.sinks.indicators.send(out)
-
-    def flush(self, out: Outputs) -> None:
-        """Lateness is sent as it changes; nothing is held back."""
-
-    def _late(self, origin: Origin, record: dict[str, Any], now: int) -> Output:
-        """A value for a period that is closed here (see streams/model/report_lateness.py)."""
-        unit, code = record["reporting_unit_code"], record["report_code"]
-        return self.sinks.late.record(
-            origin,
-            record,
-            processor=f"input_health/report_lateness/{unit}/{code}",
-            event_ms=record["observed_at"],
-            window_end_ms=self.rules.window_end_ms(record),
-            watermark_ms=now,
-            now_ms=now,
-            timestamp_fields=self.intake.decoder.timestamp_fields,
-        )

@@ -31,6 +31,7 @@ EntityType = Literal[
     "province",
     "reporting_unit",
     "hotline_category",
+    "form_indicator",
 ]
 Bounds = tuple[tuple[float, int], ...]
 
@@ -188,6 +189,9 @@ PUBLIC_SERVICE_HOTLINE_TICKETS_OVERDUE = "public_service.hotline_tickets_overdue
 PUBLIC_SERVICE_HOTLINE_TICKETS_RESOLVED = "public_service.hotline_tickets_resolved"
 PUBLIC_SERVICE_HOTLINE_RESOLVE_TIME_MEDIAN = "public_service.hotline_resolve_time_median"
 PUBLIC_SERVICE_HOTLINE_RESOLVE_TIME_P90 = "public_service.hotline_resolve_time_p90"
+PUBLIC_SERVICE_FORM_VALUE = "public_service.form_value"
+PUBLIC_SERVICE_FORM_CHANGE_PCT = "public_service.form_change_pct"
+PUBLIC_SERVICE_FORM_PLAN_GAP_PCT = "public_service.form_plan_gap_pct"
 INPUT_HEALTH_CAMERA_ONLINE_RATIO = "input_health.camera_online_ratio"
 INPUT_HEALTH_SENSOR_STALENESS = "input_health.sensor_staleness"
 INPUT_HEALTH_REPORT_LATENESS = "input_health.report_lateness"
@@ -200,6 +204,7 @@ _DOSSIER_ENTITIES: tuple[EntityType, ...] = ("department", "area")
 _INDEX_WINDOW = "the local month to date"
 _HOTLINE_WINDOW = "the local day; the local month to date"
 _HOTLINE_ENTITIES: tuple[EntityType, ...] = ("area", "hotline_category")
+_FORM_WINDOW = "the form's Decree 09 period (local days)"
 
 
 def _dossiers(code: str, what: str, label_vi: str) -> Indicator:
@@ -361,6 +366,24 @@ _ALL: tuple[Indicator, ...] = (
         PUBLIC_SERVICE_HOTLINE_RESOLVE_TIME_P90, "h",
         "90th percentile (nearest rank) of the hours from report to resolution of the tickets resolved in"
         " the window.", "Thời gian xử lý (P90)",
+    ),
+    Indicator(
+        PUBLIC_SERVICE_FORM_VALUE, "the form's unit", ("form_indicator",), _FORM_WINDOW,
+        "A report form's indicator (config/report_forms/) over its period: the latest revision of every"
+        " unit's value, combined over units and areas as the form says (`over_areas`); entity"
+        " `<form>/<indicator>` for the province, `<area>/<form>/<indicator>` for one area; `label` = the"
+        " indicator's Vietnamese name.", "Chỉ tiêu báo cáo",
+    ),
+    Indicator(
+        PUBLIC_SERVICE_FORM_CHANGE_PCT, "%", ("form_indicator",), _FORM_WINDOW,
+        "Change of `public_service.form_value` from the form's previous period, as a share of it; empty"
+        " when either is missing or the previous was 0.", "Thay đổi so với kỳ trước",
+    ),
+    Indicator(
+        PUBLIC_SERVICE_FORM_PLAN_GAP_PCT, "%", ("form_indicator",), _FORM_WINDOW,
+        "How far the province total is on the wrong side of the form's plan target, as a share of the"
+        " target (0 when the plan is met); only for indicators with a target, and empty while an owning"
+        " unit has not reported the indicator for the period.", "Lệch kế hoạch",
     ),
     Indicator(
         INPUT_HEALTH_CAMERA_ONLINE_RATIO, "%", ("area", "province"), "1 min tumbling",

@@ -137,6 +137,10 @@ class ReportLateness:
             INPUT_HEALTH_REPORT_LATENESS, value, "days", len(entry["ids"]), report.report_code
         )
 
+    def processor(self, record: dict[str, Any]) -> str:
+        """Who judged a late value, in the late-events table."""
+        return f"input_health/report_lateness/{record['reporting_unit_code']}/{record['report_code']}"
+
     def window_end_ms(self, record: dict[str, Any]) -> int:
         """The end of the window of the period a value reports on (for a late event)."""
         return reporting_periods.local_midnight_ms(self.period(record)[1]) + reporting_periods.DAY_MS

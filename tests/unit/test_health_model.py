@@ -20,8 +20,9 @@ from confluent_kafka.schema_registry import Schema
 from avro_schemas import load_schema
 from ioc.province import Province
 from ioc.serde import AvroEncoder
-from streams.engine.health_tasks import ReportTask, StalenessOwnerTask, StationClockTask
+from streams.engine.health_tasks import StalenessOwnerTask, StationClockTask
 from streams.engine.inputs import Intake, MillisDecoder, Origin
+from streams.engine.report_values import ReportValuesTask
 from streams.engine.store import Store
 from streams.engine.upstream import TotalsTopic
 from streams.model import reporting_periods
@@ -408,7 +409,7 @@ def value(event_id: str, unit: str, at: int, code: str = "BC-01", period_end: da
             "value": 1.0, "unit_of_measure": "", "area_code": "", "revision": 0, "note": ""}  # fmt: skip
 
 
-def reports() -> tuple[ReportTask, Store]:
+def reports() -> tuple[ReportValuesTask, Store]:
     schema = load_schema("department/report_values")
     intake = Intake(
         MillisDecoder(StaticRegistry(schema), schema),  # type: ignore[arg-type]
@@ -416,7 +417,7 @@ def reports() -> tuple[ReportTask, Store]:
         RULES.problem,
     )
     store = Store("reports", 0)
-    return ReportTask(store, RULES, intake, sinks()), store
+    return ReportValuesTask([(RULES, store)], intake, sinks()), store
 
 
 def batch(*records: dict[str, Any]) -> Message:

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 
 from ioc.forms import load_forms
+from ioc.forms.figures import combine
 from ioc.forms.periods import PeriodNameError, period_before, period_name, period_named, period_title_vi
 from ioc.province import load_province
 from ioc.settings import ReportSettings, Settings
-from reports.period import VALUES_SQL, build_period, combine
+from reports.period import VALUES_SQL, build_period
 from reports.render import period_html
 from reports.upward.mapping import load_mapping
 

@@ -120,6 +120,7 @@ class AlertEngine:
             return []  # no value, a provisional window the rule does not trust, or older than one seen
         entry["last_at"] = obs.at_ms
         if isinstance(rule, ThresholdRule):
+            entry["texts"] = {"label": obs.label}
             verdict = conditions.threshold(rule, entry, obs, obs.value, now)
         elif isinstance(rule, RateOfChangeRule):
             verdict = conditions.rate_of_change(rule, entry, obs, obs.value)

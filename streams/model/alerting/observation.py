@@ -38,6 +38,8 @@ class Observation:
     confidence: float | None = None
     latitude: float | None = None
     longitude: float | None = None
+    label: str = ""
+    """The indicator record's label (a form indicator's Vietnamese name, an AQI's main pollutant)."""
 
 
 def parse(record: Mapping[str, Any]) -> Observation:
@@ -70,6 +72,7 @@ def parse(record: Mapping[str, Any]) -> Observation:
         start_ms=_millis(record, "window_start") if record.get("window_start") is not None else at,
         value=_number(record.get("value")),
         final=bool(record.get("is_final", True)),
+        label=str(record.get("label") or ""),
     )
 
 

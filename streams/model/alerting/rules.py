@@ -161,6 +161,7 @@ class ThresholdRule(_Rule):
     past `clear`, so a value hovering at the trigger does not open and resolve again and again."""
 
     NUMBERS = ("value", "threshold", "clear")
+    TEXTS = (*templates.COMMON_TEXTS, "label")
 
     kind: Literal["threshold"]
     watch: Watch
