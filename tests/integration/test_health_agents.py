@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ioc.forms import province_forms
 from ioc.province import load_province
 from streams.model import reporting_periods
 from tests.integration.conftest import RunningStack, WorkerProcess
@@ -85,10 +86,14 @@ def test_report_lateness_on_time_late_and_missing(local_stack: RunningStack, wor
     deadline_at = datetime.fromtimestamp(deadline / 1000, UTC)
     run = uuid.uuid4().hex[:6]
 
+    form = province_forms(local_stack.settings).get(report.report_code)
+    assert form is not None
+    line = form.indicators[0]  # a value that fits its form: the stream refuses one that does not
+
     def value(event_id: str, unit: str, at: datetime) -> dict[str, Any]:
         return {"event_id": event_id, "reporting_unit_code": unit, "observed_at": at, "report_code": report.report_code,
-                "indicator_code": "CT-01", "period_type": "monthly", "period_start": start, "period_end": end,
-                "value": 1.0, "unit_of_measure": "", "area_code": "", "revision": 0, "note": ""}  # fmt: skip
+                "indicator_code": line.code, "period_type": "monthly", "period_start": start, "period_end": end,
+                "value": line.min, "unit_of_measure": "", "area_code": "", "revision": 0, "note": ""}  # fmt: skip
 
     records = [
         value(f"{run}-1", on_time.code, deadline_at - timedelta(hours=1)),

@@ -231,6 +231,8 @@ def _hotline_and_index(
                  index % 3)  # fmt: skip
     rows.add("public_service.hotline_resolve_time_median", "area", code, code, month_start, month, 26.5)
     rows.add("public_service.index_766", "area", code, code, month_start, month, 78.25)
+    rows.add("public_service.form_plan_gap_pct", "form_indicator", "BC-YT-THANG/YT-05", code, month_start, month,
+             15.0, label="Công suất sử dụng giường bệnh")  # fmt: skip
     for index, unit in enumerate(province.reporting_units[:10]):
         rows.add(
             "public_service.index_766",

@@ -1,5 +1,6 @@
 """Dịch vụ công: dossier on-time rate and overdue dossiers by department (Decision 766/QĐ-TTg figures),
-the Decision 766 index of the month, and the hotline's open and overdue tickets and time to resolve."""
+the Decision 766 index of the month, the hotline's open and overdue tickets and time to resolve, and
+the report forms' indicators furthest off their plan."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from grafana_foundation_sdk.builders import bargauge, dashboard, stat
 from streams.model.indicators import (
     PUBLIC_SERVICE_DOSSIERS_OVERDUE,
     PUBLIC_SERVICE_DOSSIERS_RECEIVED,
+    PUBLIC_SERVICE_FORM_PLAN_GAP_PCT,
     PUBLIC_SERVICE_HOTLINE_RESOLVE_TIME_MEDIAN,
     PUBLIC_SERVICE_HOTLINE_TICKETS_OPEN,
     PUBLIC_SERVICE_HOTLINE_TICKETS_OVERDUE,
@@ -40,6 +42,8 @@ CATEGORY_NAMES = {
     "other": "Khác",
 }
 HOTLINE_ROW = Y + 27
+# A form's period may be a year (config/report_forms/): its latest period started at most that long ago.
+FORM_LOOKBACK = "INTERVAL 400 DAY"
 
 
 def by_department_sql(indicator: str, window: str, order: str) -> str:
@@ -84,8 +88,22 @@ LIMIT 20
 """  # noqa: S608 - assembled from code constants, never from input
 
 
+def forms_off_plan_sql() -> str:
+    """Each form indicator with a plan, its latest period's gap (province total, once every owning unit
+    reported), furthest off first; named by the indicator's Vietnamese name (the record's label). A
+    period's figures do not age like a sensor's: no freshness limit, and a gap not yet judged is left out."""
+    return f"""
+SELECT if(l.latest_label = '', l.entity_id, l.latest_label) AS name, l.latest AS value, l.age AS data_age_s
+FROM {latest_per_entity(PUBLIC_SERVICE_FORM_PLAN_GAP_PCT, "form_indicator", "", FORM_LOOKBACK)} AS l
+WHERE l.latest IS NOT NULL
+ORDER BY value DESC, name
+LIMIT 20
+"""  # noqa: S608 - assembled from code constants, never from input
+
+
 def hotline_and_index_panels() -> list[stat.Panel | bargauge.Panel]:
-    """The row below the dossiers: the hotline today, the month's time to resolve and 766 index."""
+    """The row below the dossiers: the hotline today, the month's time to resolve and 766 index, and
+    the forms off their plan."""
     province_today = f"{TODAY} AND {PROVINCE_AREA}"
     province_month = f"{MONTH} AND {PROVINCE_AREA}"
     return [
@@ -142,14 +160,14 @@ def hotline_and_index_panels() -> list[stat.Panel | bargauge.Panel]:
             overdue_tickets_by_category_sql(),
             unit="suffix: phản ánh",
             steps=rising_severity(1, 5),
-            pos=(0, HOTLINE_ROW + 7, 8, 18),
+            pos=(0, HOTLINE_ROW + 7, 6, 18),
         ),
         bars(
             "Phản ánh quá hạn theo xã, phường",
             overdue_tickets_by_area_sql(),
             unit="suffix: phản ánh",
             steps=rising_severity(1, 5),
-            pos=(8, HOTLINE_ROW + 7, 8, 18),
+            pos=(6, HOTLINE_ROW + 7, 6, 18),
         ),
         bars(
             INDEX_PANEL_TITLE,
@@ -157,7 +175,14 @@ def hotline_and_index_panels() -> list[stat.Panel | bargauge.Panel]:
             unit="suffix: điểm",
             steps=falling_severity(50, 80),
             max_value=100,
-            pos=(16, HOTLINE_ROW + 7, 8, 18),
+            pos=(12, HOTLINE_ROW + 7, 6, 18),
+        ),
+        bars(
+            "Chỉ tiêu báo cáo lệch kế hoạch",
+            forms_off_plan_sql(),
+            unit="percent",
+            steps=rising_severity(5, 10),  # the alert rule public_service.form_off_plan fires at 10 %
+            pos=(18, HOTLINE_ROW + 7, 6, 18),
         ),
     ]
 
