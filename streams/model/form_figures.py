@@ -20,9 +20,8 @@ ad-hoc form is not built either).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import date
-from typing import Any, Protocol
+from typing import Any
 
 from avro_schemas.json_records import RecordError
 from ioc.forms import Form, Forms, Indicator
@@ -31,6 +30,7 @@ from ioc.forms.figures import change_pct, combine, plan_gap_pct
 from ioc.forms.periods import period_before
 from ioc.province import Province
 from streams.model import reporting_periods
+from streams.model.entries import Entries
 from streams.model.indicator_record import WindowStamp
 from streams.model.indicators import (
     PUBLIC_SERVICE_FORM_CHANGE_PCT,
@@ -40,15 +40,6 @@ from streams.model.indicators import (
 
 ENTITY_TYPE = "form_indicator"
 PERIODS_KEPT = 3  # the period holding today and the two before it (see the module's docstring)
-
-
-class Entries(Protocol):
-    """Where entries live (streams/engine/store.py `Store`): values are plain dicts."""
-
-    def get(self, key: str) -> Any: ...
-    def put(self, key: str, value: Any) -> None: ...
-    def delete(self, key: str) -> None: ...
-    def items(self) -> Iterator[tuple[str, Any]]: ...
 
 
 def _key(form: str, indicator: str, start: date) -> str:

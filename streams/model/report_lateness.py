@@ -16,25 +16,16 @@ missing ones, not history.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from typing import Any, Protocol
+from typing import Any
 
 from ioc.province import PeriodicReport, Province
 from streams.model import reporting_periods
+from streams.model.entries import Entries
 from streams.model.indicator_record import WindowStamp
 from streams.model.indicators import INPUT_HEALTH_REPORT_LATENESS
 
 NOT_CONFIGURED = "is not a report configured for this unit in province.yaml"
-
-
-class Entries(Protocol):
-    """Where entries live (streams/engine/store.py `Store`): values are plain dicts."""
-
-    def get(self, key: str) -> Any: ...
-    def put(self, key: str, value: Any) -> None: ...
-    def delete(self, key: str) -> None: ...
-    def items(self) -> Iterator[tuple[str, Any]]: ...
 
 
 def _key(unit: str, report: str, start: date) -> str:
