@@ -111,6 +111,9 @@ class StreamSettings(BaseSettings):
     close_check_interval_s: float = 1.0
     # An open window's provisional result is re-emitted at most this often (its final always is).
     provisional_interval_s: float = 5.0
+    # Open windows whose figures age with time (hotline tickets and dossiers turning overdue while nothing
+    # is said of them) are judged again this often, and re-emitted only when their figures changed.
+    ageing_refresh_s: float = Field(default=60.0, gt=0)
     # A device silent this long (behind its partition's newest event) is forgotten, and a record this
     # far behind its partition's newest event is late outright.
     device_horizon_s: float = 86_400.0

@@ -64,6 +64,7 @@ class OwnerTask:
             stream_time=lambda series: self.newest,
             opened_ms=opened_ms,
             closes_due=True,
+            refresh_ms=timing.refresh_ms,
         )
         self.book.discard_stale()
         self.late: list[Output] = []
@@ -98,6 +99,7 @@ class OwnerTask:
     def tick(self, out: Outputs) -> None:
         self._advance(out.now)
         self.book.close_idle(out.now)
+        self.book.refresh_ageing(out.now)
         self.sinks.indicators.send(out)
 
     def _advance(self, now: int) -> None:

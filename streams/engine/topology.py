@@ -51,6 +51,7 @@ class Wiring:
             idle_ms=int(streams.idle_close_s * 1000),
             provisional_ms=int(streams.provisional_interval_s * 1000),
             horizon_ms=int(streams.device_horizon_s * 1000),
+            refresh_ms=int(streams.ageing_refresh_s * 1000),
         )
         self._encoders: dict[str, AvroEncoder] = {}
 

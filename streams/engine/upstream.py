@@ -58,6 +58,7 @@ class Timing:
     idle_ms: int
     provisional_ms: int
     horizon_ms: int
+    refresh_ms: int = 60_000  # an owner judges the open windows of an ageing model again this often
 
 
 @dataclass(frozen=True)

@@ -21,20 +21,28 @@ Rules, the same for every route:
 - **Emission.** A window touched since its last emission is emitted provisional (revision + 1) at the
   next commit, at most every `provisional_ms`; when it closes it is emitted once more, final, and
   forgotten. Routes kept only to accept records once (`emit=False`) never emit.
+- **Ageing.** A model whose figures change with the instant they are judged as of, not only with its
+  records (`ages`: a hotline ticket or a dossier becomes overdue while nothing is said of it), has its
+  open windows judged again every `refresh_ms` at an owner (`refresh_ageing`), and emitted only when
+  their figures changed: a quiet area's overdue count would otherwise stay what its last record made it.
 """
 
 from __future__ import annotations
 
 import heapq
 import logging
+import zlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from streams.model.routes import NO_WINDOW, Acc, Model, Place, Route, WindowView
+from streams.model.routes import NO_WINDOW, Acc, Model, Place, Route, Value, WindowView
 from streams.model.shapes import Shape
 
 log = logging.getLogger(__name__)
 Series = dict[str, Any]
+# A window's meta: [revision, wall time of its last emission, TOUCHED or RECHECK or 0, digest of the
+# figures last emitted (a provisional emission adds it)].
+TOUCHED, RECHECK = 1, 2
 
 
 class Book:
@@ -53,6 +61,7 @@ class Book:
         *,
         opened_ms: int,
         closes_due: bool = False,
+        refresh_ms: int = 60_000,
     ) -> None:
         """`base_watermark` is a series' clock without its wall-clock closes: the device clock at a
         gate, the task's watermark at a total's owner. `stream_time` (default: the watermark) is the
@@ -62,7 +71,8 @@ class Book:
         `close_due` as one watermark passes them (an owner), so the book keeps a heap of due times; a
         gate closes its own series as its device clock passes them and keeps none (a heap nobody pops
         grew by an entry per window and second: 12.8 MiB in the benchmark's 10-minute soak).
-        `opened_ms`: the wall clock when the task opened (`close_idle` waits one idle period after it)."""
+        `opened_ms`: the wall clock when the task opened (`close_idle` waits one idle period after it).
+        `refresh_ms`: how often an owner judges the open windows of an ageing model again."""
         self.store = store
         self.base_watermark = base_watermark
         self.stream_time = stream_time or self.watermark
@@ -76,6 +86,9 @@ class Book:
         # The field of a stateful model's state whose map grows with the data (a month's cases): the
         # store keeps each of its entries as a record of its own (streams/engine/store.py `Parts`).
         self.parts_field: str | None = getattr(model, "parts_field", None)
+        self.ages: bool = getattr(model, "ages", False)
+        self.refresh_ms = refresh_ms
+        self._next_refresh = opened_ms + refresh_ms
         self.pending: set[str] = set()  # series with windows touched but not yet emitted
         self.closes_due = closes_due
         self._due: list[tuple[int, str]] = []  # (close due, series key): a heap, entries may be stale
@@ -159,9 +172,9 @@ class Book:
                 continue
             meta = windows.get(start)
             if meta is not None:
-                meta[2] = 1
+                meta[2] = TOUCHED
             elif shape.reports(start, pane):
-                windows[start] = [0, 0, 1]
+                windows[start] = [0, 0, TOUCHED]
                 end = shape.end(start) + self.grace_ms
                 if due is None or end < due:
                     due = end
@@ -187,7 +200,7 @@ class Book:
             meta = windows.pop(start)
             if route.emit:
                 meta[0] += 1
-                self._emit_window(place, series, start, meta[0], True, end)
+                self._send(place, *self._judge(place, series, start, True, end), meta[0], True)
             if by_clock and end + grace > series["s"]:
                 series["s"] = end + grace
         panes = series["p"]
@@ -281,16 +294,33 @@ class Book:
                 if now - meta[1] < self.provisional_ms:
                     still.add(key)
                     continue
-                meta[0] += 1
-                meta[1] = now
-                meta[2] = 0
-                self._emit_window(place, series, start, meta[0], False, as_of)
+                view, values = self._judge(place, series, start, False, as_of)
+                digest = zlib.crc32(repr(values).encode())
+                unchanged = meta[2] == RECHECK and meta[3:] == [digest]
+                meta[1], meta[2], meta[3:] = now, 0, [digest]
+                if not unchanged:
+                    meta[0] += 1
+                    self._send(place, view, values, meta[0], False)
             self.store.touch(key)
         self.pending = still
 
-    def _emit_window(
-        self, place: Place, series: Series, start: int, revision: int, final: bool, as_of: int
-    ) -> None:
+    def refresh_ageing(self, now: int) -> None:
+        """Mark every open window of an ageing model to be judged again at the next commit (see the
+        module's docstring), every `refresh_ms` of the wall clock."""
+        if not self.ages or now < self._next_refresh:
+            return
+        self._next_refresh = now + self.refresh_ms
+        for key, series in self.store.items():
+            if key.startswith("~") or not series["w"] or not self.route_of(key)[0].emit:
+                continue
+            for meta in series["w"].values():
+                meta[2] = meta[2] or RECHECK
+            self.pending.add(key)
+
+    def _judge(
+        self, place: Place, series: Series, start: int, final: bool, as_of: int
+    ) -> tuple[WindowView, list[Value]]:
+        """The window's view and its figures, as of `as_of` (its end when final)."""
         route = place.route
         shape = route.shape
         end = shape.end(start)
@@ -305,7 +335,11 @@ class Book:
             end if final else min(end, as_of),
             final,
         )
-        for code, value, unit, samples, label in self.model.values(view):
+        return view, self.model.values(view)
+
+    def _send(self, place: Place, view: WindowView, values: list[Value], revision: int, final: bool) -> None:
+        route = place.route
+        for code, value, unit, samples, label in values:
             self.emit(
                 {
                     "indicator": code,
@@ -313,7 +347,7 @@ class Book:
                     "entity_id": place.entity_id,
                     "area_code": place.area_code,
                     "window_start": view.start_ms,
-                    "window_end": end,
+                    "window_end": view.end_ms,
                     "value": value,
                     "unit": unit,
                     "sample_count": samples,

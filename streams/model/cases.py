@@ -46,6 +46,9 @@ class CaseModel:
 
     id_field: ClassVar[str]
     """The record field naming the case (dossier_id, ticket_id)."""
+    ages: ClassVar[bool] = True
+    """A window's figures depend on the instant it is judged as of (an open case turns overdue with no
+    event of its own): the engine judges open windows again as time passes (streams/engine/windowing.py)."""
     parts_field: ClassVar[str] = "d"
     """The map of the state that grows with the cases: the engine stores each case as its own
     changelog record (a month's cases of the province outgrew one Kafka message), so every change

@@ -13,7 +13,7 @@ from typing import Any
 
 from streams.model import indicators
 from streams.model.hotline import AREA_DAY, AREA_MONTH, CATEGORY_DAY, CATEGORY_MONTH, HotlineModel, merge
-from tests.unit.stream_harness import TIMING, Deployment, FinalKey
+from tests.unit.stream_harness import TIMING, Deployment, FinalKey, to_ms
 from tests.unit.test_services_model import DAY, DECEMBER, MONTH, NEXT_DAY, PROVINCE, H, close_all
 
 D = DAY + 2 * H  # 02:00 local
@@ -156,3 +156,33 @@ def test_a_ticket_merges_in_any_order_and_its_resolution_stays() -> None:
         D + 3 * H,
         D,
     )
+
+
+def test_a_quiet_categorys_overdue_count_follows_the_stream_without_a_ticket_of_its_own() -> None:
+    """The ageing refresh (streams/engine/windowing.py): ticket Q (26001, traffic), reported 47 h before
+    D, is still open at D and nothing more is said of it; another category's ticket moves the stream
+    time past Q's due time. Q's category is judged again on the wall clock and emitted with Q overdue;
+    a later refresh that finds the same figures emits nothing."""
+    d = hotline(partitions=1, owners=1)
+    d.fold(0, [ticket("q", "Q", "in_progress", D, reported=D - 47 * H)], D)
+    d.run_until_quiet(D)
+    d.fold(0, [ticket("e", "E", "new", D + 2 * H, area="26002", category="environment")], D + 2 * H)
+    d.run_until_quiet(D + 2 * H)
+
+    def overdue() -> list[float | None]:
+        return [
+            r["value"]
+            for r in d.indicators()
+            if r["entity_id"] == "26001/traffic"
+            and r["indicator"] == indicators.PUBLIC_SERVICE_HOTLINE_TICKETS_OVERDUE
+            and to_ms(r["window_start"]) == DAY
+        ]
+
+    assert overdue() == [0.0]  # as of D: due at D + 1 h
+    d.tick(D + 2 * H)
+    d.commit(D + 2 * H)
+    assert overdue() == [0.0, 1.0]  # as of the stream time D + 2 h, with no ticket of its own
+    emitted = len(d.indicators())
+    d.tick(D + 2 * H + 61_000)
+    d.commit(D + 2 * H + 61_000)
+    assert len(d.indicators()) == emitted  # judged again, unchanged: nothing sent
