@@ -628,6 +628,38 @@ def test_identifiers_are_unique_per_message() -> None:
     assert len(identifiers) == len(set(identifiers))
 
 
+def test_the_starter_form_rule_names_the_indicator_off_plan_and_ends_when_back_within_it() -> None:
+    """public_service.form_off_plan: a form indicator's plan gap (its period's window, revised as units
+    report) opens an alert above 10 %, named by the indicator's Vietnamese name (the record's label);
+    an empty gap (units still to report) changes nothing; back at 5 % or less it ends."""
+    ruleset = load_rules(STARTER)
+    rule_ = ruleset.by_id["public_service.form_off_plan"]
+    alerts = AlertEngine(ruleset)
+    name = "Công suất sử dụng giường bệnh"
+    gaps = [
+        indicator(
+            "public_service.form_plan_gap_pct", value, T0, "BC-YT-THANG/YT-05", "form_indicator", final=False
+        )
+        | {"label": name, "area_code": "75"}
+        for value in (None, 15.0, None, 4.0)
+    ]
+    changes = feed(alerts, gaps)
+    assert [(c.rule_id, c.entity_id, c.state) for c in changes] == [
+        ("public_service.form_off_plan", "BC-YT-THANG/YT-05", "open"),
+        ("public_service.form_off_plan", "BC-YT-THANG/YT-05", "resolved"),
+    ]
+    opened = to_alert_record(changes[0], rule_, SENDER, area_desc="Tỉnh Đồng Nai")
+    assert opened["headline_vi"] == f"{name}: lệch kế hoạch 15%"
+    assert opened["description_vi"].startswith(
+        f'Chỉ tiêu "{name}" (BC-YT-THANG/YT-05) toàn tỉnh lệch kế hoạch 15.0%'
+    )
+    ended = to_alert_record(changes[1], rule_, SENDER, area_desc="Tỉnh Đồng Nai")
+    assert (
+        f'Chỉ tiêu "{name}" (BC-YT-THANG/YT-05) đã trở lại trong phạm vi kế hoạch (lệch 4.0%)'
+        in ended["description_vi"]
+    )
+
+
 def test_the_starter_hotline_rule_alerts_on_an_areas_overdue_tickets_in_vietnamese() -> None:
     """public_service.hotline_overdue: an area's overdue hotline tickets (day windows, every few
     minutes as the stream time moves) open an alert at 6 (above 5), update it at 3 (a material change,
