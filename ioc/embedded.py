@@ -4,13 +4,14 @@ Starts the local stack (and the contracts), the Faust worker, the ingestion gate
 router (messages written to its log instead of sent), the operations console (its address and demo
 account printed) and the simulator, then shows a live summary read
 back from the warehouse, in Vietnamese with local times. Ctrl-C stops everything this command
-started, in reverse order.
+started, in reverse order; so does a SIGTERM (a supervisor, `kill`, `docker stop`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 import threading
 import time
@@ -173,8 +174,19 @@ def supervised_workers(stack: LocalStack, count: int, progress: Progress) -> Sup
     return workers
 
 
+def stop_on_sigterm() -> None:
+    """Make a SIGTERM stop the platform as Ctrl-C does: Python's default ends the process at once,
+    leaving the stack's brokers, registry, warehouse and workers running with nobody to stop them."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def run_embedded(settings: Settings, *, cameras: int, workers: int, progress: Progress) -> None:
-    """Run until Ctrl-C, then stop what was started."""
+    """Run until Ctrl-C or SIGTERM, then stop what was started."""
+    stop_on_sigterm()
     stack = LocalStack(settings, progress)
     stop = threading.Event()
     services: list[threading.Thread] = []
