@@ -58,7 +58,8 @@ def test_a_form_off_plan_raises_an_alert_and_a_correction_ends_it(
         local_stack,
         DEPARTMENT_REPORT_VALUES,
         source,
-        [value("a", area_a, 120.0, reported), value("b", area_b, 110.0, reported)],
+        # B first: 110 alone is 10 % off, not above the trigger; with A the mean is 115, 15 % off.
+        [value("b", area_b, 110.0, reported), value("a", area_a, 120.0, reported)],
         prefix,
     )
     window_start = datetime.fromtimestamp(reporting_periods.local_midnight_ms(reported[0]) / 1000, UTC)
