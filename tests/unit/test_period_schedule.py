@@ -143,3 +143,22 @@ def test_negative_values_draw_left_of_zero() -> None:
 def test_an_indicator_without_area_values_says_so_in_its_chart() -> None:
     svg = area_bars(result("DVC-01", []))
     assert "Không có dữ liệu theo địa bàn ở cả kỳ này và kỳ trước" in svg and "<rect" not in svg
+
+
+@pytest.mark.parametrize(
+    ("arguments", "says"),
+    [
+        (["--form", "BC-DVC-THANG"], "--form và --period phải đi cùng nhau"),
+        (["--period", "2026-11"], "--form và --period phải đi cùng nhau"),
+        (["--date", "2026-12-06", "--form", "BC-DVC-THANG", "--period", "2026-11"], "không cả hai"),
+    ],
+)
+def test_send_takes_either_a_day_or_a_form_and_its_period(arguments: list[str], says: str) -> None:
+    """Refused before any connection to the warehouse is made."""
+    from typer.testing import CliRunner
+
+    from reports.cli import report_app
+
+    result = CliRunner().invoke(report_app, ["send", *arguments])
+    assert result.exit_code == 2
+    assert says in " ".join(re.sub(r"[│╭╮╰╯─]", " ", result.output).split())  # rich's box, wrapped
