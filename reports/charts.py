@@ -130,13 +130,13 @@ def area_bars(result: IndicatorResult, limit: int = TOP_AREAS) -> str:
     title = f"{indicator.name_vi} theo địa bàn"
     if len(shown) < len(result.areas):
         title += f": {len(shown)}/{len(result.areas)} địa bàn có giá trị kỳ này cao nhất"
-    height = AREA_HEAD + max(len(shown), 1) * AREA_ROW + AREA_FOOT
+    height = AREA_HEAD + len(shown) * AREA_ROW + AREA_FOOT if shown else AREA_HEAD  # empty: one line of text
     parts = [
         _svg_open(WIDTH, height),
         f'<text x="0" y="13" font-size="11" font-weight="bold">{escape(title)}</text>',
     ]
     if not shown:
-        parts.append(_no_data(WIDTH, AREA_HEAD + 12, "Không có dữ liệu theo địa bàn ở cả kỳ này và kỳ trước"))
+        parts.append(_no_data(WIDTH, AREA_HEAD - 8, "Không có dữ liệu theo địa bàn ở cả kỳ này và kỳ trước"))
         return "".join(parts) + "</svg>"
     plan_line = target is not None and _plan_on_areas(result)
     values = [v for a in shown for v in (a.line.current, a.line.previous) if v is not None]
