@@ -198,8 +198,8 @@ def export() -> None:
 
 @report_app.command("serve")
 def serve() -> None:
-    """Chạy lịch báo cáo — each day's brief after IOC_REPORTS_DAILY_AT and each form's period report
-    after its due day, e-mailed; then the upward outbox."""
+    """Chạy lịch báo cáo: bản tin ngày sau IOC_REPORTS_DAILY_AT, báo cáo định kỳ của mỗi biểu mẫu khi
+    qua hạn nộp, gửi thư, rồi gửi lên hệ thống báo cáo Chính phủ — the schedule, until SIGTERM."""
     from ioc.settings import Settings
     from reports.service import run_schedule
 
