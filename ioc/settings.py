@@ -336,19 +336,22 @@ class BrowserSettings(BaseSettings):
 
 
 class ReportSettings(BaseSettings):
-    """The centre's generated reports (`reports/`): where files go, who receives the daily brief by
-    e-mail (through the alert router's e-mail channel), when the schedule runs, and the bridge upward
-    to the Government reporting information system (Decree 09/2019/NĐ-CP)."""
+    """The centre's generated reports (`reports/`): where files go, who receives the brief and the
+    period reports by e-mail (through the alert router's e-mail channel), when the schedule runs, and
+    the bridge upward to the Government reporting information system (Decree 09/2019/NĐ-CP)."""
 
     model_config = SettingsConfigDict(env_prefix="IOC_REPORTS_")
 
     out_dir: Path = Path("reports-out")
-    # Comma-separated e-mail addresses of the daily brief's readers (the centre's leadership).
+    # Comma-separated e-mail addresses of the reports' readers (the centre's leadership): the daily
+    # brief and the forms' period reports, which they forward to each form's receiving body.
     recipients: str = ""
     # Local time (Asia/Ho_Chi_Minh) after which yesterday's brief is generated; quote it in YAML.
     daily_at: str = "07:00"
     check_interval_s: float = 60.0
-    # How many past days the schedule fills in when it finds their brief missing (after downtime).
+    # How many past days the schedule fills in when it finds their brief missing (after downtime); an
+    # earlier period's report is made too when its due day fell this many days or less before the
+    # latest due period's (the latest is always made).
     catch_up_days: int = Field(default=3, ge=0)
     national_codes: Path = CONFIG_DIR / "national_indicators.yaml"
     # The receiver of the Government reporting system; empty: nothing is sent upward.

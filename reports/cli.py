@@ -1,4 +1,5 @@
-"""`ioc report …`: generate the daily brief, e-mail it, send reports upward, or run the schedule.
+"""`ioc report …`: generate the daily brief or a period report, e-mail them, send reports upward, or run
+the schedule.
 Heavy imports stay inside the commands so `ioc --help` stays quick."""
 
 from __future__ import annotations
@@ -102,17 +103,21 @@ def period(
         Path | None, typer.Option("--out", help="Thư mục ghi tệp — output folder (IOC_REPORTS_OUT_DIR)")
     ] = None,
     pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="In PDF bằng Chromium — print the PDF")] = True,
+    send: Annotated[
+        bool, typer.Option("--send", help="Gửi thư kèm PDF — e-mail it to the recipients")
+    ] = False,
 ) -> None:
     """Báo cáo định kỳ theo biểu mẫu (Nghị định 09/2019) — one form's period report, from ClickHouse."""
     from ioc.browser import BrowserMissingError
     from ioc.forms.periods import PeriodNameError
     from ioc.settings import Settings
-    from reports.service import generate_period, warehouse
+    from reports.service import generate_period, send_stored, warehouse
 
     settings = Settings()
+    client = warehouse(settings)
     try:
         report, files = generate_period(
-            warehouse(settings), settings, form, name, out or settings.reports.out_dir, pdf=pdf
+            client, settings, form, name, out or settings.reports.out_dir, pdf=pdf
         )
     except LookupError as error:
         raise typer.BadParameter(str(error), param_hint="--form") from None
@@ -121,19 +126,56 @@ def period(
     except BrowserMissingError as error:
         _no_browser(error)
     _made(files, report.missing())
+    if send:
+        for address, outcome in send_stored(client, settings, report.report_id, report.title_vi).items():
+            console.print(f"{address}: {outcome}", highlight=False)
 
 
 @report_app.command("send")
-def send(day: DateOption = "yesterday") -> None:
-    """Gửi bản tin ngày qua thư — e-mail a generated brief with its PDF (each recipient once)."""
+def send(
+    day: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            help="Ngày của bản tin (giờ Việt Nam): YYYY-MM-DD, today, yesterday (mặc định) — the brief's day",
+        ),
+    ] = None,
+    form: Annotated[
+        str | None,
+        typer.Option("--form", help="Mã biểu mẫu, gửi báo cáo định kỳ thay cho bản tin — a form's code"),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--period", help="Kỳ của báo cáo định kỳ (đi cùng --form): 2026-11, 2026-Q4… — its period"
+        ),
+    ] = None,
+) -> None:
+    """Gửi qua thư bản tin ngày (--date) hoặc báo cáo định kỳ (--form, --period) đã tạo, kèm PDF; mỗi người
+    nhận một lần — e-mail a generated report to IOC_REPORTS_RECIPIENTS."""
+    from ioc.forms.periods import PeriodNameError
     from ioc.settings import Settings
-    from reports.service import send_daily, warehouse
+    from reports.service import send_daily, send_period, warehouse
 
+    if (form is None) != (name is None):
+        raise typer.BadParameter(
+            "--form và --period phải đi cùng nhau — give both", param_hint="--form/--period"
+        )
+    if form is not None and day is not None:
+        raise typer.BadParameter(
+            "chọn bản tin ngày (--date) hoặc báo cáo định kỳ (--form, --period), không cả hai — one report at a time",
+            param_hint="--date",
+        )
     settings = Settings()
     try:
-        outcomes = send_daily(warehouse(settings), settings, _day(day))
+        if form is not None and name is not None:
+            outcomes = send_period(warehouse(settings), settings, form, name)
+        else:
+            outcomes = send_daily(warehouse(settings), settings, _day(day or "yesterday"))
+    except PeriodNameError as error:
+        raise typer.BadParameter(str(error), param_hint="--period") from None
     except LookupError as error:
-        raise typer.BadParameter(str(error), param_hint="--date") from None
+        raise typer.BadParameter(str(error), param_hint="--form" if form else "--date") from None
     for address, outcome in outcomes.items():
         print(f"{address}: {outcome}")
 
@@ -156,7 +198,8 @@ def export() -> None:
 
 @report_app.command("serve")
 def serve() -> None:
-    """Chạy lịch báo cáo — make each day's brief after IOC_REPORTS_DAILY_AT, e-mail it, send upward."""
+    """Chạy lịch báo cáo: bản tin ngày sau IOC_REPORTS_DAILY_AT, báo cáo định kỳ của mỗi biểu mẫu khi
+    qua hạn nộp, gửi thư, rồi gửi lên hệ thống báo cáo Chính phủ — the schedule, until SIGTERM."""
     from ioc.settings import Settings
     from reports.service import run_schedule
 

@@ -1,6 +1,6 @@
-"""The daily brief by e-mail, through the alert router's e-mail channel (routing/channels), with the
-PDF attached; each recipient's delivery is written to `report_deliveries`, and a recipient who has
-it already is not sent it again."""
+"""A report (the daily brief, a period report) by e-mail, through the alert router's e-mail channel
+(routing/channels), with the PDF attached; each recipient's delivery is written to
+`report_deliveries`, and a recipient who has it already is not sent it again."""
 
 from __future__ import annotations
 

@@ -82,14 +82,20 @@ def period_bounds(period: tuple[date, date]) -> tuple[datetime, datetime]:
     return start, datetime.combine(period[1] + timedelta(days=1), time(0), VN).astimezone(UTC)
 
 
-def build_period(
-    run: Runner, forms: Forms, province: Province, form_code: str, name: str, *, now: datetime | None = None
-) -> PeriodReport:
-    """The report of form `form_code` for its period called `name` (see ioc.forms.periods)."""
+def find_form(forms: Forms, form_code: str) -> Form:
+    """The form called `form_code`, or a LookupError that lists the forms there are."""
     form = forms.get(form_code)
     if form is None:
         known = ", ".join(sorted(f.code for f in forms))
         raise LookupError(f"không có biểu mẫu {form_code!r} — no form {form_code!r}; forms: {known}")
+    return form
+
+
+def build_period(
+    run: Runner, forms: Forms, province: Province, form_code: str, name: str, *, now: datetime | None = None
+) -> PeriodReport:
+    """The report of form `form_code` for its period called `name` (see ioc.forms.periods)."""
+    form = find_form(forms, form_code)
     period = period_named(form, name)
     previous = period_before(form, period)
     owners = forms.owner_units(form.code)

@@ -14,6 +14,11 @@ from ioc.forms import Form, Indicator
 from ioc.forms.figures import change_pct, plan_met
 
 
+def period_report_id(form_code: str, name: str) -> str:
+    """The `reports` row of a form's period (`period:BC-DVC-THANG:2026-11`), named as `period_name` does."""
+    return f"period:{form_code}:{name}"
+
+
 @dataclass(frozen=True)
 class Line:
     """One indicator (or one indicator in one area): this period, the previous one, the change."""
@@ -83,7 +88,7 @@ class PeriodReport:
 
     @property
     def report_id(self) -> str:
-        return f"period:{self.form.code}:{self.name}"
+        return period_report_id(self.form.code, self.name)
 
     @property
     def form_code(self) -> str:

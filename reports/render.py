@@ -14,9 +14,9 @@ from markupsafe import Markup
 
 from ioc.browser import chromium
 from ioc.settings import BrowserSettings
-from reports.charts import hourly_bars
+from reports.charts import area_bars, hourly_bars
 from reports.model import DailyBrief, Series
-from reports.period_model import PeriodReport
+from reports.period_model import IndicatorResult, PeriodReport
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -35,11 +35,15 @@ def _chart(series: Series) -> Markup:
     return Markup(hourly_bars(series.points, series.unit_vi))  # noqa: S704 - SVG built from numbers, text escaped
 
 
+def _area_chart(result: IndicatorResult) -> Markup:
+    return Markup(area_bars(result))  # noqa: S704 - SVG built from numbers, text escaped
+
+
 def environment() -> Environment:
     env = Environment(
         loader=PackageLoader("reports", "templates"), autoescape=select_autoescape(["html", "j2"])
     )
-    env.filters.update(local=_local, number=_number, chart=_chart)
+    env.filters.update(local=_local, number=_number, chart=_chart, area_chart=_area_chart)
     return env
 
 

@@ -3,8 +3,9 @@ serve`, and a thread of `ioc run`).
 
 The schedule is a loop in the platform rather than a cron line because the platform already runs
 its long-lived parts this way (router, gateway, workers under `ioc run` and compose), the loop reads
-the `reports` table to find days whose brief is missing (so a day missed while it was down is made
-up), and the same loop drains the upward outbox, whose retries need a clock anyway.
+the `reports` table to find days whose brief and periods whose report is missing (so what fell due
+while it was down is made up), and the same loop drains the upward outbox, whose retries need a clock
+anyway.
 """
 
 from __future__ import annotations
@@ -20,18 +21,21 @@ import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 
 from ioc.endpoints import resolve
-from ioc.forms import province_forms
+from ioc.forms import Form, Forms, LiveForms, province_forms
+from ioc.forms.periods import period_name, period_named
 from ioc.province import load_province
 from ioc.settings import Settings
 from reports import mail, store
 from reports.daily import build_daily
 from reports.model import DailyBrief
-from reports.period import build_period
-from reports.period_model import PeriodReport
+from reports.period import build_period, find_form
+from reports.period_model import PeriodReport, period_report_id
 from reports.render import Written, daily_html, period_html, write_files
 from reports.upward.exporter import Sent, drain
 from reports.upward.mapping import load_mapping
 from reports.upward.transport import HttpTransport
+from streams.model import reporting_periods
+from streams.model.local_calendar import DAY_MS
 from warehouse.users import WRITER, client_auth
 
 log = logging.getLogger(__name__)
@@ -65,25 +69,53 @@ def generate_daily(
 
 
 def generate_period(
-    client: Client, settings: Settings, form_code: str, name: str, out_dir: Path, *, pdf: bool = True
+    client: Client,
+    settings: Settings,
+    form_code: str,
+    name: str,
+    out_dir: Path,
+    *,
+    pdf: bool = True,
+    forms: Forms | None = None,
 ) -> tuple[PeriodReport, Written]:
-    """Build, write and record the Decree 09 report of form `form_code` for its period `name`."""
+    """Build, write and record the Decree 09 report of form `form_code` for its period `name`, with
+    `forms` (the schedule's live set) or the configured ones."""
     report = build_period(
-        runner(client), province_forms(settings), load_province(settings.province_file), form_code, name
+        runner(client),
+        forms or province_forms(settings),
+        load_province(settings.province_file),
+        form_code,
+        name,
     )
     files = write_files(report.report_id, period_html(report), out_dir, settings.browser if pdf else None)
     store.record_report(client, report, files)
     return report, files
 
 
+def send_stored(client: Client, settings: Settings, report_id: str, what: str) -> dict[str, str]:
+    """E-mail the stored report `report_id` (`what` names it in the error) with its PDF to
+    IOC_REPORTS_RECIPIENTS, each address once."""
+    found = store.find(client, report_id)
+    if found is None:
+        raise LookupError(
+            f"chưa có {what} trong bảng reports: hãy tạo trước — no {report_id} yet: generate it first"
+        )
+    return mail.send_report(client, mail.email_channel(settings), found, mail.recipients(settings))
+
+
 def send_daily(client: Client, settings: Settings, day: date) -> dict[str, str]:
-    """E-mail the stored brief of `day` to IOC_REPORTS_RECIPIENTS (each address once)."""
-    report_id = f"daily:{day.isoformat()}"
-    found = [r for r in store.reports_since(client, datetime.combine(day, time(0), VN) - timedelta(days=1))
-             if r.report_id == report_id]  # fmt: skip
-    if not found:
-        raise LookupError(f"no daily brief for {day:%d/%m/%Y} in the reports table: generate it first")
-    return mail.send_report(client, mail.email_channel(settings), found[0], mail.recipients(settings))
+    """E-mail the stored brief of `day`."""
+    return send_stored(client, settings, f"daily:{day.isoformat()}", f"bản tin ngày {day:%d/%m/%Y}")
+
+
+def send_period(client: Client, settings: Settings, form_code: str, name: str) -> dict[str, str]:
+    """E-mail the stored report of form `form_code` for its period `name` (any name `ioc report
+    period` takes: `2026-11`, `2026-Q4`, a day of the period)."""
+    form = find_form(province_forms(settings), form_code)
+    canonical = period_name(form, period_named(form, name))
+    return send_stored(
+        client, settings, period_report_id(form.code, canonical), f"báo cáo {form.code} kỳ {canonical}"
+    )
 
 
 def export(client: Client, settings: Settings, now: datetime | None = None) -> list[Sent]:
@@ -114,14 +146,46 @@ def due_days(now: datetime, daily_at: str, catch_up_days: int) -> list[date]:
     return [latest - timedelta(days=back) for back in range(catch_up_days, -1, -1)]
 
 
-def tick(client: Client, settings: Settings, now: datetime) -> None:
-    """One pass of the schedule: missing briefs made and e-mailed, then the outbox drained."""
+def due_periods(form: Form, now: datetime, catch_up_days: int) -> list[tuple[date, date]]:
+    """The form's periods whose report should exist by `now`, oldest first: the latest whose due day
+    (the form's `due_days` after the period ends, local time) has passed, when every owning unit's
+    values are due, and each earlier one whose due day passed at most `catch_up_days` before that
+    one's (the daily briefs' catch-up, counted in the same days). None for an ad-hoc form."""
+    schedule = form.schedule
+    if schedule is None:
+        return []
+    latest = reporting_periods.last_due_period(int(now.timestamp() * 1000), schedule)
+    horizon = reporting_periods.deadline_ms(latest[1], schedule) - catch_up_days * DAY_MS
+    periods = [latest]
+    while (earlier := form.period_of(periods[0][0] - timedelta(days=1))) is not None and (
+        reporting_periods.deadline_ms(earlier[1], schedule) >= horizon
+    ):
+        periods.insert(0, earlier)
+    return periods
+
+
+def tick(client: Client, settings: Settings, now: datetime, forms: Forms) -> None:
+    """One pass of the schedule: missing briefs, then missing period reports of `forms`, made and
+    e-mailed, then the outbox drained. What already has a PDF in `reports` is neither made nor e-mailed
+    again, and the mail ledger keeps a recipient from getting a report twice."""
     days = due_days(now, settings.reports.daily_at, settings.reports.catch_up_days)
     for day in sorted(set(days) - store.daily_done(client, days)):
         generate_daily(client, settings, day, settings.reports.out_dir)
         log.info("daily brief for %s generated", day)
         if mail.recipients(settings):
             log.info("daily brief for %s e-mailed: %s", day, send_daily(client, settings, day))
+    due = {
+        period_report_id(form.code, period_name(form, period)): (form, period_name(form, period))
+        for form in forms
+        for period in due_periods(form, now, settings.reports.catch_up_days)
+    }
+    for report_id in sorted(set(due) - store.printed(client, list(due))):
+        form, name = due[report_id]
+        report, _ = generate_period(client, settings, form.code, name, settings.reports.out_dir, forms=forms)
+        log.info("period report %s generated; missing: %d lines", report_id, len(report.missing()))
+        if mail.recipients(settings):
+            outcome = send_stored(client, settings, report_id, report.title_vi)
+            log.info("period report %s e-mailed: %s", report_id, outcome)
     for sent in export(client, settings, now):
         log.info("report %s upward, attempt %d: %s", sent.report_id, sent.attempt, sent.outcome)
 
@@ -129,10 +193,14 @@ def tick(client: Client, settings: Settings, now: datetime) -> None:
 def run_schedule(settings: Settings, stop: threading.Event) -> None:
     """Until `stop`: a pass every IOC_REPORTS_CHECK_INTERVAL_S; a failing pass is logged and retried."""
     client: Client | None = None
+    forms: LiveForms | None = None  # reloaded when a form file changes; a broken edit keeps the last good set
     while not stop.is_set():
         try:
+            forms = forms or LiveForms(
+                settings.forms_dir, load_province(settings.province_file), settings.forms_reload_s
+            )
             client = client or warehouse(settings)
-            tick(client, settings, datetime.now(UTC))
+            tick(client, settings, datetime.now(UTC), forms.current())
         except Exception:  # the schedule must outlive a warehouse restart or a browser failure
             log.exception(
                 "report schedule pass failed; trying again in %ss", settings.reports.check_interval_s
@@ -143,7 +211,7 @@ def run_schedule(settings: Settings, stop: threading.Event) -> None:
 
 def start_report_schedule(settings: Settings, stop: threading.Event) -> threading.Thread:
     """For `ioc run`: the schedule in a thread, e-mail through the demo router's log channel, and no
-    catching up (a fresh demo has no earlier days to report)."""
+    catching up (a fresh demo has no earlier days or periods to report)."""
     demo = settings.model_copy(
         update={
             "routing": settings.routing.model_copy(update={"delivery": "log"}),

@@ -82,14 +82,14 @@ def _report(row: dict[str, Any]) -> StoredReport:
     return StoredReport(**values)
 
 
-def reports_since(client: Client, since: datetime) -> list[StoredReport]:
-    """Each report whose period starts at or after `since`, newest generation, oldest period first."""
+def find(client: Client, report_id: str) -> StoredReport | None:
+    """The newest generation of one report, or None when it was never generated."""
     result = client.query(
         f"SELECT {', '.join(REPORT_COLUMNS)} FROM reports FINAL "  # noqa: S608 - constant column list
-        "WHERE period_start >= {since:DateTime64(3)} ORDER BY period_start, report_id",
-        parameters={"since": since},
+        "WHERE report_id = {id:String}",
+        parameters={"id": report_id},
     )
-    return [_report(row) for row in result.named_results()]
+    return next((_report(row) for row in result.named_results()), None)
 
 
 def ended_since(client: Client, since: datetime) -> list[StoredReport]:
@@ -103,14 +103,22 @@ def ended_since(client: Client, since: datetime) -> list[StoredReport]:
     return [_report(row) for row in result.named_results()]
 
 
-def daily_done(client: Client, days: list[date]) -> set[date]:
-    """Which of `days` already have a daily brief with a PDF."""
-    ids = [f"daily:{d.isoformat()}" for d in days]
+def printed(client: Client, report_ids: list[str]) -> set[str]:
+    """Which of `report_ids` have been generated with a PDF: the schedule makes the others, so a
+    report made again by hand (data corrected late) is not made, nor e-mailed, again by the schedule."""
+    if not report_ids:
+        return set()
     result = client.query(
         "SELECT report_id FROM reports FINAL WHERE report_id IN {ids:Array(String)} AND pdf_path != ''",
-        parameters={"ids": ids},
+        parameters={"ids": report_ids},
     )
-    return {date.fromisoformat(row[0].removeprefix("daily:")) for row in result.result_rows}
+    return {row[0] for row in result.result_rows}
+
+
+def daily_done(client: Client, days: list[date]) -> set[date]:
+    """Which of `days` already have a daily brief with a PDF."""
+    done = printed(client, [f"daily:{d.isoformat()}" for d in days])
+    return {date.fromisoformat(report_id.removeprefix("daily:")) for report_id in done}
 
 
 @dataclass(frozen=True)

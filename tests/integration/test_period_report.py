@@ -2,35 +2,45 @@
 revision, a value under a former commune code, units and indicators left out), the report generated
 to HTML and PDF by Debian's chromium, every number of its totals checked against SQL over the raw
 table (latest revision of each value), the missing units against the form's owners, its row in
-`reports`, and its place in the upward outbox."""
+`reports`, and its place in the upward outbox. Then the schedule: a pass after the next month's due
+day makes that month's report (from one unit's value: incomplete, still made) and e-mails it to a
+loopback SMTP server once; the report made again and a second pass send nothing more."""
 
 from __future__ import annotations
 
 import re
+import socket
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from html import unescape
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from aiosmtpd.controller import Controller
 from clickhouse_connect.driver.client import Client
 
 from ioc.forms import province_forms
+from ioc.settings import ReportSettings
 from reports import store
 from reports.period import period_bounds
 from reports.render import _number
-from reports.service import generate_period
+from reports.service import generate_period, send_period, tick
 from reports.upward.mapping import load_mapping
 from reports.upward.payload import build_payload
 from tests.integration.conftest import RunningStack
 from tests.integration.helpers import warehouse_client
+from tests.integration.test_reports import MailBox
 from warehouse.users import WRITER
 
 RUN = uuid.uuid4().hex[:8]
 FORM = "BC-DVC-THANG"
 # A month long past, so no other test's values fall in it: 15/05/2024 to 14/06/2024, and the one before.
 NAME, THIS, BEFORE = "2024-06", (date(2024, 5, 15), date(2024, 6, 14)), (date(2024, 4, 15), date(2024, 5, 14))
+# The month after, for the schedule: 15/06/2024 to 14/07/2024, due (5 days) on 19/07/2024.
+NEXT_NAME, NEXT = "2024-07", (date(2024, 6, 15), date(2024, 7, 14))
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
 COLUMNS = ["event_id", "source_id", "reporting_unit_code", "observed_at", "report_code", "indicator_code",
            "period_type", "period_start", "period_end", "value", "unit_of_measure", "area_code", "revision", "note",
            "kafka_topic", "kafka_partition", "kafka_offset"]  # fmt: skip
@@ -45,6 +55,7 @@ VALUES = [
     (BEFORE, "TT-HCC", "DVC-01", "", 150, 0),
     (BEFORE, "UBND-26001", "DVC-01", "", 30, 0),
     (BEFORE, "TT-HCC", "DVC-04", "", 96, 0),
+    (NEXT, "TT-HCC", "DVC-01", "", 140, 0),  # the only value of the next month
 ]
 
 
@@ -153,3 +164,60 @@ def test_the_report_is_listed_printed_and_waiting_in_the_upward_outbox(
     assert document["attachment"]["sha256"] == files.pdf_sha256
     assert unmapped == []
     assert {i["province_code"]: i["value"] for i in document["indicators"]} == report.figures()
+
+
+def test_a_schedule_pass_makes_the_due_period_report_and_e_mails_it_once(
+    filled: Client, generated: Any, local_stack: RunningStack, tmp_path: Path
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    box = MailBox()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    readers = ["giamdoc@tinh.gov.vn", "pgd@tinh.gov.vn"]
+    settings = local_stack.settings.model_copy(
+        update={
+            "routing": local_stack.settings.routing.model_copy(update={"smtp_port": port}),
+            "reports": ReportSettings(recipients=", ".join(readers), out_dir=tmp_path, catch_up_days=0),
+        }
+    )
+    forms = province_forms(settings)
+    report_id = f"period:{FORM}:{NEXT_NAME}"
+    after_due_day = datetime(2024, 7, 20, 9, 0, tzinfo=VN)  # 19/07 is over, local time
+    assert store.find(filled, report_id) is None
+
+    def mails() -> list[Any]:
+        return [
+            m for m in box.messages
+            if [a.get_filename() for a in m.iter_attachments()] == [f"period-{FORM}-{NEXT_NAME}.pdf"]
+        ]  # fmt: skip
+
+    try:
+        tick(filled, settings, after_due_day, forms)
+        first = len(box.messages)
+        stored = store.find(filled, report_id)
+        # A late correction: the report made again by hand keeps its id, so nobody gets it twice.
+        generate_period(filled, settings, FORM, NEXT_NAME, tmp_path)
+        tick(filled, settings, after_due_day + timedelta(hours=1), forms)
+        again = send_period(filled, settings, FORM, "2024-07-01")  # any day of the period names it
+    finally:
+        controller.stop()
+
+    assert stored is not None and stored.kind == "period" and stored.pdf_path.startswith(str(tmp_path))
+    assert (stored.period_start, stored.period_end) == period_bounds(NEXT)
+    assert stored.figures == {f"{FORM}.DVC-01": 140.0}  # one unit of many: incomplete, still made
+    assert any("không gửi số liệu kỳ này" in line for line in stored.missing)
+    sent = mails()
+    assert sorted(m["To"] for m in sent) == readers
+    assert "tháng 7/2024" in sent[0]["Subject"]
+    assert next(iter(sent[0].iter_attachments())).get_content().startswith(b"%PDF")
+    assert "không gửi số liệu kỳ này" in sent[0].get_body(preferencelist=("plain",)).get_content()
+    # The other forms' due periods were made in the same pass, the briefs' day too; nothing after it.
+    assert first > len(sent) and len(box.messages) == first and mails() == sent
+    assert again == dict.fromkeys(readers, "already sent")
+    ledger = filled.query(
+        "SELECT address, status FROM report_deliveries FINAL WHERE destination = 'email' AND report_id = {r:String}",
+        parameters={"r": report_id},
+    ).result_rows
+    assert sorted(ledger) == [("g***@tinh.gov.vn", "sent"), ("p***@tinh.gov.vn", "sent")]

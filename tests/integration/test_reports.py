@@ -227,7 +227,8 @@ def test_every_figure_of_the_brief_equals_the_wall_panel_or_the_sql_for_the_day(
     assert files.pdf_path is not None and files.pdf_path.read_bytes().startswith(b"%PDF")
     assert hashlib.sha256(files.pdf_path.read_bytes()).hexdigest() == files.pdf_sha256
 
-    (stored,) = [r for r in store.reports_since(filled, START) if r.report_id == f"daily:{DAY.isoformat()}"]
+    stored = store.find(filled, f"daily:{DAY.isoformat()}")
+    assert stored is not None
     assert stored.figures == pytest.approx(figures)
     assert stored.pdf_path == str(files.pdf_path) and stored.missing == brief.missing()
     assert store.daily_done(filled, [DAY, DAY - timedelta(days=1)]) == {DAY}

@@ -4,6 +4,7 @@ and the HTML it renders. The shipped forms and province are used as they are."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -149,3 +150,14 @@ def test_the_html_shows_missing_as_no_data_never_as_zero() -> None:
     assert "UBND Phường Tam Hiệp (UBND-26003): không gửi số liệu kỳ này" in html
     row = html.split('data-code="DVC-01"')[1].split("</tr>")[0]
     assert ">200<" in row and ">150<" in row and "+50" in row and "+33,3 %" in row
+
+
+def test_each_indicator_has_its_chart_by_area_above_its_table() -> None:
+    report, _ = _dvc_report()
+    html = period_html(report).split('<section id="areas">')[1].split("</section>")[0]
+    charts = re.findall(r'<div class="chart" data-code="([\w-]+)"><svg', html)
+    assert charts == [r.indicator.code for r in report.results]
+    dvc01 = html.split('data-code="DVC-01"><svg')[1].split("</svg>")[0]
+    assert 'data-area="26001"' in dvc01 and 'data-area="26003"' not in dvc01  # 26003 sent nothing: no row
+    assert dvc01.count(", kỳ này: ") == len({a.area_code for a in report.results[0].areas if a.line.current})
+    assert "Không có dữ liệu theo địa bàn" in html.split('data-code="DVC-03"><svg')[1].split("</svg>")[0]
