@@ -9,7 +9,6 @@ loopback SMTP server once; the report made again and a second pass send nothing 
 from __future__ import annotations
 
 import re
-import socket
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from html import unescape
@@ -18,7 +17,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 from clickhouse_connect.driver.client import Client
 
 from ioc.forms import province_forms
@@ -31,7 +29,7 @@ from reports.upward.mapping import load_mapping
 from reports.upward.payload import build_payload
 from tests.integration.conftest import RunningStack
 from tests.integration.helpers import warehouse_client
-from tests.integration.test_reports import MailBox
+from tests.integration.mail_box import smtp_server
 from warehouse.users import WRITER
 
 RUN = uuid.uuid4().hex[:8]
@@ -169,31 +167,18 @@ def test_the_report_is_listed_printed_and_waiting_in_the_upward_outbox(
 def test_a_schedule_pass_makes_the_due_period_report_and_e_mails_it_once(
     filled: Client, generated: Any, local_stack: RunningStack, tmp_path: Path
 ) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    box = MailBox()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
     readers = ["giamdoc@tinh.gov.vn", "pgd@tinh.gov.vn"]
-    settings = local_stack.settings.model_copy(
-        update={
-            "routing": local_stack.settings.routing.model_copy(update={"smtp_port": port}),
-            "reports": ReportSettings(recipients=", ".join(readers), out_dir=tmp_path, catch_up_days=0),
-        }
-    )
-    forms = province_forms(settings)
     report_id = f"period:{FORM}:{NEXT_NAME}"
     after_due_day = datetime(2024, 7, 20, 9, 0, tzinfo=VN)  # 19/07 is over, local time
     assert store.find(filled, report_id) is None
-
-    def mails() -> list[Any]:
-        return [
-            m for m in box.messages
-            if [a.get_filename() for a in m.iter_attachments()] == [f"period-{FORM}-{NEXT_NAME}.pdf"]
-        ]  # fmt: skip
-
-    try:
+    with smtp_server() as (box, port):
+        settings = local_stack.settings.model_copy(
+            update={
+                "routing": local_stack.settings.routing.model_copy(update={"smtp_port": port}),
+                "reports": ReportSettings(recipients=", ".join(readers), out_dir=tmp_path, catch_up_days=0),
+            }
+        )
+        forms = province_forms(settings)
         tick(filled, settings, after_due_day, forms)
         first = len(box.messages)
         stored = store.find(filled, report_id)
@@ -201,8 +186,12 @@ def test_a_schedule_pass_makes_the_due_period_report_and_e_mails_it_once(
         generate_period(filled, settings, FORM, NEXT_NAME, tmp_path)
         tick(filled, settings, after_due_day + timedelta(hours=1), forms)
         again = send_period(filled, settings, FORM, "2024-07-01")  # any day of the period names it
-    finally:
-        controller.stop()
+
+    def mails() -> list[Any]:
+        return [
+            m for m in box.messages
+            if [a.get_filename() for a in m.iter_attachments()] == [f"period-{FORM}-{NEXT_NAME}.pdf"]
+        ]  # fmt: skip
 
     assert stored is not None and stored.kind == "period" and stored.pdf_path.startswith(str(tmp_path))
     assert (stored.period_start, stored.period_end) == period_bounds(NEXT)

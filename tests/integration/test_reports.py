@@ -10,16 +10,12 @@ import hashlib
 import hmac
 import json
 import re
-import socket
 import uuid
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from clickhouse_connect.driver.client import Client
 
 from ioc.province import load_province
@@ -33,6 +29,7 @@ from reports.upward.mapping import load_mapping
 from reports.upward.transport import HttpTransport
 from tests.integration.conftest import RunningStack
 from tests.integration.helpers import warehouse_client
+from tests.integration.mail_box import smtp_server
 from tests.integration.wall_data import crafted
 from tests.unit.test_reports import Receiver
 from wall.dashboards import overview, public_order, public_services
@@ -234,35 +231,18 @@ def test_every_figure_of_the_brief_equals_the_wall_panel_or_the_sql_for_the_day(
     assert store.daily_done(filled, [DAY, DAY - timedelta(days=1)]) == {DAY}
 
 
-class MailBox:
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
-        return "250 OK"
-
-
 def test_the_brief_is_emailed_with_its_pdf_once_per_recipient(
     filled: Client, local_stack: RunningStack, generated: tuple[Any, Any]
 ) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    box = MailBox()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings = local_stack.settings.model_copy(
-        update={
-            "routing": local_stack.settings.routing.model_copy(update={"smtp_port": port}),
-            "reports": ReportSettings(recipients="giamdoc@tinh.gov.vn, pgd@tinh.gov.vn"),
-        }
-    )
-    try:
+    with smtp_server() as (box, port):
+        settings = local_stack.settings.model_copy(
+            update={
+                "routing": local_stack.settings.routing.model_copy(update={"smtp_port": port}),
+                "reports": ReportSettings(recipients="giamdoc@tinh.gov.vn, pgd@tinh.gov.vn"),
+            }
+        )
         first = send_daily(filled, settings, DAY)
         again = send_daily(filled, settings, DAY)
-    finally:
-        controller.stop()
     assert first == {"giamdoc@tinh.gov.vn": "sent", "pgd@tinh.gov.vn": "sent"}
     assert again == {"giamdoc@tinh.gov.vn": "already sent", "pgd@tinh.gov.vn": "already sent"}
     assert sorted(m["To"] for m in box.messages) == ["giamdoc@tinh.gov.vn", "pgd@tinh.gov.vn"]
