@@ -40,8 +40,8 @@ from streams.model.shapes import Shape
 
 log = logging.getLogger(__name__)
 Series = dict[str, Any]
-# A window's meta: [revision, wall time of its last emission, TOUCHED or RECHECK or 0, digest of the
-# figures last emitted (a provisional emission adds it)].
+# A window's meta: [revision, wall time of its last emission, TOUCHED or RECHECK or 0, and for an
+# ageing model the digest of the figures last emitted provisional].
 TOUCHED, RECHECK = 1, 2
 
 
@@ -295,9 +295,12 @@ class Book:
                     still.add(key)
                     continue
                 view, values = self._judge(place, series, start, False, as_of)
-                digest = zlib.crc32(repr(values).encode())
-                unchanged = meta[2] == RECHECK and meta[3:] == [digest]
-                meta[1], meta[2], meta[3:] = now, 0, [digest]
+                unchanged = False
+                if self.ages:  # only windows judged again need the digest: off the traffic hot path
+                    digest = zlib.crc32(repr(values).encode())
+                    unchanged = meta[2] == RECHECK and meta[3:] == [digest]
+                    meta[3:] = [digest]
+                meta[1], meta[2] = now, 0
                 if not unchanged:
                     meta[0] += 1
                     self._send(place, view, values, meta[0], False)
