@@ -16,13 +16,14 @@ import httpx
 import pytest
 
 from ioc.settings import RoutingSettings, Settings, StackSettings
+from ioc.stack.ports import free_port
 from routing.clock import ManualClock
 from tests.integration.conftest import RunningStack, WorkerProcess
 from tests.integration.helpers import DUTY_DESK_ROSTER, wait_for, warehouse_client
 from tests.integration.test_alerts import send_accident
 from tests.integration.test_routing_broker import RouterThread
+from tests.mail_box import MailBox
 from tests.unit import test_routing_delivery as delivery
-from tests.unit.test_routing_delivery import MailBox, free_port
 
 mailbox = delivery.mailbox  # the real SMTP server of the unit tests, as a fixture here too
 TOKEN = "console-" + uuid.uuid4().hex  # noqa: S105 - a test token

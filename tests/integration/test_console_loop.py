@@ -34,7 +34,7 @@ from tests.integration.conftest import RunningStack, WorkerProcess
 from tests.integration.helpers import DUTY_DESK_ROSTER, wait_for
 from tests.integration.test_alerts import send_accident
 from tests.integration.test_routing_broker import RouterThread
-from tests.unit.test_routing_delivery import MailBox
+from tests.mail_box import MailBox
 from wall.dashboards.alerts import BOARD_PANEL_TITLE
 from wall.layout import SCREENS
 

@@ -29,7 +29,7 @@ from reports.upward.mapping import load_mapping
 from reports.upward.payload import build_payload
 from tests.integration.conftest import RunningStack
 from tests.integration.helpers import warehouse_client
-from tests.integration.mail_box import smtp_server
+from tests.mail_box import smtp_server
 from warehouse.users import WRITER
 
 RUN = uuid.uuid4().hex[:8]

@@ -29,8 +29,8 @@ from reports.upward.mapping import load_mapping
 from reports.upward.transport import HttpTransport
 from tests.integration.conftest import RunningStack
 from tests.integration.helpers import warehouse_client
-from tests.integration.mail_box import smtp_server
 from tests.integration.wall_data import crafted
+from tests.mail_box import smtp_server
 from tests.unit.test_reports import Receiver
 from wall.dashboards import overview, public_order, public_services
 from wall.macros import expand

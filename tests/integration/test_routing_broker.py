@@ -17,12 +17,14 @@ from confluent_kafka import Producer
 from avro_schemas import load_schema
 from ioc.serde import AvroEncoder, registry_client
 from ioc.settings import RoutingSettings, Settings, StackSettings
+from ioc.stack.ports import free_port
 from routing.clock import ManualClock
 from routing.service import run_router
 from tests.integration.conftest import RunningStack
 from tests.integration.helpers import wait_for, warehouse_client
+from tests.mail_box import MailBox
 from tests.unit import test_routing_delivery as delivery
-from tests.unit.test_routing_delivery import HttpReceiver, MailBox, alert, free_port
+from tests.unit.test_routing_delivery import HttpReceiver, alert
 from topics.catalog import ALERTS
 
 # The real SMTP server and HTTP receiver of the unit tests, as fixtures here too.

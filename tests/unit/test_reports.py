@@ -8,19 +8,14 @@ import hashlib
 import hmac
 import json
 import re
-import socket
 import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from ioc.settings import ReportSettings
 from reports import daily
@@ -35,6 +30,7 @@ from reports.upward.mapping import MappingError, load_mapping
 from reports.upward.transport import HttpTransport
 from routing.channels.smtp import SmtpChannel
 from routing.templates import Attachment, Message
+from tests.mail_box import smtp_server
 from wall.levels import CAP_SEVERITY
 
 DAY = date(2026, 12, 5)
@@ -221,23 +217,8 @@ def test_the_transport_signs_each_request_and_tells_accepted_refused_and_failed(
     assert headers["X-IOC-Signature"] == f"sha256={expected}"
 
 
-class MailBox:
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
-        return "250 OK"
-
-
 def test_the_email_channel_attaches_the_reports_pdf() -> None:
-    box = MailBox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_server() as (box, port):
         channel = SmtpChannel(
             "127.0.0.1", port, "ioc@tinh.gov.vn", starttls=False, user="", password="", timeout_s=5
         )
@@ -252,8 +233,6 @@ def test_the_email_channel_attaches_the_reports_pdf() -> None:
                 (Attachment("daily-2026-12-05.pdf", "application/pdf", pdf),),
             ),
         )
-    finally:
-        controller.stop()
     (mail,) = box.messages
     (attachment,) = list(mail.iter_attachments())
     assert attachment.get_filename() == "daily-2026-12-05.pdf"

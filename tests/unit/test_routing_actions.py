@@ -12,7 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from routing.actions import ActionRequest, apply_request
-from tests.unit.test_routing_delivery import Harness, HttpReceiver, MailBox, alert, mailbox, receiver
+from tests.mail_box import MailBox
+from tests.unit.test_routing_delivery import Harness, HttpReceiver, alert, mailbox, receiver
 
 __all__ = ["mailbox", "receiver"]  # fixtures of the delivery tests, used here too
 TOKEN = "console-secret"  # noqa: S105 - a test token

@@ -7,22 +7,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
 from ioc.province import Area, Province
 from ioc.settings import RoutingSettings
+from ioc.stack.ports import free_port
 from routing.ack import AckSigner, ack_app
 from routing.actions import AckResult, ActionRequest, apply_request
 from routing.channels.factory import build_channels
@@ -30,6 +27,7 @@ from routing.clock import ManualClock
 from routing.roster import RosterSource
 from routing.router import Router
 from routing.state import Store
+from tests.mail_box import MailBox, smtp_server
 
 # Monday 2 March 2026, 09:00 in Vietnam (02:00 UTC): the day shift is on.
 MONDAY_9AM = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
@@ -44,26 +42,6 @@ PROVINCE = Province(
         Area(code="26002", name_vi="Phường Biên Hòa", level="ward", parent="75"),
     ),
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class MailBox:
-    """aiosmtpd handler keeping every message it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
-        return "250 OK"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages if m["To"] == address]
 
 
 class HttpReceiver:
@@ -99,11 +77,8 @@ class HttpReceiver:
 
 @pytest.fixture
 def mailbox() -> Iterator[tuple[MailBox, int]]:
-    box, port = MailBox(), free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield box, port
-    controller.stop()
+    with smtp_server() as running:
+        yield running
 
 
 @pytest.fixture

@@ -17,7 +17,8 @@ from routing.channels.base import DeliveryError
 from routing.replica import TAKEOVER, encode_row, parse_record, state_key
 from routing.router import Router
 from routing.state import Store, to_ms
-from tests.unit.test_routing_delivery import MONDAY_9AM, HttpReceiver, MailBox, alert, mailbox, receiver
+from tests.mail_box import MailBox
+from tests.unit.test_routing_delivery import MONDAY_9AM, HttpReceiver, alert, mailbox, receiver
 from tests.unit.test_routing_delivery import Harness as Single
 
 __all__ = ["mailbox", "receiver"]  # fixtures of the delivery tests, used here too

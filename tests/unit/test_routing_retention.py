@@ -12,7 +12,8 @@ from typing import Any
 
 from routing.audit import event
 from routing.state import Store
-from tests.unit.test_routing_delivery import MONDAY_9AM, Harness, MailBox, alert, harness, mailbox, receiver
+from tests.mail_box import MailBox
+from tests.unit.test_routing_delivery import MONDAY_9AM, Harness, alert, harness, mailbox, receiver
 from tests.unit.test_routing_replica import copy
 
 __all__ = ["harness", "mailbox", "receiver"]  # fixtures of the delivery tests, used here too

@@ -1,8 +1,7 @@
-"""A loopback SMTP server for the tests that check what reports e-mail (aiosmtpd), with what it got."""
+"""A loopback SMTP server (aiosmtpd) for the tests that check what is e-mailed: alert messages and reports."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email import message_from_bytes, policy
@@ -10,6 +9,8 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
+from ioc.stack.ports import free_port
 
 
 class MailBox:
@@ -22,14 +23,14 @@ class MailBox:
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
         return "250 OK"
 
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
 
 @contextmanager
 def smtp_server() -> Iterator[tuple[MailBox, int]]:
     """A running server on a free loopback port: (its mailbox, the port), stopped on leaving."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    box = MailBox()
+    box, port = MailBox(), free_port()
     controller = Controller(box, hostname="127.0.0.1", port=port)
     controller.start()
     try:
